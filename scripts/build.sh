@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Installs the dependencies (Debian packages) and builds conda-systemd, its tests and benchmarks into build/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" >/dev/null
+cmake --build build -j"$(nproc)"
+echo "build: $(pwd)/build/conda-systemd"

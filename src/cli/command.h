@@ -1,0 +1,41 @@
+// How subcommands plug into main: each file registers its CLI11 app and the function to run.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "util/error.h"
+
+namespace csd::cli {
+
+// Exit codes, documented in docs/exit-codes.md.
+enum Exit : int {
+  kOk = 0,
+  kFailed = 1,    // the command ran and found a problem (check findings, a diff, a failed gate)
+  kUnusable = 2,  // usage error, or a contract or environment that cannot be used at all
+};
+
+struct Command {
+  CLI::App* app;
+  std::function<int()> run;
+};
+
+using Commands = std::vector<Command>;
+
+void register_contract(CLI::App& parent, Commands& out);
+
+// Options shared by the commands that read a deployment.
+struct DeploymentOptions {
+  std::string contract;
+  std::string root;
+};
+void add_deployment_options(CLI::App* app, DeploymentOptions& options);
+CLI::App* add_subcommand(CLI::App& parent, const std::string& name, const std::string& description);
+
+// Prints an Error the way compilers do, to stderr.
+void print_error(const Error& error);
+std::string home_dir();
+
+}  // namespace csd::cli

@@ -1,0 +1,88 @@
+// The contract: the single source of truth for one service. See docs/contract.md.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "util/duration.h"
+#include "util/error.h"
+
+namespace csd {
+
+struct CondaSection {
+  std::string root;    // conda installation; "" when the contract names only a prefix
+  std::string env;     // environment name, resolved to a prefix by conda/locate
+  std::string prefix;  // explicit prefix; after resolution always set
+  std::string python;  // expected "major.minor", or ""
+  std::vector<std::string> require;
+};
+
+struct ServiceSection {
+  std::string user;
+  std::string group;
+  std::string workdir;
+  std::vector<std::string> command;
+  std::string environment_file;
+  std::string bind;        // host:port, or ""
+  std::string health_url;  // http(s) URL, or ""
+  int workers = 2;         // gunicorn workers the watchdog expects after a reload
+  Millis graceful_timeout{30'000};
+  std::map<std::string, std::string> environment;
+  std::vector<std::string> allow_outside_env;  // commands `exec` may run from outside the env
+  bool memory_deny_write_execute = false;      // breaks old-style cffi callbacks, so opt-in
+};
+
+struct PathsSection {
+  std::string runtime_dir;
+  std::string pid_file;
+  std::string restart_flag;
+  std::string state_file;
+  std::string control_socket;
+};
+
+struct WatchdogSection {
+  Millis cooldown{60'000};
+  int retry_budget = 3;
+  int churn_threshold = 3;  // defaults to retry_budget
+  Millis window{600'000};
+  Millis reload_timeout{30'000};
+  Millis flag_max_age{600'000};
+  int history_limit = 50;
+  bool guarded_mode = true;
+  std::string on_unconfirmed = "report";  // or "restart"
+  Millis watchdog_sec{0};                 // WatchdogSec= of the watchdog unit; 0: off
+};
+
+struct WorkerSection {
+  std::string name;
+  std::vector<std::string> command;
+  std::map<std::string, std::string> environment;
+};
+
+struct ScriptSection {
+  std::string path;
+};
+
+struct Contract {
+  std::string source;  // the file it was read from
+  std::string name;
+  std::string version;
+  CondaSection conda;
+  ServiceSection service;
+  PathsSection paths;
+  WatchdogSection watchdog;
+  std::vector<WorkerSection> workers;
+  std::vector<ScriptSection> scripts;
+};
+
+// Parses and validates; every default is filled in. The conda prefix is left for
+// conda/locate to resolve, since that reads the file system.
+Result<Contract> parse_contract(std::string_view text, const std::string& source);
+Result<Contract> load_contract(const std::string& path);
+
+// The keys the contract accepts, "section.key", for docs and suggestions.
+const std::vector<std::string>& contract_keys();
+
+}  // namespace csd

@@ -1,0 +1,35 @@
+#include "util/error.h"
+
+#include <fmt/format.h>
+
+namespace csd {
+
+std::string Error::to_string() const {
+  std::string out;
+  if (!file.empty()) {
+    out = file;
+    if (line > 0) {
+      out += fmt::format(":{}", line);
+      if (column > 0) out += fmt::format(":{}", column);
+    }
+    out += ": ";
+  }
+  out += "error: " + message;
+  if (!hint.empty()) out += "\n  hint: " + hint;
+  return out;
+}
+
+Error make_error(std::string message, std::string hint) {
+  Error e;
+  e.message = std::move(message);
+  e.hint = std::move(hint);
+  return e;
+}
+
+Error file_error(std::string file, std::string message, std::string hint) {
+  Error e = make_error(std::move(message), std::move(hint));
+  e.file = std::move(file);
+  return e;
+}
+
+}  // namespace csd

@@ -1,0 +1,142 @@
+#include "util/file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "util/fd.h"
+
+namespace csd {
+
+namespace {
+
+std::string errno_text(int err) { return std::strerror(err); }
+
+const char* kind_of(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+  if (S_ISLNK(mode)) return "a symbolic link";
+  return "not a regular file";
+}
+
+}  // namespace
+
+Result<std::string> read_file(const std::string& path, ReadOptions options) {
+  // O_NONBLOCK so that opening a FIFO cannot hang us; fstat then rejects it.
+  int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
+  if (!options.follow_symlinks) flags |= O_NOFOLLOW;
+  Fd fd(::open(path.c_str(), flags));
+  if (!fd.valid()) {
+    int err = errno;
+    if (err == ELOOP && !options.follow_symlinks)
+      return file_error(path, "is a symbolic link, which is not accepted here",
+                        "replace the link with a regular file");
+    if (err == ELOOP) return file_error(path, "symbolic link loop", "fix the link");
+    if (err == ENOENT) return file_error(path, "no such file");
+    return file_error(path, fmt::format("cannot open: {}", errno_text(err)));
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0)
+    return file_error(path, fmt::format("cannot stat: {}", errno_text(errno)));
+  if (!S_ISREG(st.st_mode))
+    return file_error(path, fmt::format("is {}, expected a regular file", kind_of(st.st_mode)));
+  if (static_cast<std::size_t>(st.st_size) > options.max_bytes)
+    return file_error(path, fmt::format("is {} bytes, more than the {} bytes accepted", st.st_size,
+                                        options.max_bytes));
+  std::string data;
+  data.resize(static_cast<std::size_t>(st.st_size));
+  std::size_t got = 0;
+  // The size may change under us; read to EOF but never past the limit.
+  for (;;) {
+    if (got == data.size()) {
+      if (data.size() >= options.max_bytes + 1) break;
+      data.resize(std::min(options.max_bytes + 1, data.size() * 2 + 4096));
+    }
+    ssize_t n = ::read(fd.get(), data.data() + got, data.size() - got);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return file_error(path, fmt::format("cannot read: {}", errno_text(errno)));
+    }
+    if (n == 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  if (got > options.max_bytes)
+    return file_error(path, fmt::format("grew past the {} bytes accepted while being read",
+                                        options.max_bytes));
+  data.resize(got);
+  return data;
+}
+
+Status write_file_atomic(const std::string& path, const std::string& content, unsigned mode) {
+  std::string dir = parent_dir(path);
+  std::random_device rd;
+  std::string tmp = fmt::format("{}/.{}.tmp-{:08x}", dir, base_name(path), rd());
+  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode));
+  if (!fd.valid())
+    return file_error(tmp, fmt::format("cannot create: {}", errno_text(errno)),
+                      "check that the directory exists and is writable");
+  auto fail = [&](const std::string& what) -> Status {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return file_error(path, fmt::format("{}: {}", what, errno_text(err)));
+  };
+  std::size_t done = 0;
+  while (done < content.size()) {
+    ssize_t n = ::write(fd.get(), content.data() + done, content.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail("cannot write");
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fchmod(fd.get(), mode) != 0) return fail("cannot set mode");
+  if (::fsync(fd.get()) != 0) return fail("cannot fsync");
+  fd.reset();
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("cannot rename into place");
+  Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dfd.valid()) ::fsync(dfd.get());
+  return ok_status();
+}
+
+bool path_exists(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+bool is_directory(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool is_executable_file(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+}
+
+std::string parent_dir(const std::string& path) {
+  auto pos = path.find_last_of('/');
+  if (pos == std::string::npos) return ".";
+  if (pos == 0) return "/";
+  return path.substr(0, pos);
+}
+
+std::string base_name(const std::string& path) {
+  auto pos = path.find_last_of('/');
+  return pos == std::string::npos ? path : path.substr(pos + 1);
+}
+
+std::string join_path(const std::string& dir, const std::string& name) {
+  if (dir.empty()) return name;
+  if (dir.back() == '/') return dir + name;
+  return dir + "/" + name;
+}
+
+}  // namespace csd
