@@ -25,6 +25,9 @@ struct Command {
 using Commands = std::vector<Command>;
 
 void register_contract(CLI::App& parent, Commands& out);
+void register_exec(CLI::App& parent, Commands& out);
+void register_render(CLI::App& parent, Commands& out);
+void register_check(CLI::App& parent, Commands& out);
 
 // Options shared by the commands that read a deployment.
 struct DeploymentOptions {

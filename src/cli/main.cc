@@ -12,6 +12,9 @@ int main(int argc, char** argv) {
 
   Commands commands;
   register_contract(app, commands);
+  register_render(app, commands);
+  register_check(app, commands);
+  register_exec(app, commands);
 
   try {
     app.parse(argc, argv);
