@@ -1,8 +1,8 @@
 #include "systemd/words.h"
 
-#include <cstdint>
-
 #include <fmt/format.h>
+
+#include <cstdint>
 
 namespace csd::systemd {
 
@@ -10,7 +10,9 @@ namespace {
 
 constexpr std::string_view kWhitespace = " \t\n\r";
 
-bool is_space(char c) { return kWhitespace.find(c) != std::string_view::npos; }
+bool is_space(char c) {
+  return kWhitespace.find(c) != std::string_view::npos;
+}
 
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -53,10 +55,14 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
   if (b < 0x80) return 1;
   std::size_t len;
   std::uint32_t c;
-  if ((b & 0xE0) == 0xC0) len = 2, c = b & 0x1F;
-  else if ((b & 0xF0) == 0xE0) len = 3, c = b & 0x0F;
-  else if ((b & 0xF8) == 0xF0) len = 4, c = b & 0x07;
-  else return 0;
+  if ((b & 0xE0) == 0xC0)
+    len = 2, c = b & 0x1F;
+  else if ((b & 0xF0) == 0xE0)
+    len = 3, c = b & 0x0F;
+  else if ((b & 0xF8) == 0xF0)
+    len = 4, c = b & 0x07;
+  else
+    return 0;
   if (i + len > s.size()) return 0;
   for (std::size_t k = 1; k < len; ++k) {
     auto cb = static_cast<unsigned char>(s[i + k]);
@@ -73,17 +79,39 @@ std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
 std::size_t unescape_one(std::string_view s, std::string& out) {
   if (s.empty()) return 0;
   switch (s[0]) {
-    case 'a': out += '\a'; return 1;
-    case 'b': out += '\b'; return 1;
-    case 'f': out += '\f'; return 1;
-    case 'n': out += '\n'; return 1;
-    case 'r': out += '\r'; return 1;
-    case 't': out += '\t'; return 1;
-    case 'v': out += '\v'; return 1;
-    case '\\': out += '\\'; return 1;
-    case '"': out += '"'; return 1;
-    case '\'': out += '\''; return 1;
-    case 's': out += ' '; return 1;
+    case 'a':
+      out += '\a';
+      return 1;
+    case 'b':
+      out += '\b';
+      return 1;
+    case 'f':
+      out += '\f';
+      return 1;
+    case 'n':
+      out += '\n';
+      return 1;
+    case 'r':
+      out += '\r';
+      return 1;
+    case 't':
+      out += '\t';
+      return 1;
+    case 'v':
+      out += '\v';
+      return 1;
+    case '\\':
+      out += '\\';
+      return 1;
+    case '"':
+      out += '"';
+      return 1;
+    case '\'':
+      out += '\'';
+      return 1;
+    case 's':
+      out += ' ';
+      return 1;
     case 'x': {
       if (s.size() < 3) return 0;
       int a = hex_value(s[1]), b = hex_value(s[2]);
@@ -180,8 +208,10 @@ Result<std::optional<std::string>> next_word(std::string_view& rest, WordOptions
       continue;
     }
     if (quote != 0) {
-      if (c == quote) quote = 0;
-      else word += c;
+      if (c == quote)
+        quote = 0;
+      else
+        word += c;
       ++i;
       continue;
     }
@@ -217,12 +247,28 @@ std::string quote_word(std::string_view word) {
     char c = word[i];
     auto b = static_cast<unsigned char>(c);
     switch (c) {
-      case '"': out += "\\\""; ++i; continue;
-      case '\\': out += "\\\\"; ++i; continue;
-      case '\n': out += "\\n"; ++i; continue;
-      case '\t': out += "\\t"; ++i; continue;
-      case '\r': out += "\\r"; ++i; continue;
-      default: break;
+      case '"':
+        out += "\\\"";
+        ++i;
+        continue;
+      case '\\':
+        out += "\\\\";
+        ++i;
+        continue;
+      case '\n':
+        out += "\\n";
+        ++i;
+        continue;
+      case '\t':
+        out += "\\t";
+        ++i;
+        continue;
+      case '\r':
+        out += "\\r";
+        ++i;
+        continue;
+      default:
+        break;
     }
     std::size_t n = b < 0x20 || b == 0x7F ? 0 : utf8_sequence_length(word, i);
     if (n == 0) {
