@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # RIG_* variables are set here for the scenarios
 # The real-systemd test rig: boots systemd in systemd-nspawn containers and
 # drives it with nsenter. Source it from a scenario (tests/e2e/*_test.sh):
 #
@@ -87,7 +88,7 @@ _rig_same_process() {
 
 # Reads a machine file written by rig_boot into the _m_* variables.
 _rig_read_machine() {
-  _m_machine= _m_nspawn_pid= _m_nspawn_start= _m_inner_pid= _m_inner_start=
+  _m_machine='' _m_nspawn_pid='' _m_nspawn_start='' _m_inner_pid='' _m_inner_start=
   local key value
   while IFS='=' read -r key value; do
     case "$key" in
@@ -105,8 +106,14 @@ _rig_read_machine() {
 _rig_stop_machine() {
   local file=$1 deadline inner_ok=no nspawn_ok=no
   _rig_read_machine "$file"
-  _rig_same_process "$_m_inner_pid" "$_m_inner_start" systemd && inner_ok=yes
   _rig_same_process "$_m_nspawn_pid" "$_m_nspawn_start" systemd-nspawn && nspawn_ok=yes
+  if [ -z "$_m_inner_pid" ] && [ "$nspawn_ok" = yes ]; then
+    # Killed while booting, before the container's systemd was recorded:
+    # it is still nspawn's child, find it there.
+    _m_inner_pid=$(pgrep -P "$_m_nspawn_pid" -x systemd | head -n1 || true)
+    [ -z "$_m_inner_pid" ] || _m_inner_start=$(_rig_starttime "$_m_inner_pid")
+  fi
+  _rig_same_process "$_m_inner_pid" "$_m_inner_start" systemd && inner_ok=yes
 
   if [ "$inner_ok" = yes ]; then
     timeout 10 nsenter -t "$_m_inner_pid" -a systemctl poweroff >/dev/null 2>&1 || true
@@ -131,8 +138,16 @@ _rig_stop_machine() {
     rig_log "systemd-nspawn PID $_m_nspawn_pid still there: SIGKILL"
     kill -KILL "$_m_nspawn_pid" 2>/dev/null || true
   fi
-  # Reap it when it is our own child; an orphan's parent reaps it.
-  [ "$nspawn_ok" = no ] || wait "$_m_nspawn_pid" 2>/dev/null || true
+  # Reap it when it is our own child (an orphan's parent reaps it); its exit
+  # status tells whether the container shut down cleanly.
+  if [ "$nspawn_ok" = yes ]; then
+    local status=0
+    wait "$_m_nspawn_pid" 2>/dev/null || status=$?
+    case "$status" in
+      0|127) ;;   # clean, or not our child
+      *) rig_log "systemd-nspawn of $_m_machine exited with status $status" ;;
+    esac
+  fi
 
   if _rig_same_process "$_m_inner_pid" "$_m_inner_start" systemd \
     || _rig_same_process "$_m_nspawn_pid" "$_m_nspawn_start" systemd-nspawn; then
@@ -160,7 +175,11 @@ _rig_sweep() {
     survivors=no
     for machine_file in "$run"/machines/*; do
       [ -f "$machine_file" ] || continue
-      _rig_stop_machine "$machine_file" || survivors=yes
+      if _rig_stop_machine "$machine_file"; then
+        rig_log "stopped orphaned container $_m_machine (systemd PID ${_m_inner_pid:-none}, nspawn PID $_m_nspawn_pid)"
+      else
+        survivors=yes
+      fi
     done
     [ "$survivors" = yes ] || rm -rf "$run"
   done
@@ -176,7 +195,7 @@ rig_init() {
   RIG_SCENARIO=${1:?rig_init needs a scenario name}
   RIG_T0=$EPOCHREALTIME
   [ "$(id -u)" -eq 0 ] || rig_die "the e2e tests boot containers: run them as root"
-  local tool pkg missing=()
+  local tool missing=()
   for tool in systemd-nspawn:systemd-container nsenter:util-linux flock:util-linux curl:curl; do
     command -v "${tool%%:*}" >/dev/null || missing+=("${tool#*:}")
   done
@@ -272,7 +291,7 @@ rig_boot() {
   printf 'machine=%s\nnspawn_pid=%s\nnspawn_start=%s\n' \
     "$name" "$nspawn_pid" "$nspawn_start" >"$file"
 
-  local deadline=$((SECONDS + RIG_BOOT_TIMEOUT)) inner= state=
+  local deadline=$((SECONDS + RIG_BOOT_TIMEOUT)) inner='' state=
   while [ $SECONDS -lt $deadline ]; do
     if [ -z "$inner" ]; then
       # PID 1 of the container is nspawn's child once it has exec'd systemd.
@@ -295,7 +314,13 @@ rig_boot() {
   case "$state" in
     running|degraded) ;;
     *)
-      rig_log "container $name did not boot within ${RIG_BOOT_TIMEOUT}s (state '${state:-none}', systemd PID ${inner:-none})"
+      if _rig_alive "$nspawn_pid" "$nspawn_start"; then
+        rig_log "container $name did not boot within ${RIG_BOOT_TIMEOUT}s (state '${state:-none}', systemd PID ${inner:-none})"
+      else
+        local status=0
+        wait "$nspawn_pid" 2>/dev/null || status=$?
+        rig_log "systemd-nspawn for $name exited with status $status during boot"
+      fi
       _rig_boot_diagnostics "$name" "$console"
       return 1
       ;;
@@ -345,6 +370,7 @@ rig_journal() {
 # rig_write_file PATH [MODE] < content: writes a file inside the container.
 rig_write_file() {
   local path=$1 mode=${2:-644}
+  # shellcheck disable=SC2016 # $1 and $2 are expanded by the inner sh
   rig_run sh -c 'mkdir -p "$(dirname "$1")" && cat >"$1" && chmod "$2" "$1"' sh "$path" "$mode"
 }
 
@@ -380,6 +406,8 @@ rig_http_status() { curl --noproxy '*' -s -o /dev/null -w '%{http_code}' --max-t
 # The checked commands run in an `if`, where bash ignores `set -e`: check
 # functions must return non-zero themselves (`|| return 1`).
 
+_rig_indent() { sed 's/^/     /'; }
+
 rig_pass() { RIG_PASSED=$((RIG_PASSED + 1)); echo "ok   $*"; }
 rig_fail() {
   RIG_FAILED=$((RIG_FAILED + 1))
@@ -391,7 +419,7 @@ rig_fail() {
 _rig_diagnose() {
   if declare -F rig_on_fail >/dev/null && [ -n "$RIG_PID" ]; then
     echo "--- diagnostics (rig_on_fail) ---"
-    rig_on_fail 2>&1 | sed 's/^/     /' || true
+    rig_on_fail 2>&1 | _rig_indent || true
     echo "---"
   fi
 }
@@ -404,7 +432,7 @@ rig_check() {
     rig_pass "$desc"
   else
     echo "FAIL $desc"
-    [ -z "$out" ] || sed 's/^/     /' <<<"$out"
+    [ -z "$out" ] || _rig_indent <<<"$out"
     RIG_FAILED=$((RIG_FAILED + 1))
     _rig_diagnose
     return 1

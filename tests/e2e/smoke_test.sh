@@ -4,6 +4,7 @@
 # the main process is the environment's python; `systemctl stop` ends it
 # cleanly. No conda-systemd binary involved yet.
 set -euo pipefail
+# shellcheck source=rig.sh
 source "$(dirname "${BASH_SOURCE[0]}")/rig.sh"
 
 rig_init smoke
