@@ -10,6 +10,10 @@
 #   rig_check "foo runs" rig_systemctl is-active --quiet foo.service
 #   rig_summary                        # "N passed, M failed", exit status
 #
+# Optional hooks a scenario may define: rig_on_fail (diagnostics, run at the
+# first failed check while the container is still up) and rig_on_exit (the
+# scenario's own cleanup; do not set an EXIT trap, the rig owns it).
+#
 # Containers are found and stopped by the PIDs the rig recorded, never by
 # name: each run keeps a directory under $RIG_STATE_DIR with its owner (the
 # scenario's shell) and one file per container. A run whose owner died
@@ -163,6 +167,10 @@ _rig_stop_machine() {
 _rig_sweep() {
   local run owner_pid owner_start machine_file survivors lock_fd
   mkdir -p "$RIG_STATE_DIR"
+  # The sweep kills the PIDs recorded here: nobody else may write here.
+  if [ "$(stat -c %u "$RIG_STATE_DIR")" != "$(id -u)" ] || [ -n "$(find "$RIG_STATE_DIR" -maxdepth 0 -perm /022)" ]; then
+    rig_die "$RIG_STATE_DIR must belong to $(id -un) and be writable by it alone"
+  fi
   exec {lock_fd}>"$RIG_STATE_DIR/.lock"
   # Concurrent scenarios must not sweep the same orphan twice.
   flock "$lock_fd"
@@ -244,6 +252,9 @@ _rig_on_exit() {
       _rig_diagnose
     fi
   fi
+  # The scenario's own cleanup (host-side processes, say): scenarios must
+  # not replace the rig's EXIT trap, they define rig_on_exit instead.
+  if declare -F rig_on_exit >/dev/null; then rig_on_exit || true; fi
   [ -z "$RIG_RUN_DIR" ] || rig_teardown
   if [ "$RIG_SUMMARY_DONE" = no ]; then
     echo "$RIG_PASSED passed, $RIG_FAILED failed"

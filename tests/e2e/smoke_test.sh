@@ -27,6 +27,10 @@ chmod -R a+rX "$root/opt"
 port=$(rig_free_port)
 rig_boot "csd-e2e-smoke-$$" --bind="$root/opt:/opt"
 
+# Bound at /opt, the environment must know itself by its run-time prefix.
+rig_check_eq "inside the container, sys.prefix is $prefix" "$prefix" \
+  "$(rig_run "$prefix/bin/python" -c 'import sys, gunicorn, flask; print(sys.prefix)' 2>&1)"
+
 rig_write_file "/etc/systemd/system/$unit" <<EOF
 [Unit]
 Description=MES dashboard (e2e smoke, plain unit)
