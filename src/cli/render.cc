@@ -1,16 +1,44 @@
-// Placeholder until this subcommand lands; it refuses to run rather than pretend.
+// `conda-systemd render`: the units, environment file and contract copy, from the contract alone.
 #include <fmt/format.h>
 
 #include "cli/command.h"
+#include "contract/resolve.h"
+#include "render/install.h"
+#include "util/file.h"
 
 namespace csd::cli {
 
 void register_render(CLI::App& parent, Commands& out) {
-  CLI::App* app = add_subcommand(parent, "render", "(not yet available)");
-  app->allow_extras();
-  out.push_back({app, [] {
-                   fmt::print(stderr, "conda-systemd render: not yet available in this version\n");
-                   return int(kUnusable);
+  CLI::App* app = add_subcommand(parent, "render", "Write the systemd units, environment file and installed contract");
+  struct Options {
+    DeploymentOptions deployment;
+    bool check = false;
+  };
+  auto o = std::make_shared<Options>();
+  add_deployment_options(app, o->deployment);
+  app->add_flag("--check", o->check, "write nothing; print a unified diff against what is installed, exit 1 if any");
+  out.push_back({app, [o] {
+                   Root root(o->deployment.root);
+                   auto c = load_resolved_contract(o->deployment.contract, root, home_dir());
+                   if (!c) return print_error(c.error()), int(kUnusable);
+                   auto text = read_file(o->deployment.contract);
+                   if (!text) return print_error(text.error()), int(kUnusable);
+                   auto files = render::render_all(*c, *text);
+                   if (!files) return print_error(files.error()), int(kUnusable);
+                   if (o->check) {
+                     std::string diff = render::compare(*files, root);
+                     fmt::print("{}", diff);
+                     return diff.empty() ? int(kOk) : int(kFailed);
+                   }
+                   auto written = render::install(*files, root);
+                   if (!written) return print_error(written.error()), int(kFailed);
+                   for (const auto& f : *files) {
+                     bool changed = std::find(written->begin(), written->end(), f.path) != written->end();
+                     fmt::print("{} {}\n", changed ? "wrote    " : "unchanged", f.path);
+                   }
+                   if (!written->empty())
+                     fmt::print("next: systemctl daemon-reload, then start or restart the changed units\n");
+                   return int(kOk);
                  }});
 }
 

@@ -21,10 +21,10 @@ struct KeySet {
 
 const std::vector<KeySet>& schema() {
   static const std::vector<KeySet> s = {
-      {"contract", {"name", "version"}},
+      {"contract", {"name", "version", "tool"}},
       {"conda", {"root", "env", "prefix", "python", "require"}},
       {"service",
-       {"user", "group", "workdir", "command", "environment_file", "bind", "health_url", "workers",
+       {"user", "group", "workdir", "command", "environment_file", "secrets_file", "bind", "health_url", "workers",
         "graceful_timeout", "environment", "allow_outside_env", "memory_deny_write_execute"}},
       {"paths", {"runtime_dir", "pid_file", "restart_flag", "state_file", "control_socket"}},
       {"watchdog",
@@ -289,6 +289,7 @@ Result<Contract> build(const toml::table& doc, const std::string& source) {
   meta.check_unknown_keys(keys_of("contract"));
   c.name = meta.string("name", true);
   c.version = meta.string("version", true);
+  c.tool = meta.abs_path("tool", false, "/usr/local/bin/conda-systemd");
   CSD_TRY(meta);
   if (!is_unit_name_part(c.name))
     meta.fail_at(meta.node("name")->source(), fmt::format("contract.name '{}' cannot be part of a unit name", c.name),
@@ -333,6 +334,7 @@ Result<Contract> build(const toml::table& doc, const std::string& source) {
   s.workdir = svc.abs_path("workdir", true);
   s.command = svc.string_list("command", true);
   s.environment_file = svc.abs_path("environment_file", false, "/etc/conda-systemd/" + c.name + ".env");
+  s.secrets_file = svc.abs_path("secrets_file", false);
   s.bind = svc.string("bind", false);
   s.health_url = svc.string("health_url", false);
   s.workers = static_cast<int>(svc.integer("workers", 2, 1, 256));

@@ -25,6 +25,7 @@ struct ServiceSection {
   std::string workdir;
   std::vector<std::string> command;
   std::string environment_file;
+  std::string secrets_file;  // operator-managed EnvironmentFile= (tokens), never rendered
   std::string bind;        // host:port, or ""
   std::string health_url;  // http(s) URL, or ""
   int workers = 2;         // gunicorn workers the watchdog expects after a reload
@@ -69,6 +70,10 @@ struct Contract {
   std::string source;  // the file it was read from
   std::string name;
   std::string version;
+  std::string tool;  // where conda-systemd is installed; the units run it
+
+  // Where render installs the contract, and where the units' commands read it.
+  std::string installed_path() const { return "/etc/conda-systemd/" + name + ".toml"; }
   CondaSection conda;
   ServiceSection service;
   PathsSection paths;

@@ -16,7 +16,7 @@ nlohmann::json contract_to_json(const Contract& c) {
   json scripts = json::array();
   for (const auto& s : c.scripts) scripts.push_back({{"path", s.path}});
   return {
-      {"contract", {{"name", c.name}, {"version", c.version}, {"source", c.source}}},
+      {"contract", {{"name", c.name}, {"version", c.version}, {"tool", c.tool}, {"source", c.source}}},
       {"conda",
        {{"root", c.conda.root}, {"env", c.conda.env}, {"prefix", c.conda.prefix}, {"python", c.conda.python},
         {"require", c.conda.require}}},
@@ -26,6 +26,7 @@ nlohmann::json contract_to_json(const Contract& c) {
         {"workdir", c.service.workdir},
         {"command", c.service.command},
         {"environment_file", c.service.environment_file},
+        {"secrets_file", c.service.secrets_file},
         {"bind", c.service.bind},
         {"health_url", c.service.health_url},
         {"workers", c.service.workers},

@@ -1,0 +1,64 @@
+#include "contract/naming.h"
+
+#include <cctype>
+
+namespace csd {
+
+const char* const kPidFileVar = "WATCHDOG_PID_FILE";
+const char* const kRestartFlagVar = "WATCHDOG_RESTART_FLAG";
+const char* const kStateFileVar = "WATCHDOG_STATE_FILE";
+const char* const kRuntimeDirVar = "WATCHDOG_RUNTIME_DIR";
+const char* const kContractVersionVar = "RUNTIME_CONTRACT_VERSION";
+
+std::string app_unit(const Contract& c) { return c.name + ".service"; }
+std::string watchdog_unit(const Contract& c) { return c.name + "-watchdog.service"; }
+std::string worker_unit(const Contract& c, const WorkerSection& w) { return c.name + "-" + w.name + "-worker.service"; }
+
+std::vector<std::string> all_units(const Contract& c) {
+  std::vector<std::string> units = {app_unit(c), watchdog_unit(c)};
+  for (const auto& w : c.workers) units.push_back(worker_unit(c, w));
+  return units;
+}
+
+namespace {
+
+// "mes-dashboard" -> "MES_DASHBOARD": the dashboard reads MES_DASHBOARD_ROOT.
+std::string env_prefix(const std::string& name) {
+  std::string out;
+  for (char ch : name) out += std::isalnum(static_cast<unsigned char>(ch)) ? static_cast<char>(std::toupper(ch)) : '_';
+  return out;
+}
+
+std::string seconds(Millis d) { return std::to_string((d.count() + 999) / 1000); }
+
+}  // namespace
+
+std::vector<EnvVar> contract_environment(const Contract& c) {
+  const auto& w = c.watchdog;
+  std::vector<EnvVar> vars = {
+      {"CONDA_SYSTEMD_CONTRACT", c.installed_path()},
+      {kContractVersionVar, c.version},
+      {"RUNTIME_CONTRACT_ENFORCE", "true"},
+      {env_prefix(c.name) + "_ROOT", c.service.workdir},
+      {kRuntimeDirVar, c.paths.runtime_dir},
+      {kRestartFlagVar, c.paths.restart_flag},
+      {kPidFileVar, c.paths.pid_file},
+      {kStateFileVar, c.paths.state_file},
+      {"WATCHDOG_CONTROL_SOCKET", c.paths.control_socket},
+      {"WATCHDOG_RESTART_HISTORY_MAX", std::to_string(w.history_limit)},
+      {"WORKER_RESTART_COOLDOWN", seconds(w.cooldown)},
+      {"WORKER_RESTART_RETRY_BUDGET", std::to_string(w.retry_budget)},
+      {"WORKER_RESTART_CHURN_THRESHOLD", std::to_string(w.churn_threshold)},
+      {"WORKER_RESTART_WINDOW_SECONDS", seconds(w.window)},
+      {"WORKER_GUARDED_MODE_ENABLED", w.guarded_mode ? "true" : "false"},
+      {"CONDA_ENV_NAME", c.conda.env.empty() ? c.conda.prefix : c.conda.env},
+      {"CONDA_PREFIX_EXPECTED", c.conda.prefix},
+  };
+  if (!c.conda.root.empty()) vars.push_back({"CONDA_BIN", c.conda.root + "/bin/conda"});
+  if (!c.service.bind.empty()) vars.push_back({"GUNICORN_BIND", c.service.bind});
+  vars.push_back({"GUNICORN_WORKERS", std::to_string(c.service.workers)});
+  for (const auto& [k, v] : c.service.environment) vars.push_back({k, v});
+  return vars;
+}
+
+}  // namespace csd
