@@ -28,6 +28,10 @@ void register_contract(CLI::App& parent, Commands& out);
 void register_exec(CLI::App& parent, Commands& out);
 void register_render(CLI::App& parent, Commands& out);
 void register_check(CLI::App& parent, Commands& out);
+void register_watchdog(CLI::App& parent, Commands& out);
+void register_restart(CLI::App& parent, Commands& out);
+void register_status(CLI::App& parent, Commands& out);
+void register_scale(CLI::App& parent, Commands& out);
 
 // Options shared by the commands that read a deployment.
 struct DeploymentOptions {

@@ -15,6 +15,10 @@ int main(int argc, char** argv) {
   register_render(app, commands);
   register_check(app, commands);
   register_exec(app, commands);
+  register_watchdog(app, commands);
+  register_restart(app, commands);
+  register_status(app, commands);
+  register_scale(app, commands);
 
   try {
     app.parse(argc, argv);
