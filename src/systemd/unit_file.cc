@@ -20,15 +20,6 @@ Error line_error(const std::string& file, int line, std::string message, std::st
   return e;
 }
 
-// systemd's string_is_safe(): what a section name may contain.
-bool is_safe(std::string_view s) {
-  for (char c : s) {
-    auto b = static_cast<unsigned char>(c);
-    if ((b > 0 && b < ' ') || b == 0x7F || c == '"' || c == '\'' || c == '\\') return false;
-  }
-  return true;
-}
-
 class Parser {
  public:
   explicit Parser(const std::string& file) { out_.path = file; }
@@ -44,7 +35,7 @@ class Parser {
         return line_error(out_.path, line, fmt::format("invalid section header \"{}\"", l),
                           "a section header is \"[Name]\" alone on its line");
       std::string_view name = l.substr(1, l.size() - 2);
-      if (!is_safe(name))
+      if (!is_safe_string(name))
         return line_error(out_.path, line, fmt::format("bad characters in section header \"{}\"", l));
       out_.sections.push_back(Section{std::string(name), line, {}});
       return ok_status();

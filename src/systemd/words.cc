@@ -160,6 +160,14 @@ bool is_valid_utf8(std::string_view s) {
   return true;
 }
 
+bool is_safe_string(std::string_view s) {
+  for (char c : s) {
+    auto b = static_cast<unsigned char>(c);
+    if (b < ' ' || b == 0x7F || c == '"' || c == '\'' || c == '\\') return false;
+  }
+  return true;
+}
+
 Result<std::optional<std::string>> next_word(std::string_view& rest, WordOptions options) {
   std::size_t i = 0;
   while (i < rest.size() && is_space(rest[i])) ++i;

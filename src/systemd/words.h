@@ -29,5 +29,7 @@ Result<std::optional<std::string>> next_word(std::string_view& rest, WordOptions
 std::string quote_word(std::string_view word);
 
 bool is_valid_utf8(std::string_view s);
+// systemd's string_is_safe(): no control bytes, quotes or backslashes (section names, executables).
+bool is_safe_string(std::string_view s);
 
 }  // namespace csd::systemd
