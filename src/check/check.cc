@@ -1,0 +1,15 @@
+#include "check/check.h"
+
+namespace csd::check {
+
+Report run(const Context& ctx) {
+  Report report;
+  check_environment(ctx, report);
+  check_units(ctx, report);
+  check_env_files(ctx, report);
+  check_scripts(ctx, report);
+  check_runtime_dirs(ctx, report);
+  return report;
+}
+
+}  // namespace csd::check
