@@ -1,16 +1,172 @@
-// Placeholder until this subcommand lands; it refuses to run rather than pretend.
+// `conda-systemd exec`: run a command inside a conda environment by replacing this process
+// with it. Parses, calls conda/exec_plan, prints; see docs/exec.md.
 #include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <memory>
 
 #include "cli/command.h"
+#include "conda/exec_plan.h"
+#include "conda/locate.h"
+#include "contract/resolve.h"
+#include "util/strings.h"
+
+extern char** environ;
 
 namespace csd::cli {
 
+namespace {
+
+struct ExecOptions {
+  std::string contract;
+  std::string prefix;
+  std::string name;
+  std::string root_prefix;
+  std::vector<std::string> env;
+  std::vector<std::string> allow;
+  bool dry_run = false;
+  std::vector<std::string> command;
+};
+
+std::string current_dir() {
+  std::string buf(256, '\0');
+  while (::getcwd(buf.data(), buf.size()) == nullptr) {
+    if (errno != ERANGE) return "/";
+    buf.resize(buf.size() * 2);
+  }
+  buf.resize(std::char_traits<char>::length(buf.c_str()));
+  return buf;
+}
+
+void print_dry_run(const conda::ExecPlan& plan, const conda::Environment& before) {
+  fmt::print("program: {}\n", plan.program);
+  fmt::print("argv: {}\n", shell_join(plan.argv));
+  fmt::print("environment: {}\n", plan.activation.prefix);
+  if (!plan.activation.conda_root.empty()) fmt::print("conda installation: {}\n", plan.activation.conda_root);
+  for (const auto& script : plan.activation.activate_scripts)
+    fmt::print("activate.d script run: {}\n", script);
+  auto changes = conda::environment_changes(before, plan.environment);
+  fmt::print("environment changes: {}\n", changes.size());
+  for (const auto& c : changes) {
+    switch (c.kind) {
+      case conda::EnvChange::kAdded:
+        fmt::print("  + {}={}\n", c.name, shell_quote(c.new_value));
+        break;
+      case conda::EnvChange::kChanged:
+        fmt::print("  ~ {}={} (was {})\n", c.name, shell_quote(c.new_value), shell_quote(c.old_value));
+        break;
+      case conda::EnvChange::kRemoved:
+        fmt::print("  - {} (was {})\n", c.name, shell_quote(c.old_value));
+        break;
+    }
+  }
+}
+
+int run_exec(const ExecOptions& o) {
+  conda::ExecRequest request;
+  request.cwd = current_dir();
+  request.argv = o.command;
+  request.allow_outside_env = o.allow;
+
+  if (!o.contract.empty()) {
+    auto c = load_resolved_contract(o.contract, Root(), home_dir());
+    if (!c) {
+      print_error(c.error());
+      return kUnusable;
+    }
+    request.activation.prefix = c->conda.prefix;
+    request.activation.conda_root = c->conda.root;
+    for (const auto& kv : c->service.environment) request.overrides.emplace_back(kv);
+    request.allow_outside_env.insert(request.allow_outside_env.end(), c->service.allow_outside_env.begin(),
+                                     c->service.allow_outside_env.end());
+    if (request.argv.empty()) request.argv = c->service.command;
+  } else if (!o.name.empty()) {
+    conda::Query q{.name = o.name, .conda_root = o.root_prefix, .home = home_dir()};
+    auto located = conda::locate(q, Root());
+    if (!located) {
+      print_error(located.error());
+      return kUnusable;
+    }
+    request.activation.prefix = located->prefix;
+    request.activation.conda_root = o.root_prefix;
+  } else {
+    request.activation.prefix = o.prefix;
+    request.activation.conda_root = o.root_prefix;
+  }
+  request.activation.prefix = conda::normalize_path(request.activation.prefix, request.cwd);
+  if (!request.activation.conda_root.empty())
+    request.activation.conda_root = conda::normalize_path(request.activation.conda_root, request.cwd);
+
+  for (const auto& text : o.env) {
+    auto kv = conda::parse_assignment(text);
+    if (!kv) {
+      print_error(kv.error());
+      return kUnusable;
+    }
+    request.overrides.push_back(std::move(kv).value());
+  }
+
+  conda::Environment inherited = conda::environment_from(environ);
+  conda::Planned planned = conda::plan_exec(request, inherited);
+  if (!planned.plan) {
+    print_error(planned.failure.error);
+    return planned.failure.exit_status;
+  }
+  for (const auto& w : planned.plan->activation.warnings)
+    fmt::print(stderr, "conda-systemd exec: warning: {}\n", w);
+  if (o.dry_run) {
+    print_dry_run(*planned.plan, inherited);
+    return kOk;
+  }
+  std::fflush(stdout);
+  conda::ExecFailure failure = conda::execute(*planned.plan);
+  print_error(failure.error);
+  return failure.exit_status;
+}
+
+}  // namespace
+
 void register_exec(CLI::App& parent, Commands& out) {
-  CLI::App* app = add_subcommand(parent, "exec", "(not yet available)");
-  app->allow_extras();
-  out.push_back({app, [] {
-                   fmt::print(stderr, "conda-systemd exec: not yet available in this version\n");
-                   return int(kUnusable);
+  CLI::App* app =
+      add_subcommand(parent, "exec",
+                     "Run a command inside a conda environment, activated as `conda activate` would, "
+                     "by replacing this process with it (same PID, no wrapper)");
+  auto o = std::make_shared<ExecOptions>();
+  CLI::Option* contract = app->add_option("--contract", o->contract,
+                                          "the contract: its environment, [service] "
+                                          "environment and allow_outside_env; COMMAND "
+                                          "defaults to [service] command");
+  CLI::Option* prefix =
+      app->add_option("--prefix", o->prefix, "the environment's directory")->option_text("DIR");
+  CLI::Option* name = app->add_option("--name", o->name, "the environment's name, looked up as conda does")
+                          ->option_text("ENV");
+  CLI::Option* root = app->add_option("--root-prefix", o->root_prefix,
+                                      "the conda installation (for --name, CONDA_EXE and CONDA_PYTHON_EXE)")
+                          ->option_text("DIR");
+  contract->excludes(prefix)->excludes(name)->excludes(root);
+  prefix->excludes(name);
+  app->add_option("--env", o->env, "set a variable after the activation (repeatable)")
+      ->option_text("NAME=VALUE")
+      ->allow_extra_args(false);
+  app->add_option("--allow-outside-env", o->allow,
+                  "let COMMAND (as written, or its full path) resolve outside the environment (repeatable)")
+      ->option_text("COMMAND")
+      ->allow_extra_args(false);
+  app->add_flag("--dry-run", o->dry_run,
+                "print the program, its arguments and the environment changes; run nothing");
+  app->add_option("command", o->command, "COMMAND [ARGS...], after --");
+  app->footer(
+      "Exit status: the command's own once it runs; 2 unusable environment, contract or refused command; "
+      "126 not executable; 127 not found.");
+  out.push_back({app, [o, app, contract, prefix, name] {
+                   if (!contract->count() && !prefix->count() && !name->count()) {
+                     fmt::print(stderr,
+                                "{}\nconda-systemd exec: give one of --contract, --prefix or --name\n",
+                                app->help());
+                     return int(kUnusable);
+                   }
+                   return run_exec(*o);
                  }});
 }
 
