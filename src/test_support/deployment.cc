@@ -1,0 +1,70 @@
+#include "test_support/deployment.h"
+
+#include <stdexcept>
+
+#include "contract/resolve.h"
+#include "render/install.h"
+#include "util/file.h"
+
+namespace csd::test {
+
+const char* const kContract = R"toml(
+[contract]
+name = "app"
+version = "2026.11-1"
+
+[conda]
+root = "/opt/miniconda3"
+env = "app"
+python = "3.11"
+require = ["gunicorn", "flask"]
+
+[service]
+user = "www-data"
+workdir = "/opt/app"
+command = ["gunicorn", "--config", "gunicorn.conf.py", "app:create_app()"]
+environment_file = "/etc/app/runtime.env"
+bind = "127.0.0.1:8080"
+
+[[worker]]
+name = "wip"
+command = ["rq", "worker", "wip"]
+
+[[script]]
+path = "/opt/app/scripts/start.sh"
+)toml";
+
+Deployment::Deployment(const std::string& contract_text) {
+  const std::string prefix = "/opt/miniconda3/envs/app";
+  write(prefix + "/conda-meta/history", "==> 2026-11-01 10:00:00 <==\n");
+  write(prefix + "/conda-meta/python-3.11.2-h_fixture_0.json", "{}");
+  write(prefix + "/conda-meta/flask-2.2.2-py_0.json", "{}");
+  write(prefix + "/conda-meta/gunicorn-20.1.0-py_0.json", "{}");
+  write(prefix + "/bin/python", "\x7f" "ELF", 0755);
+  for (const char* tool : {"gunicorn", "rq"}) write(prefix + "/bin/" + tool, "#!" + prefix + "/bin/python\n", 0755);
+  write("/opt/app/scripts/start.sh", "#!/bin/sh\nexec systemctl start app.service\n", 0755);
+  write("/src/runtime.toml", contract_text);
+
+  auto c = load_resolved_contract(dir_.at("/src/runtime.toml"), Root(root()), "");
+  if (!c) throw std::runtime_error(c.error().to_string());
+  contract_ = *c;
+  auto files = render::render_all(contract_, contract_text);
+  if (!files) throw std::runtime_error(files.error().to_string());
+  if (auto r = render::install(*files, Root(root())); !r) throw std::runtime_error(r.error().to_string());
+}
+
+std::string Deployment::read(const std::string& path) const {
+  auto text = read_file(dir_.at(path));
+  if (!text) throw std::runtime_error(text.error().to_string());
+  return *text;
+}
+
+void Deployment::edit(const std::string& path, const std::string& from, const std::string& to) const {
+  std::string text = read(path);
+  auto pos = text.find(from);
+  if (pos == std::string::npos) throw std::runtime_error("'" + from + "' not in " + path);
+  text.replace(pos, from.size(), to);
+  write(path, text);
+}
+
+}  // namespace csd::test
