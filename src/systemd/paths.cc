@@ -21,6 +21,23 @@ std::string simplify_path(std::string_view path) {
   return out;
 }
 
+std::string resolve_dot_dot(std::string_view path) {
+  std::vector<std::string> parts;
+  bool absolute = !path.empty() && path[0] == '/';
+  for (auto& part : split(path, '/')) {
+    if (part.empty() || part == ".") continue;
+    if (part == ".." && !parts.empty() && parts.back() != "..")
+      parts.pop_back();
+    else if (part == ".." && absolute)
+      continue;
+    else
+      parts.push_back(std::move(part));
+  }
+  std::string out = absolute ? "/" : "";
+  for (std::size_t i = 0; i < parts.size(); ++i) out += (i ? "/" : "") + parts[i];
+  return out.empty() ? "." : out;
+}
+
 bool is_valid_path(std::string_view path) {
   if (path.empty() || path.size() >= kPathMax) return false;
   for (const auto& part : split(path, '/'))

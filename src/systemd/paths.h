@@ -10,6 +10,10 @@ namespace csd::systemd {
 // to resolve without the file system).
 std::string simplify_path(std::string_view path);
 
+// Also resolves ".." lexically ("/a/b/../c" -> "/a/c", never above "/"): for link targets under a
+// --root, where the kernel cannot resolve them for us.
+std::string resolve_dot_dot(std::string_view path);
+
 // Not empty, shorter than PATH_MAX, every component at most NAME_MAX bytes.
 bool is_valid_path(std::string_view path);
 // A single component: not empty, not "." or "..", no "/", at most NAME_MAX bytes.
