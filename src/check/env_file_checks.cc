@@ -5,6 +5,7 @@
 #include "check/scan.h"
 #include "contract/naming.h"
 #include "systemd/env_file.h"
+#include "util/file.h"
 
 namespace csd::check {
 
@@ -55,7 +56,15 @@ void check_env_file(const Context& ctx, const std::string& path, bool rendered, 
 
 void check_env_files(const Context& ctx, Report& report) {
   check_env_file(ctx, ctx.contract.service.environment_file, true, report);
-  if (!ctx.contract.service.secrets_file.empty()) check_env_file(ctx, ctx.contract.service.secrets_file, false, report);
+  const std::string& secrets = ctx.contract.service.secrets_file;
+  if (secrets.empty()) return;
+  if (!path_exists(ctx.root.map(secrets))) {
+    report.add({.code = "CSD112", .severity = Severity::kWarning, .file = secrets,
+                .message = "the secrets file does not exist: the app starts without its secrets",
+                .fix = "create it (mode 0640, owned by root, group " + ctx.contract.service.group + ")"});
+    return;
+  }
+  check_env_file(ctx, secrets, false, report);
 }
 
 }  // namespace csd::check

@@ -154,7 +154,8 @@ void service_identity(UnitText& u, const Contract& c, const std::string& unit) {
   u.set("User", c.service.user).set("Group", c.service.group);
   u.set("WorkingDirectory", c.service.workdir);
   u.set("EnvironmentFile", c.service.environment_file);
-  if (!c.service.secrets_file.empty()) u.set("EnvironmentFile", c.service.secrets_file);
+  // Operator-managed secrets: the app starts without them (its admin endpoints then refuse).
+  if (!c.service.secrets_file.empty()) u.set("EnvironmentFile", "-" + c.service.secrets_file);
   u.comment("Refuses to start when anything drifted from the contract; the journal says what and where.");
   u.set("ExecStartPre", exec_line(tool(c, {"check", "--contract", c.installed_path(), "--unit", unit})));
 }
