@@ -132,6 +132,8 @@ void register_exec(CLI::App& parent, Commands& out) {
       add_subcommand(parent, "exec",
                      "Run a command inside a conda environment, activated as `conda activate` would, "
                      "by replacing this process with it (same PID, no wrapper)");
+  // A command's own --version must never print ours: `conda-systemd --version` says it.
+  app->set_version_flag("");
   auto o = std::make_shared<ExecOptions>();
   CLI::Option* contract = app->add_option("--contract", o->contract,
                                           "the contract: its environment, [service] "
@@ -159,15 +161,35 @@ void register_exec(CLI::App& parent, Commands& out) {
   app->footer(
       "Exit status: the command's own once it runs; 2 unusable environment, contract or refused command; "
       "126 not executable; 127 not found.");
-  out.push_back({app, [o, app, contract, prefix, name] {
-                   if (!contract->count() && !prefix->count() && !name->count()) {
-                     fmt::print(stderr,
-                                "{}\nconda-systemd exec: give one of --contract, --prefix or --name\n",
-                                app->help());
-                     return int(kUnusable);
-                   }
-                   return run_exec(*o);
-                 }});
+  // Everything after -- is the command's, even what looks like our options; CLI11 matches
+  // options after a positional otherwise, so -- is required and the rest is checked by hand.
+  app->prefix_command();
+  out.push_back(
+      {app, [o, app, contract, prefix, name] {
+         std::vector<std::string> rest = app->remaining();
+         bool dashdash = !rest.empty() && rest.back() == "--";
+         if (dashdash) rest.pop_back();
+         if (!o->command.empty() && !dashdash) {
+           fmt::print(stderr,
+                      "conda-systemd exec: write -- before the command, so that its options stay its own: "
+                      "conda-systemd exec --prefix DIR -- {} ARGS...\n",
+                      shell_quote(o->command.front()));
+           return int(kUnusable);
+         }
+         if (!rest.empty()) {
+           fmt::print(stderr,
+                      "conda-systemd exec: unexpected arguments: {}\nRun with --help for more information.\n",
+                      shell_join(rest));
+           return int(kUnusable);
+         }
+         if (!contract->count() && !prefix->count() && !name->count()) {
+           fmt::print(stderr,
+                      "conda-systemd exec: give one of --contract, --prefix or --name\nRun with --help for "
+                      "more information.\n");
+           return int(kUnusable);
+         }
+         return run_exec(*o);
+       }});
 }
 
 }  // namespace csd::cli
