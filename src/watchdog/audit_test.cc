@@ -1,0 +1,64 @@
+#include "watchdog/audit.h"
+
+#include <gtest/gtest.h>
+
+namespace csd::watchdog {
+namespace {
+
+const TimePoint kNow = *parse_timestamp("2026-11-03T12:00:00+00:00");
+
+TEST(Audit, EntryHasTheDashboardsKeys) {
+  nlohmann::json payload = {{"source", "manual"},
+                            {"actor", "alice"},
+                            {"ip", "10.0.0.7"},
+                            {"event", "forged"},
+                            {"decision", {{"decision", "blocked"}, {"reason", "cooldown_active"}}}};
+  nlohmann::json e = audit_entry(kRestartBlocked, payload, kNow, "2026.11-1");
+  EXPECT_EQ(e["event"], "restart_blocked") << "the payload cannot rename the event";
+  EXPECT_EQ(e["timestamp"], "2026-11-03T12:00:00.000000+00:00");
+  EXPECT_EQ(e["runtime_contract_version"], "2026.11-1");
+  EXPECT_EQ(e["actor"], "alice");
+  EXPECT_EQ(e["ip"], "10.0.0.7");
+  EXPECT_EQ(e["source"], "manual");
+}
+
+TEST(Audit, LineIsPrefixAndOneJsonObject) {
+  nlohmann::json e =
+      audit_entry(kRestartExecuted, {{"actor", "ops\nline"}, {"note", "caf\xc3\xa9"}}, kNow, "v");
+  std::string line = audit_line(e);
+  const std::string prefix = "worker_watchdog_audit ";
+  ASSERT_EQ(line.rfind(prefix, 0), 0u);
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  EXPECT_EQ(nlohmann::json::parse(line.substr(prefix.size())), e);
+  EXPECT_NE(line.find("caf\xc3\xa9"), std::string::npos) << "UTF-8 as is, like ensure_ascii=False";
+}
+
+TEST(Audit, InvalidUtf8NeverThrows) {
+  nlohmann::json e = audit_entry(kRestartFailed, {{"actor", "\xff\xfe"}}, kNow, "v");
+  EXPECT_NO_THROW(audit_line(e));
+  EXPECT_NO_THROW(journal_fields(e));
+}
+
+TEST(Audit, JournalFields) {
+  nlohmann::json e =
+      audit_entry(kRestartBlocked,
+                  {{"request_id", "r1"},
+                   {"source", "auto"},
+                   {"actor", nullptr},
+                   {"master_pid", 42},
+                   {"decision", {{"decision", "blocked"}, {"reason", "guarded_mode_blocked"}}}},
+                  kNow, "2026.11-1");
+  auto fields = journal_fields(e);
+  auto has = [&](const std::string& f) { return std::find(fields.begin(), fields.end(), f) != fields.end(); };
+  EXPECT_TRUE(has("CSD_EVENT=restart_blocked"));
+  EXPECT_TRUE(has("CSD_REQUEST_ID=r1"));
+  EXPECT_TRUE(has("CSD_SOURCE=auto"));
+  EXPECT_TRUE(has("CSD_DECISION=blocked"));
+  EXPECT_TRUE(has("CSD_REASON=guarded_mode_blocked"));
+  EXPECT_TRUE(has("CSD_MASTER_PID=42"));
+  EXPECT_TRUE(has("CSD_CONTRACT_VERSION=2026.11-1"));
+  for (const auto& f : fields) EXPECT_NE(f.rfind("CSD_ACTOR=", 0), 0u) << "null values are left out";
+}
+
+}  // namespace
+}  // namespace csd::watchdog

@@ -1,0 +1,83 @@
+// The state file in the dashboard's schema:
+//   {"last_restart": ENTRY, "history": [ENTRY...], "history_limit": N}
+// plus keys of our own that its readers ignore ("rejected_flags", "last_rejected_flag",
+// "recovered_from"). Written whole through a temporary file, fsync and rename, under an
+// exclusive lock, so a reader never sees half a file (defect 3) and two writers never interleave.
+#pragma once
+
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "util/error.h"
+#include "util/fd.h"
+#include "watchdog/timestamp.h"
+
+namespace csd::watchdog {
+
+nlohmann::json empty_state(int history_limit);
+
+// Checks the shape the dashboard relies on; the message says what is wrong.
+Status validate_state(const nlohmann::json& state);
+
+// The history entry becomes last_restart and joins the history, trimmed to history_limit.
+void append_entry(nlohmann::json& state, nlohmann::json entry, int history_limit);
+// Replaces the entry with this request_id (a reload that was pending, now confirmed or not), in
+// the history and in last_restart. False when it is no longer in the history.
+bool replace_entry(nlohmann::json& state, const std::string& request_id, const nlohmann::json& entry);
+// A refused flag: kept apart from the history, whose entries the policy counts as attempts.
+void append_rejection(nlohmann::json& state, nlohmann::json rejection, int history_limit);
+// last_restart.requested_at, parsed; the policy's cooldown starts there.
+std::optional<TimePoint> last_requested_at(const nlohmann::json& state);
+// The entry (or rejection) carrying this request_id, newest first; nullopt when none does.
+std::optional<nlohmann::json> find_request(const nlohmann::json& state, const std::string& request_id);
+
+// What update() found on disk before the change.
+struct LoadInfo {
+  bool existed = false;
+  // The file was unreadable or not the dashboard's schema: it was moved aside to `moved_to` and
+  // the update started from an empty state. The caller must fail closed: a lost history must
+  // never read as "no restarts yet" and let the policy allow what it should block.
+  bool corrupt = false;
+  std::string problem;
+  std::string moved_to;
+};
+
+class StateStore {
+ public:
+  StateStore(std::string path, int history_limit);
+
+  const std::string& path() const { return path_; }
+  int history_limit() const { return history_limit_; }
+
+  // The current state; a missing file is the empty state, a damaged one an error.
+  Result<nlohmann::json> load() const;
+
+  // Holds the lock on the state while alive. The lock is a separate file beside the state
+  // (".<name>.lock"), since the state file itself is replaced on every write.
+  class Lock {
+   public:
+    Lock() = default;
+    explicit Lock(Fd fd) : fd_(std::move(fd)) {}
+    bool held() const { return fd_.valid(); }
+
+   private:
+    Fd fd_;
+  };
+  Result<Lock> lock() const;
+
+  // Loads under the caller's lock, repairing a damaged file as LoadInfo describes.
+  Result<nlohmann::json> load_for_update(LoadInfo& info, TimePoint now) const;
+  // Writes atomically; the caller holds the lock.
+  Status save(const nlohmann::json& state) const;
+
+  // lock + load_for_update + change + save, for one-shot writers.
+  Status update(const std::function<void(nlohmann::json&, const LoadInfo&)>& change, TimePoint now) const;
+
+ private:
+  std::string path_;
+  int history_limit_;
+};
+
+}  // namespace csd::watchdog
