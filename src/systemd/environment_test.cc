@@ -88,5 +88,18 @@ TEST(EnvironmentTest, EnvironmentFileSetting) {
   EXPECT_EQ(parse_environment_file_setting("/opt/my app/.env", specs())->path, "/opt/my app/.env");
 }
 
+TEST(EnvironmentTest, HostileValuesNeverCrash) {
+  std::string junk;
+  for (int i = 0; i < 20000; ++i) junk += static_cast<char>((i * 7919 + 5) % 256);
+  (void)parse_environment_value(junk, specs());
+  auto huge = parse_environment_value("A=" + std::string(10 << 20, 'x'), specs());
+  ASSERT_EQ(huge.entries.size(), 1u);
+  EXPECT_EQ(huge.entries[0].value.size(), 10u << 20);
+  (void)parse_environment_value(std::string(100000, '"'), specs());
+  (void)parse_environment_value(std::string(100000, '%'), specs());
+  (void)parse_environment_file_setting(junk, specs());
+  SUCCEED();
+}
+
 }  // namespace
 }  // namespace csd::systemd
