@@ -1,0 +1,130 @@
+#include "watchdog/master.h"
+
+#include <fmt/format.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
+
+#include "util/file.h"
+#include "util/strings.h"
+
+namespace csd::watchdog {
+
+namespace {
+
+std::string real_prefix(const std::string& prefix) {
+  char buf[PATH_MAX];
+  if (::realpath(prefix.c_str(), buf)) return buf;
+  return prefix;
+}
+
+bool is_python(const std::string& arg0) {
+  std::string name = base_name(arg0);
+  return starts_with(name, "python");
+}
+
+MasterCheck refuse(const char* reason, std::string detail) {
+  MasterCheck c;
+  c.refusal = {reason, std::move(detail)};
+  return c;
+}
+
+}  // namespace
+
+Result<pid_t> read_pid_file(const std::string& path) {
+  auto text = read_file(path, ReadOptions{.max_bytes = 64, .follow_symlinks = false});
+  if (!text) return text.error();
+  std::string_view t = trim(*text);
+  if (t.empty()) return file_error(path, "is empty");
+  if (t.size() > 10 || t.find_first_not_of("0123456789") != std::string_view::npos)
+    return file_error(path, fmt::format("does not hold a process id: '{}'", std::string(t.substr(0, 20))));
+  long long v = std::stoll(std::string(t));
+  // 0 and 1 are never a gunicorn master: kill(0) signals our own process group, 1 is init.
+  if (v <= 1 || v > INT_MAX) return file_error(path, fmt::format("holds {}, not a usable process id", v));
+  return static_cast<pid_t>(v);
+}
+
+bool is_gunicorn_master_cmdline(const std::vector<std::string>& argv) {
+  if (argv.empty()) return false;
+  if (starts_with(argv[0], "gunicorn: master")) return true;
+  if (starts_with(argv[0], "gunicorn:")) return false;  // a worker, or another role
+  if (base_name(argv[0]) == "gunicorn") return true;
+  if (!is_python(argv[0])) return false;
+  for (std::size_t i = 1; i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    if (a == "-m") return i + 1 < argv.size() && argv[i + 1] == "gunicorn";
+    if (a == "-c" || a == "-") return false;
+    if (a == "-W" || a == "-X") {
+      ++i;  // these take a value
+      continue;
+    }
+    if (starts_with(a, "-")) continue;
+    return base_name(a) == "gunicorn";
+  }
+  return false;
+}
+
+Result<uid_t> uid_of_user(const std::string& user) {
+  struct passwd pw {};
+  struct passwd* found = nullptr;
+  char buf[4096];
+  if (::getpwnam_r(user.c_str(), &pw, buf, sizeof(buf), &found) != 0 || !found)
+    return make_error(fmt::format("no user '{}' on this system", user),
+                      "create the user or fix service.user");
+  return found->pw_uid;
+}
+
+MasterCheck verify_master(pid_t pid, const MasterExpectation& expect) {
+  if (pid <= 1) return refuse(kPidUnavailable, fmt::format("{} is not a usable process id", pid));
+  if (pid == ::getpid()) return refuse(kPidUnavailable, "the PID file names the watchdog itself");
+  auto pidfd = Pidfd::open(pid);
+  if (!pidfd) return refuse(kPidUnavailable, pidfd.error().message);
+  auto info = read_process(pid);
+  if (!info) return refuse(kPidUnavailable, info.error().message);
+  const ProcessInfo& p = *info;
+  if (p.state == 'Z' || p.state == 'X')
+    return refuse(kPidUnavailable, fmt::format("PID {} is a zombie", pid));
+  if (p.uid != expect.uid || p.euid != expect.uid)
+    return refuse(kPidWrongUser,
+                  fmt::format("PID {} runs as uid {} (effective {}), the contract's user is uid {}", pid,
+                              p.uid, p.euid, expect.uid));
+  if (p.exe.empty())
+    return refuse(kPidOutsideEnv, fmt::format("cannot read /proc/{}/exe: {}", pid, p.exe_error));
+  std::string prefix = real_prefix(expect.prefix);
+  if (!path_is_under(p.exe, prefix) && !path_is_under(p.exe, expect.prefix))
+    return refuse(kPidOutsideEnv, fmt::format("PID {} runs {}, which is not inside the environment {}", pid,
+                                              p.exe, expect.prefix));
+  if (!is_gunicorn_master_cmdline(p.argv))
+    return refuse(kPidNotGunicorn, fmt::format("PID {} runs '{}', not a gunicorn master", pid,
+                                               shell_join(p.argv).substr(0, 200)));
+  // Without setproctitle a worker's command line is its master's: its parent tells them apart.
+  if (auto parent = read_process(p.ppid);
+      parent && parent->exe == p.exe && is_gunicorn_master_cmdline(parent->argv) && parent->argv == p.argv)
+    return refuse(kPidNotGunicorn,
+                  fmt::format("PID {} is a gunicorn worker of master {}, not a master", pid, p.ppid));
+  if (!p.unit.empty() && !expect.app_unit.empty() && p.unit != expect.app_unit)
+    return refuse(kPidWrongUnit,
+                  fmt::format("PID {} belongs to {}, not to {}", pid, p.unit, expect.app_unit));
+  if (expect.main_pid && *expect.main_pid != pid) {
+    if (*expect.main_pid == 0)
+      return refuse(kPidNotMainPid, fmt::format("{} has no main process (not running); the PID file names {}",
+                                                expect.app_unit, pid));
+    return refuse(kPidNotMainPid, fmt::format("{}'s main process is {}, the PID file names {}",
+                                              expect.app_unit, *expect.main_pid, pid));
+  }
+  // Signal 0 through the pidfd: still alive, so the /proc reads above were about this process.
+  if (auto alive = pidfd->send_signal(0); !alive) return refuse(kPidUnavailable, alive.error().message);
+  MasterCheck ok;
+  ok.master = VerifiedMaster{std::move(pidfd).value(), p};
+  return ok;
+}
+
+MasterCheck find_master(const std::string& pid_file, const MasterExpectation& expect) {
+  auto pid = read_pid_file(pid_file);
+  if (!pid) return refuse(kPidUnavailable, pid.error().to_string());
+  return verify_master(*pid, expect);
+}
+
+}  // namespace csd::watchdog

@@ -1,0 +1,72 @@
+// The right process: before any signal, prove that the PID file names the contract's gunicorn
+// master (defect 2: a stale PID file made the old watchdog SIGHUP, and so kill, whatever
+// process of the same user had the PID).
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/error.h"
+#include "watchdog/pidfd.h"
+#include "watchdog/proc.h"
+
+namespace csd::watchdog {
+
+// Reasons recorded when nothing was signalled. The first is the dashboard's; the others name
+// the mismatch.
+inline constexpr const char* kPidUnavailable = "gunicorn_pid_unavailable";  // no file, no number, no process
+inline constexpr const char* kPidWrongUser = "gunicorn_pid_wrong_user";
+inline constexpr const char* kPidOutsideEnv = "gunicorn_pid_outside_env";
+inline constexpr const char* kPidNotGunicorn = "gunicorn_pid_not_gunicorn";
+inline constexpr const char* kPidWrongUnit = "gunicorn_pid_wrong_unit";
+inline constexpr const char* kPidNotMainPid = "gunicorn_pid_not_main_pid";
+
+// The PID file: at most 64 bytes, never through a link, one integer above 1 (gunicorn writes
+// "1234\n").
+Result<pid_t> read_pid_file(const std::string& path);
+
+// True for a gunicorn master's command line: `gunicorn ...`, `<python> [opts] .../gunicorn ...`,
+// `<python> -m gunicorn ...`, or the title setproctitle gives it, "gunicorn: master [...]".
+// A worker ("gunicorn: worker [...]") is not a master.
+bool is_gunicorn_master_cmdline(const std::vector<std::string>& argv);
+
+struct MasterExpectation {
+  std::string prefix;    // the contract's conda environment
+  uid_t uid = 0;         // the contract's service user
+  std::string app_unit;  // "mes-dashboard.service"
+  // The app unit's MainPID as systemd reports it; nullopt when systemd cannot be asked.
+  std::optional<pid_t> main_pid;
+};
+
+struct Refusal {
+  std::string reason;  // one of the constants above
+  std::string detail;  // what was found, for the operator
+};
+
+struct VerifiedMaster {
+  Pidfd pidfd;  // signal through this, never by number
+  ProcessInfo info;
+};
+
+struct MasterCheck {
+  std::optional<VerifiedMaster> master;
+  Refusal refusal;  // when master is empty
+};
+
+// Opens a pidfd first, then checks /proc, then checks the pidfd's process is still alive: a
+// live process keeps its PID, so what /proc said was about the process the pidfd holds.
+// Checks, in order: exists and not a zombie; owner (real and effective uid); executable inside
+// the prefix (symlinks in the prefix resolved); command line; the systemd unit of its cgroup
+// when it is in one; MainPID when known.
+MasterCheck verify_master(pid_t pid, const MasterExpectation& expect);
+
+// read_pid_file + verify_master.
+MasterCheck find_master(const std::string& pid_file, const MasterExpectation& expect);
+
+// The uid of a user name, or an error naming it.
+Result<uid_t> uid_of_user(const std::string& user);
+
+}  // namespace csd::watchdog

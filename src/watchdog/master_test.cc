@@ -1,0 +1,229 @@
+#include "watchdog/master.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "test_support/temp_dir.h"
+#include "watchdog/test_fixture.h"
+
+namespace csd::watchdog {
+namespace {
+
+using testing::Child;
+using testing::spawn;
+
+// --- the PID file --------------------------------------------------------------------------
+
+class MasterPidFile : public ::testing::Test {
+ protected:
+  test::TempDir tmp;
+  std::string path = tmp.at("/gunicorn.pid");
+};
+
+TEST_F(MasterPidFile, ReadsGunicornsFormat) {
+  tmp.write("/gunicorn.pid", "4242\n");
+  auto pid = read_pid_file(path);
+  ASSERT_TRUE(pid.ok()) << pid.error().to_string();
+  EXPECT_EQ(*pid, 4242);
+}
+
+TEST_F(MasterPidFile, RejectsWhatIsNotAUsablePid) {
+  // Defect 2: PID <= 0 was not rejected (kill(0) signals the caller's own process group).
+  for (const char* bad : {"", "\n", "0", "-1", "1", "abc", "12 34", "4242x", "99999999999", "+5", "0x10"}) {
+    tmp.write("/gunicorn.pid", bad);
+    EXPECT_FALSE(read_pid_file(path).ok()) << "'" << bad << "'";
+  }
+}
+
+TEST_F(MasterPidFile, RejectsOversizedSymlinkMissing) {
+  EXPECT_FALSE(read_pid_file(path).ok());
+  tmp.write("/gunicorn.pid", std::string(100, '1'));
+  EXPECT_FALSE(read_pid_file(path).ok());
+  tmp.write("/real.pid", "4242\n");
+  ::unlink(path.c_str());
+  ASSERT_EQ(::symlink(tmp.at("/real.pid").c_str(), path.c_str()), 0);
+  EXPECT_FALSE(read_pid_file(path).ok());
+}
+
+// --- the command line ----------------------------------------------------------------------
+
+TEST(MasterCmdline, GunicornForms) {
+  using V = std::vector<std::string>;
+  EXPECT_TRUE(is_gunicorn_master_cmdline(V{"/opt/env/bin/gunicorn", "--config", "g.py", "app:app"}));
+  EXPECT_TRUE(is_gunicorn_master_cmdline(V{"gunicorn"}));
+  EXPECT_TRUE(is_gunicorn_master_cmdline(V{"/opt/env/bin/python3.11", "/opt/env/bin/gunicorn", "app:app"}));
+  EXPECT_TRUE(
+      is_gunicorn_master_cmdline(V{"/opt/env/bin/python", "-u", "-X", "dev", "/opt/env/bin/gunicorn"}));
+  EXPECT_TRUE(is_gunicorn_master_cmdline(V{"python3", "-m", "gunicorn", "app:app"}));
+  EXPECT_TRUE(is_gunicorn_master_cmdline(V{"gunicorn: master [mes_dashboard:create_app()]"}));
+}
+
+TEST(MasterCmdline, OtherPrograms) {
+  using V = std::vector<std::string>;
+  EXPECT_FALSE(is_gunicorn_master_cmdline(V{}));
+  EXPECT_FALSE(is_gunicorn_master_cmdline(V{"gunicorn: worker [app]"}));
+  EXPECT_FALSE(is_gunicorn_master_cmdline(V{"/usr/bin/sleep", "300"}));
+  EXPECT_FALSE(is_gunicorn_master_cmdline(V{"/opt/env/bin/python", "-c", "import gunicorn"}));
+  EXPECT_FALSE(is_gunicorn_master_cmdline(V{"/opt/env/bin/python", "/opt/env/bin/flask", "run"}));
+  EXPECT_FALSE(is_gunicorn_master_cmdline(V{"/opt/env/bin/python", "-m", "flask"}));
+  EXPECT_FALSE(is_gunicorn_master_cmdline(V{"/opt/env/bin/python", "/srv/gunicorn-helper.py"}));
+  EXPECT_FALSE(is_gunicorn_master_cmdline(V{"/usr/bin/rq", "worker", "gunicorn"}));
+}
+
+TEST(MasterCgroup, UnitOfCgroup) {
+  EXPECT_EQ(unit_of_cgroup("0::/system.slice/mes-dashboard.service\n"), "mes-dashboard.service");
+  EXPECT_EQ(unit_of_cgroup("1:name=systemd:/system.slice/a.service\n0::/\n"), "a.service");
+  EXPECT_EQ(unit_of_cgroup("0::/user.slice/user-1000.slice/user@1000.service/app.slice/x.service\n"),
+            "x.service");
+  EXPECT_EQ(unit_of_cgroup("0::/\n"), "");
+  EXPECT_EQ(unit_of_cgroup("0::/system.slice/session-3.scope\n"), "");
+}
+
+TEST(MasterProc, ParseStatWithHostileName) {
+  ProcessInfo p;
+  ASSERT_TRUE(parse_stat("42 (a) b (c) ) S 7 42 42 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 12345 1 2 3", p));
+  EXPECT_EQ(p.state, 'S');
+  EXPECT_EQ(p.ppid, 7);
+  EXPECT_EQ(p.start_time, 12345u);
+}
+
+// --- the identity proof, against real processes ---------------------------------------------------
+
+class MasterIdentity : public ::testing::Test {
+ protected:
+  test::TempDir tmp;
+  std::string pid_file = tmp.at("/gunicorn.pid");
+
+  MasterExpectation expect(const std::string& prefix) {
+    MasterExpectation e;
+    e.prefix = prefix;
+    e.uid = ::getuid();
+    e.app_unit = "mes-dashboard.service";
+    return e;
+  }
+  void write_pid(pid_t pid) { tmp.write("/gunicorn.pid", std::to_string(pid) + "\n"); }
+};
+
+TEST_F(MasterIdentity, RealGunicornMasterIsVerifiedAndSignalledThroughItsPidfd) {
+  CSD_REQUIRE_FIXTURE_ENV(env);
+  auto g = testing::start_gunicorn(*env, tmp.path(), 2, pid_file);
+  ASSERT_TRUE(g) << "gunicorn did not start; see its log in the test's temp dir";
+  MasterCheck c = find_master(pid_file, expect(env->prefix));
+  ASSERT_TRUE(c.master) << c.refusal.reason << ": " << c.refusal.detail;
+  EXPECT_EQ(c.master->pidfd.pid(), g->pid());
+  EXPECT_EQ(c.master->info.exe, env->prefix + "/bin/python3.11");
+  // Signal 0 proves the path works without disturbing it.
+  EXPECT_TRUE(c.master->pidfd.send_signal(0).ok());
+  EXPECT_FALSE(c.master->pidfd.exited());
+}
+
+TEST_F(MasterIdentity, AWorkerIsNotTheMaster) {
+  CSD_REQUIRE_FIXTURE_ENV(env);
+  auto g = testing::start_gunicorn(*env, tmp.path(), 1, pid_file);
+  ASSERT_TRUE(g);
+  auto workers = list_children(g->pid());
+  ASSERT_EQ(workers.size(), 1u);
+  write_pid(workers[0]);
+  MasterCheck c = find_master(pid_file, expect(env->prefix));
+  ASSERT_FALSE(c.master);
+  EXPECT_EQ(c.refusal.reason, kPidNotGunicorn) << c.refusal.detail;
+}
+
+TEST_F(MasterIdentity, UnrelatedProcessOfTheSameUserIsRefused) {
+  Child sleeper = spawn({"/bin/sleep", "300"});
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        return read_process(sleeper.pid()).ok() && read_process(sleeper.pid())->exe == "/usr/bin/sleep";
+      },
+      std::chrono::seconds(10)));
+  write_pid(sleeper.pid());
+  MasterCheck c = find_master(pid_file, expect("/opt/miniconda3/envs/mes-dashboard"));
+  ASSERT_FALSE(c.master);
+  EXPECT_EQ(c.refusal.reason, kPidOutsideEnv);
+  EXPECT_NE(c.refusal.detail.find("/sleep"), std::string::npos) << c.refusal.detail;
+  EXPECT_TRUE(sleeper.running());
+}
+
+TEST_F(MasterIdentity, EnvironmentPythonThatIsNotGunicornIsRefused) {
+  CSD_REQUIRE_FIXTURE_ENV(env);
+  Child py = spawn({env->python, "-c", "import time; time.sleep(300)"});
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        auto p = read_process(py.pid());
+        return p && p->argv.size() == 3;
+      },
+      std::chrono::seconds(10)));
+  write_pid(py.pid());
+  MasterCheck c = find_master(pid_file, expect(env->prefix));
+  ASSERT_FALSE(c.master);
+  EXPECT_EQ(c.refusal.reason, kPidNotGunicorn);
+}
+
+TEST_F(MasterIdentity, OtherUsersProcessIsRefused) {
+  if (::getuid() != 0) GTEST_SKIP() << "needs root to start a process as another user";
+  testing::SpawnOptions o;
+  o.uid = 65534;
+  Child other = spawn({"/bin/sleep", "300"}, o);
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        auto p = read_process(other.pid());
+        return p && p->uid == 65534;
+      },
+      std::chrono::seconds(10)));
+  write_pid(other.pid());
+  MasterCheck c = find_master(pid_file, expect("/usr"));
+  ASSERT_FALSE(c.master);
+  EXPECT_EQ(c.refusal.reason, kPidWrongUser);
+  EXPECT_TRUE(other.running());
+}
+
+TEST_F(MasterIdentity, MainPidMismatchIsRefused) {
+  CSD_REQUIRE_FIXTURE_ENV(env);
+  auto g = testing::start_gunicorn(*env, tmp.path(), 1, pid_file);
+  ASSERT_TRUE(g);
+  MasterExpectation e = expect(env->prefix);
+  e.main_pid = g->pid() + 100000;
+  MasterCheck c = find_master(pid_file, e);
+  ASSERT_FALSE(c.master);
+  EXPECT_EQ(c.refusal.reason, kPidNotMainPid);
+  e.main_pid = 0;
+  c = find_master(pid_file, e);
+  EXPECT_EQ(c.refusal.reason, kPidNotMainPid);
+  e.main_pid = g->pid();
+  EXPECT_TRUE(find_master(pid_file, e).master);
+}
+
+TEST_F(MasterIdentity, DeadOrMissingProcessIsUnavailable) {
+  Child gone = spawn({"/bin/true"});
+  pid_t pid = gone.pid();
+  gone.wait();
+  write_pid(pid);
+  MasterCheck c = find_master(pid_file, expect("/usr"));
+  ASSERT_FALSE(c.master);
+  EXPECT_EQ(c.refusal.reason, kPidUnavailable);
+  ::unlink(pid_file.c_str());
+  EXPECT_EQ(find_master(pid_file, expect("/usr")).refusal.reason, kPidUnavailable);
+  EXPECT_EQ(verify_master(::getpid(), expect("/usr")).refusal.reason, kPidUnavailable);
+  EXPECT_EQ(verify_master(1, expect("/usr")).refusal.reason, kPidUnavailable);
+}
+
+TEST_F(MasterIdentity, PidfdNeverHitsARecycledPid) {
+  Child first = spawn({"/bin/sleep", "300"});
+  auto fd = Pidfd::open(first.pid());
+  ASSERT_TRUE(fd.ok());
+  first.stop();  // killed and reaped: its PID is free for anyone now
+  EXPECT_TRUE(fd->exited());
+  Status s = fd->send_signal(SIGHUP);
+  EXPECT_FALSE(s.ok()) << "a pidfd of an exited process must not signal anything";
+}
+
+TEST(MasterUser, UidOfUser) {
+  auto root = uid_of_user("root");
+  ASSERT_TRUE(root.ok());
+  EXPECT_EQ(*root, 0u);
+  EXPECT_FALSE(uid_of_user("no-such-user-csd").ok());
+}
+
+}  // namespace
+}  // namespace csd::watchdog

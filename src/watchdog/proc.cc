@@ -1,0 +1,149 @@
+#include "watchdog/proc.h"
+
+#include <dirent.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "util/file.h"
+#include "util/strings.h"
+
+namespace csd::watchdog {
+
+namespace {
+
+constexpr std::size_t kMaxProcFile = 64 * 1024;
+
+Result<std::string> proc_file(pid_t pid, const char* name) {
+  // /proc files report size 0; read_file reads to EOF within the bound.
+  return read_file(fmt::format("/proc/{}/{}", pid, name), ReadOptions{.max_bytes = kMaxProcFile});
+}
+
+bool parse_pid(std::string_view s, pid_t& out) {
+  if (s.empty() || s.size() > 10) return false;
+  long long v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  if (v <= 0 || v > 0x7fffffff) return false;
+  out = static_cast<pid_t>(v);
+  return true;
+}
+
+}  // namespace
+
+bool parse_stat(const std::string& text, ProcessInfo& out) {
+  auto close = text.rfind(')');
+  if (close == std::string::npos || close + 2 >= text.size()) return false;
+  std::vector<std::string> fields;
+  for (auto& f : split(std::string_view(text).substr(close + 2), ' '))
+    if (!f.empty()) fields.push_back(f);
+  // After the name: state(3) ppid(4) ... starttime(22), so index 0 is field 3.
+  if (fields.size() < 20 || fields[0].size() != 1) return false;
+  out.state = fields[0][0];
+  pid_t ppid = 0;
+  out.ppid = parse_pid(fields[1], ppid) ? ppid : 0;
+  try {
+    out.start_time = std::stoull(fields[19]);
+  } catch (...) {
+    return false;
+  }
+  return true;
+}
+
+std::string unit_of_cgroup(const std::string& text) {
+  std::string v2, v1;
+  for (const auto& line : split(text, '\n')) {
+    if (starts_with(line, "0::")) v2 = line.substr(3);
+    auto pos = line.find(":name=systemd:");
+    if (pos != std::string::npos) v1 = line.substr(pos + 14);
+  }
+  for (const std::string* path : {&v2, &v1}) {
+    std::string unit;
+    for (const auto& part : split(*path, '/'))
+      if (ends_with(part, ".service")) unit = part;
+    if (!unit.empty()) return unit;
+  }
+  return "";
+}
+
+Result<ProcessInfo> read_process(pid_t pid) {
+  ProcessInfo info;
+  info.pid = pid;
+  auto stat = proc_file(pid, "stat");
+  if (!stat) return make_error(fmt::format("no process with PID {}", pid));
+  if (!parse_stat(*stat, info)) return make_error(fmt::format("cannot parse /proc/{}/stat", pid));
+  if (auto status = proc_file(pid, "status"); status) {
+    for (const auto& line : split(*status, '\n')) {
+      if (!starts_with(line, "Uid:")) continue;
+      unsigned long r = 0, e = 0;
+      if (std::sscanf(line.c_str() + 4, "%lu %lu", &r, &e) == 2)
+        info.uid = static_cast<uid_t>(r), info.euid = static_cast<uid_t>(e);
+    }
+  }
+  char buf[4096];
+  std::string link = fmt::format("/proc/{}/exe", pid);
+  ssize_t n = ::readlink(link.c_str(), buf, sizeof(buf) - 1);
+  if (n >= 0) {
+    info.exe.assign(buf, static_cast<std::size_t>(n));
+    const std::string deleted = " (deleted)";
+    if (ends_with(info.exe, deleted)) info.exe.resize(info.exe.size() - deleted.size());
+  } else {
+    info.exe_error = std::strerror(errno);
+  }
+  if (auto cmdline = proc_file(pid, "cmdline"); cmdline) {
+    std::string& c = *cmdline;
+    if (!c.empty() && c.back() == '\0') c.pop_back();
+    if (!c.empty()) info.argv = split(c, '\0');
+  }
+  if (auto cgroup = proc_file(pid, "cgroup"); cgroup) info.unit = unit_of_cgroup(*cgroup);
+  return info;
+}
+
+std::vector<pid_t> list_children(pid_t parent) {
+  std::vector<pid_t> out;
+  std::string task_dir = fmt::format("/proc/{}/task", parent);
+  bool have_children_files = false;
+  if (DIR* d = ::opendir(task_dir.c_str())) {
+    while (struct dirent* e = ::readdir(d)) {
+      if (e->d_name[0] == '.') continue;
+      auto text = read_file(fmt::format("{}/{}/children", task_dir, e->d_name),
+                            ReadOptions{.max_bytes = kMaxProcFile});
+      if (!text) continue;
+      have_children_files = true;
+      for (const auto& word : split(*text, ' ')) {
+        pid_t p = 0;
+        if (parse_pid(trim(word), p)) out.push_back(p);
+      }
+    }
+    ::closedir(d);
+  }
+  if (!have_children_files) {
+    // Kernels without CONFIG_PROC_CHILDREN: every process's stat names its parent.
+    if (DIR* d = ::opendir("/proc")) {
+      while (struct dirent* e = ::readdir(d)) {
+        pid_t p = 0;
+        if (!parse_pid(e->d_name, p)) continue;
+        auto stat = proc_file(p, "stat");
+        ProcessInfo info;
+        if (stat && parse_stat(*stat, info) && info.ppid == parent) out.push_back(p);
+      }
+      ::closedir(d);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+bool process_running(pid_t pid) {
+  auto stat = proc_file(pid, "stat");
+  ProcessInfo info;
+  return stat && parse_stat(*stat, info) && info.state != 'Z' && info.state != 'X';
+}
+
+}  // namespace csd::watchdog

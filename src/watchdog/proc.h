@@ -1,0 +1,44 @@
+// What /proc says about a process, read with bounds, and the process tree below one.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/error.h"
+
+namespace csd::watchdog {
+
+struct ProcessInfo {
+  pid_t pid = 0;
+  pid_t ppid = 0;
+  char state = '?';                   // R, S, D, Z...
+  unsigned long long start_time = 0;  // clock ticks since boot: with the PID, names one process
+  uid_t uid = 0;                      // real
+  uid_t euid = 0;
+  std::string exe;                // /proc/PID/exe, " (deleted)" removed (an updated env)
+  std::string exe_error;          // why exe is empty (EACCES for another user's process)
+  std::vector<std::string> argv;  // /proc/PID/cmdline
+  std::string unit;               // the systemd unit of its cgroup, "" outside any
+};
+
+// Reads /proc/PID/{stat,status,exe,cmdline,cgroup}. Fails when the process does not exist.
+Result<ProcessInfo> read_process(pid_t pid);
+
+// Parses /proc/PID/stat; the command name in parentheses may contain anything, even ") ".
+bool parse_stat(const std::string& text, ProcessInfo& out);
+
+// The unit a /proc/PID/cgroup text puts the process in: the last "*.service" component of the
+// unified hierarchy's path (v2), else of the name=systemd one (v1); "" when none.
+std::string unit_of_cgroup(const std::string& text);
+
+// The direct children of a process: /proc/PID/task/*/children when the kernel provides it,
+// else a scan of /proc for the parent PID.
+std::vector<pid_t> list_children(pid_t parent);
+
+// True while the process exists and is not a zombie.
+bool process_running(pid_t pid);
+
+}  // namespace csd::watchdog

@@ -1,0 +1,181 @@
+// Shared by the watchdog's tests: a real conda-layout environment with gunicorn (built once per
+// test run by tests/fixtures/make-conda-env.sh), and processes started by a test and killed by
+// PID when it ends. Header-only: only *_test.cc files include it.
+#pragma once
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "test_support/temp_dir.h"
+#include "util/file.h"
+#include "watchdog/proc.h"
+
+namespace csd::watchdog::testing {
+
+struct FixtureEnv {
+  std::string prefix;
+  std::string python;
+  std::string gunicorn;
+};
+
+// nullptr when it cannot be built here (the reason is in `why`); then tests skip.
+inline const FixtureEnv* fixture_env(std::string* why = nullptr) {
+  static std::unique_ptr<test::TempDir> dir;
+  static std::optional<FixtureEnv> env;
+  static std::string failure;
+  static bool tried = false;
+  if (!tried) {
+    tried = true;
+    dir = std::make_unique<test::TempDir>();
+    std::string prefix = dir->path() + "/conda/envs/wd";
+    std::string log = dir->path() + "/build.log";
+    std::string cmd = std::string(CSD_SOURCE_DIR) + "/tests/fixtures/make-conda-env.sh --root / --prefix '" +
+                      prefix + "' >'" + log + "' 2>&1";
+    if (std::system(cmd.c_str()) == 0) {
+      env = FixtureEnv{prefix, prefix + "/bin/python", prefix + "/bin/gunicorn"};
+    } else {
+      auto text = read_file(log);
+      failure = "the fixture environment could not be built: " + (text ? *text : std::string("(no log)"));
+    }
+  }
+  if (why) *why = failure;
+  return env ? &*env : nullptr;
+}
+
+#define CSD_REQUIRE_FIXTURE_ENV(var)                                     \
+  std::string fixture_why;                                               \
+  const auto* var = ::csd::watchdog::testing::fixture_env(&fixture_why); \
+  if (!var) GTEST_SKIP() << fixture_why
+
+// A process this test started, in its own process group; killed (the group, by its id) and
+// reaped when the object goes away.
+class Child {
+ public:
+  Child() = default;
+  explicit Child(pid_t pid) : pid_(pid) {}
+  Child(Child&& o) noexcept : pid_(std::exchange(o.pid_, 0)) {}
+  Child& operator=(Child&& o) noexcept {
+    if (this != &o) stop(), pid_ = std::exchange(o.pid_, 0);
+    return *this;
+  }
+  ~Child() { stop(); }
+  pid_t pid() const { return pid_; }
+  bool running() const { return pid_ > 0 && process_running(pid_); }
+  void stop() {
+    if (pid_ <= 0) return;
+    ::kill(-pid_, SIGKILL);
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+    pid_ = 0;
+  }
+  // Reaps without killing; the exit status, or -1.
+  int wait() {
+    int status = 0;
+    if (pid_ <= 0 || ::waitpid(pid_, &status, 0) != pid_) return -1;
+    pid_ = 0;
+    return status;
+  }
+
+ private:
+  pid_t pid_ = 0;
+};
+
+struct SpawnOptions {
+  std::optional<uid_t> uid;  // drop to this uid (the test runs as root)
+  std::string log;           // stdout and stderr go here; /dev/null when empty
+  std::vector<std::string> env = {"PATH=/usr/bin:/bin", "LANG=C.UTF-8"};
+};
+
+inline Child spawn(const std::vector<std::string>& argv, const SpawnOptions& o = {}) {
+  std::vector<char*> args, envp;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  for (const auto& e : o.env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  std::string log = o.log.empty() ? "/dev/null" : o.log;
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) ::dup2(fd, 1), ::dup2(fd, 2);
+    int null = ::open("/dev/null", O_RDONLY);
+    if (null >= 0) ::dup2(null, 0);
+    if (o.uid && (::setgid(*o.uid) != 0 || ::setuid(*o.uid) != 0)) ::_exit(126);
+    ::execve(args[0], args.data(), envp.data());
+    ::_exit(127);
+  }
+  return Child(pid);
+}
+
+inline bool wait_until(const std::function<bool()>& ok, std::chrono::milliseconds max) {
+  auto deadline = std::chrono::steady_clock::now() + max;
+  while (!ok()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+inline int free_port() {
+  int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(a);
+  ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(s);
+  return ntohs(a.sin_port);
+}
+
+// A real gunicorn master from the fixture environment, serving a minimal WSGI app.
+struct Gunicorn {
+  Child process;
+  std::string pid_file;
+  int port = 0;
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port) + "/health"; }
+  pid_t pid() const { return process.pid(); }
+};
+
+inline std::optional<Gunicorn> start_gunicorn(const FixtureEnv& env, const std::string& dir, int workers,
+                                              const std::string& pid_file) {
+  std::ofstream(dir + "/wsgi_app.py") << "def app(environ, start_response):\n"
+                                         "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
+                                         "    return [b'ok']\n";
+  Gunicorn g;
+  g.pid_file = pid_file;
+  g.port = free_port();
+  SpawnOptions o;
+  o.log = dir + "/gunicorn.log";
+  g.process = spawn(
+      {env.python, env.gunicorn, "--chdir", dir, "--workers", std::to_string(workers), "--bind",
+       "127.0.0.1:" + std::to_string(g.port), "--pid", pid_file, "--graceful-timeout", "5", "wsgi_app:app"},
+      o);
+  pid_t master = g.process.pid();
+  bool up = wait_until(
+      [&] {
+        auto text = read_file(pid_file);
+        return text && std::atoi(text->c_str()) == master &&
+               static_cast<int>(list_children(master).size()) == workers;
+      },
+      std::chrono::seconds(30));
+  if (!up) return std::nullopt;
+  return g;
+}
+
+}  // namespace csd::watchdog::testing
