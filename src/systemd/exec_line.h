@@ -53,6 +53,7 @@ Result<std::string> format_exec_command(const ExecCommand& command);
 
 // What the process receives at start (systemd's replace_env_argv()): "$NAME" as a whole word is
 // split into words at whitespace, "${NAME}" is replaced in place, "$$" is "$", unset is empty.
+// Not for commands with the ":" prefix, which systemd starts without any expansion.
 std::vector<std::string> expand_exec_environment(const std::vector<std::string>& argv,
                                                  const std::map<std::string, std::string>& env);
 
