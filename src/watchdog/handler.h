@@ -1,0 +1,101 @@
+// One request, from the claimed flag to the recorded decision: read the flag, apply the policy
+// under the state lock, prove the master, signal it, and then, separately and without blocking
+// the caller, confirm the reload. Every request ends in exactly one audit event of
+// restart_blocked, restart_failed, restart_executed or flag_rejected.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "watchdog/flag.h"
+#include "watchdog/master.h"
+#include "watchdog/reload.h"
+#include "watchdog/settings.h"
+#include "watchdog/state_store.h"
+
+namespace csd::watchdog {
+
+// Decision reasons of our own, besides the dashboard's and the master refusals.
+inline constexpr const char* kSignalSighup = "signal_sighup";
+inline constexpr const char* kSignalFailed = "signal_failed";
+inline constexpr const char* kReloadUnconfirmed = "reload_unconfirmed";  // workers or health not back in time
+inline constexpr const char* kStateUnreadable = "state_unreadable";      // damaged state: fail closed
+
+// What the handler needs from the outside world, replaceable in tests.
+struct HandlerHooks {
+  std::function<TimePoint()> now = now_utc;
+  // The app unit's MainPID; nullopt when systemd cannot be asked.
+  std::function<std::optional<pid_t>(const std::string& unit)> main_pid = [](const std::string&) {
+    return std::optional<pid_t>();
+  };
+  std::function<Status(const std::string& unit)> restart_unit = [](const std::string&) {
+    return Status(make_error("no systemd connection"));
+  };
+  // An audit entry (see audit.h) at a syslog priority.
+  std::function<void(const nlohmann::json& entry, int priority)> audit = [](const nlohmann::json&, int) {};
+};
+
+// A reload signalled and not yet confirmed.
+struct PendingReload {
+  std::string request_id;
+  nlohmann::json entry;  // as recorded, with "confirmation": "pending"
+  VerifiedMaster master;
+  std::unique_ptr<WorkerTracker> workers;
+  std::chrono::steady_clock::time_point signalled;
+  std::chrono::steady_clock::time_point deadline;
+  bool workers_back = false;
+  std::vector<pid_t> new_workers;
+  int health_attempts = 0;
+  std::string last_problem;  // why it is not confirmed yet
+};
+
+struct Outcome {
+  std::string request_id;
+  nlohmann::json record;   // the state entry, or the rejection
+  bool rejected = false;   // a flag that was never a valid request
+  bool duplicate = false;  // a leftover claim already decided before a crash: nothing recorded
+  std::unique_ptr<PendingReload> pending;  // set when a reload awaits confirmation
+};
+
+class RequestHandler {
+ public:
+  RequestHandler(Settings settings, HandlerHooks hooks);
+
+  const Settings& settings() const { return settings_; }
+  const StateStore& store() const { return store_; }
+
+  // Decides a claimed flag and removes it once the decision is saved (so a crash in between
+  // re-reads it at the next start rather than losing it).
+  Outcome handle(const std::string& claimed_path);
+
+  // Advances a pending reload: true when it is finished, with the final entry in `final_entry`
+  // (saved and audited). Call on every wake-up while it is pending; it may block for up to
+  // one health request (at most 2 s).
+  bool advance(PendingReload& pending, nlohmann::json& final_entry);
+
+  // How long the caller may sleep before the next advance() at most.
+  std::chrono::milliseconds next_check(const PendingReload& pending) const;
+
+  // At start-up: entries left "pending" by a watchdog that died mid-confirmation are closed as
+  // failed, so nothing stays pending forever.
+  Status close_abandoned_reloads();
+
+ private:
+  nlohmann::json base_entry(const FlagRead& read, const std::string& request_id, TimePoint now) const;
+  void audit(const char* event, const nlohmann::json& payload, int priority);
+  Outcome reject(const FlagRead& read, const std::string& request_id, const std::string& claimed,
+                 TimePoint now);
+  Status save_final(const nlohmann::json& entry, bool replace, TimePoint now);
+  std::string new_request_id(TimePoint now);
+
+  Settings settings_;
+  HandlerHooks hooks_;
+  StateStore store_;
+  std::uint64_t seq_ = 0;
+};
+
+}  // namespace csd::watchdog

@@ -1,0 +1,44 @@
+#include "watchdog/settings.h"
+
+#include "contract/naming.h"
+
+namespace csd::watchdog {
+
+Result<Settings> settings_from_contract(const Contract& c, const Root& root) {
+  Settings s;
+  s.contract_path = c.source;
+  s.contract_name = c.name;
+  s.contract_version = c.version;
+  s.runtime_dir = root.map(c.paths.runtime_dir);
+  s.restart_flag = root.map(c.paths.restart_flag);
+  s.pid_file = root.map(c.paths.pid_file);
+  s.state_file = root.map(c.paths.state_file);
+  s.control_socket = root.map(c.paths.control_socket);
+  s.policy = policy_config(c.watchdog);
+  s.flag_max_age = std::chrono::duration_cast<Micros>(c.watchdog.flag_max_age);
+  s.history_limit = c.watchdog.history_limit;
+  s.workers = c.service.workers;
+  s.health_url = c.service.health_url;
+  s.reload_timeout = c.watchdog.reload_timeout;
+  s.restart_on_unconfirmed = c.watchdog.on_unconfirmed == "restart";
+  auto uid = uid_of_user(c.service.user);
+  if (!uid) {
+    Error e = uid.error();
+    e.file = c.source;
+    return e;
+  }
+  s.master.uid = *uid;
+  s.master.prefix = root.map(c.conda.prefix);
+  s.master.app_unit = app_unit(c);
+  return s;
+}
+
+nlohmann::json paths_json(const Settings& s) {
+  return {{"runtime_dir", s.runtime_dir},
+          {"restart_flag", s.restart_flag},
+          {"pid_file", s.pid_file},
+          {"state_file", s.state_file},
+          {"control_socket", s.control_socket}};
+}
+
+}  // namespace csd::watchdog
