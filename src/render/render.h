@@ -25,7 +25,8 @@ Result<std::vector<File>> render_all(const Contract& c, const std::string& contr
 Result<std::vector<std::string>> service_argv(const Contract& c);
 bool is_gunicorn(const std::vector<std::string>& command);
 
-// The first line of every generated file; check reads the version back from it.
+// The notice at the top of every generated file; check reads the version back from its first line.
+std::string generated_notice(const Contract& c);
 std::string generated_header(const Contract& c, const char* comment = "#");
 
 std::string render_environment_file(const Contract& c);

@@ -2,7 +2,7 @@
 
 #include "contract/naming.h"
 #include "render/render.h"
-#include "systemd/words.h"
+#include "systemd/unit_writer.h"
 #include "util/file.h"
 #include "util/strings.h"
 
@@ -10,42 +10,19 @@ namespace csd::render {
 
 namespace {
 
-// A unit file being written: sections in order, one "Key=Value" a line.
-class UnitText {
- public:
-  explicit UnitText(std::string header) : text_(std::move(header)) {}
-  UnitText& section(const char* name) {
-    text_ += fmt::format("\n[{}]\n", name);
-    return *this;
-  }
-  UnitText& set(const std::string& key, const std::string& value) {
-    text_ += key + "=" + value + "\n";
-    return *this;
-  }
-  UnitText& comment(const std::string& why) {
-    text_ += "# " + why + "\n";
-    return *this;
-  }
-  const std::string& text() const { return text_; }
+using systemd::UnitWriter;
 
- private:
-  std::string text_;
-};
-
-std::string exec_line(const std::vector<std::string>& argv) {
-  std::string out;
-  for (const auto& word : argv) {
-    if (!out.empty()) out += ' ';
-    // systemd would expand "$FOO" and "%n" in ExecStart=; the contract's words are literal.
+// The contract's words reach the process as written: "$" would otherwise expand at start.
+systemd::ExecCommand literal(std::vector<std::string> argv) {
+  for (auto& word : argv) {
     std::string escaped;
-    for (char ch : word) {
-      if (ch == '%') escaped += "%%";
-      else if (ch == '$') escaped += "$$";
-      else escaped += ch;
-    }
-    out += systemd::quote_word(escaped);
+    for (char ch : word) escaped += ch == '$' ? std::string("$$") : std::string(1, ch);
+    word = escaped;
   }
-  return out;
+  systemd::ExecCommand cmd;
+  cmd.path = argv.front();
+  cmd.argv = std::move(argv);
+  return cmd;
 }
 
 std::vector<std::string> tool(const Contract& c, std::initializer_list<std::string> args) {
@@ -68,20 +45,20 @@ bool uses_tmp(const Contract& c) {
 
 // The directories a unit may write under ProtectSystem=strict: systemd-managed ones where the
 // contract's paths allow, ReadWritePaths= ("-" so a missing one is no 226/NAMESPACE) for the rest.
-void writable_paths(UnitText& u, const Contract& c, bool writes_state) {
+void writable_paths(UnitWriter& u, const Contract& c, bool writes_state) {
   std::string runtime = below(c.paths.runtime_dir, "/run");
   if (!runtime.empty()) {
     u.comment("Shared by the app and the watchdog: preserved on stop so neither unit deletes the other's");
     u.comment("PID file or a pending restart flag; /run is emptied at boot anyway.");
-    u.set("RuntimeDirectory", runtime).set("RuntimeDirectoryMode", "0750").set("RuntimeDirectoryPreserve", "yes");
+    u.set_words("RuntimeDirectory", {runtime}).set("RuntimeDirectoryMode", "0750").set("RuntimeDirectoryPreserve", "yes");
   } else {
-    u.set("ReadWritePaths", "-" + c.paths.runtime_dir);
+    u.set_words("ReadWritePaths", {"-" + c.paths.runtime_dir});
   }
   std::string state_dir = parent_dir(c.paths.state_file);
   if (writes_state) {
     std::string state = below(state_dir, "/var/lib");
-    if (!state.empty()) u.set("StateDirectory", state).set("StateDirectoryMode", "0750");
-    else if (!path_is_under(state_dir, c.paths.runtime_dir)) u.set("ReadWritePaths", "-" + state_dir);
+    if (!state.empty()) u.set_words("StateDirectory", {state}).set("StateDirectoryMode", "0750");
+    else if (!path_is_under(state_dir, c.paths.runtime_dir)) u.set_words("ReadWritePaths", {"-" + state_dir});
   }
 }
 
@@ -100,7 +77,7 @@ bool loopback_only(const Contract& c) {
   return is_loopback_host(host);
 }
 
-void hardening(UnitText& u, const Contract& c) {
+void hardening(UnitWriter& u, const Contract& c) {
   u.comment("Hardening: `systemd-analyze security` rates this unit; see docs/hardening.md.");
   u.set("NoNewPrivileges", "yes");
   u.set("CapabilityBoundingSet", "");
@@ -142,26 +119,27 @@ void hardening(UnitText& u, const Contract& c) {
   u.set("SystemCallErrorNumber", "EPERM");
 }
 
-UnitText common_head(const Contract& c, const std::string& what) {
-  UnitText u(generated_header(c));
+UnitWriter common_head(const Contract& c, const std::string& what) {
+  UnitWriter u;
+  u.comment(generated_notice(c));
   u.section("Unit");
-  u.set("Description", fmt::format("{} {} (contract {})", c.name, what, c.version));
-  u.set("Documentation", "file:" + c.service.workdir + "/RUNBOOK.md");
+  u.set_text("Description", fmt::format("{} {} (contract {})", c.name, what, c.version));
+  u.set_text("Documentation", "file:" + c.service.workdir + "/RUNBOOK.md");
   return u;
 }
 
-void service_identity(UnitText& u, const Contract& c, const std::string& unit) {
-  u.set("User", c.service.user).set("Group", c.service.group);
-  u.set("WorkingDirectory", c.service.workdir);
-  u.set("EnvironmentFile", c.service.environment_file);
+void service_identity(UnitWriter& u, const Contract& c, const std::string& unit) {
+  u.set_text("User", c.service.user).set_text("Group", c.service.group);
+  u.set_text("WorkingDirectory", c.service.workdir);
+  u.set_text("EnvironmentFile", c.service.environment_file);
   // Operator-managed secrets: the app starts without them (its admin endpoints then refuse).
-  if (!c.service.secrets_file.empty()) u.set("EnvironmentFile", "-" + c.service.secrets_file);
+  if (!c.service.secrets_file.empty()) u.set_text("EnvironmentFile", "-" + c.service.secrets_file);
   u.comment("Refuses to start when anything drifted from the contract; the journal says what and where.");
-  u.set("ExecStartPre", exec_line(tool(c, {"check", "--contract", c.installed_path(), "--unit", unit})));
+  u.set_exec("ExecStartPre", literal(tool(c, {"check", "--contract", c.installed_path(), "--unit", unit})));
 }
 
-std::string app_unit_text(const Contract& c, const std::vector<std::string>& argv) {
-  UnitText u = common_head(c, "application");
+Result<std::string> app_unit_text(const Contract& c, const std::vector<std::string>& argv) {
+  UnitWriter u = common_head(c, "application");
   u.set("After", "network.target");
   u.set("Wants", watchdog_unit(c));
   u.section("Service");
@@ -171,7 +149,7 @@ std::string app_unit_text(const Contract& c, const std::vector<std::string>& arg
   std::vector<std::string> exec = tool(c, {"exec", "--contract", c.installed_path(), "--"});
   exec.insert(exec.end(), argv.begin(), argv.end());
   u.comment("exec replaces itself with the command: gunicorn is the main process and gets systemd's signals.");
-  u.set("ExecStart", exec_line(exec));
+  u.set_exec("ExecStart", literal(exec));
   u.set("ExecReload", "/bin/kill -HUP $MAINPID");
   u.set("KillMode", "mixed");
   u.set("TimeoutStopSec", std::to_string(c.service.graceful_timeout.count() / 1000 + 5));
@@ -180,16 +158,16 @@ std::string app_unit_text(const Contract& c, const std::vector<std::string>& arg
   hardening(u, c);
   u.section("Install");
   u.set("WantedBy", "multi-user.target");
-  return u.text();
+  return u.render();
 }
 
-std::string watchdog_unit_text(const Contract& c) {
-  UnitText u = common_head(c, "restart watchdog");
+Result<std::string> watchdog_unit_text(const Contract& c) {
+  UnitWriter u = common_head(c, "restart watchdog");
   u.set("After", app_unit(c));
   u.section("Service");
   u.set("Type", "notify").set("NotifyAccess", "main");
   service_identity(u, c, watchdog_unit(c));
-  u.set("ExecStart", exec_line(tool(c, {"watchdog", "--contract", c.installed_path()})));
+  u.set_exec("ExecStart", literal(tool(c, {"watchdog", "--contract", c.installed_path()})));
   u.set("ExecReload", "/bin/kill -HUP $MAINPID");
   if (c.watchdog.watchdog_sec.count() > 0) u.set("WatchdogSec", format_duration(c.watchdog.watchdog_sec));
   u.set("Restart", "on-failure").set("RestartSec", "2");
@@ -197,34 +175,40 @@ std::string watchdog_unit_text(const Contract& c) {
   hardening(u, c);
   u.section("Install");
   u.set("WantedBy", "multi-user.target");
-  return u.text();
+  return u.render();
 }
 
-std::string worker_unit_text(const Contract& c, const WorkerSection& w) {
-  UnitText u = common_head(c, "worker " + w.name);
+Result<std::string> worker_unit_text(const Contract& c, const WorkerSection& w) {
+  UnitWriter u = common_head(c, "worker " + w.name);
   u.set("After", "network.target");
   u.section("Service");
   u.set("Type", "simple");
   service_identity(u, c, worker_unit(c, w));
-  for (const auto& [k, v] : w.environment) u.set("Environment", systemd::quote_word(k + "=" + v));
+  for (const auto& [k, v] : w.environment) u.set_environment(k, v);
   std::vector<std::string> exec = tool(c, {"exec", "--contract", c.installed_path(), "--"});
   exec.insert(exec.end(), w.command.begin(), w.command.end());
-  u.set("ExecStart", exec_line(exec));
+  u.set_exec("ExecStart", literal(exec));
   u.set("Restart", "on-failure").set("RestartSec", "5");
   u.set("TimeoutStopSec", "30");
   hardening(u, c);
   u.section("Install");
   u.set("WantedBy", "multi-user.target");
-  return u.text();
+  return u.render();
 }
 
 }  // namespace
 
-std::string generated_header(const Contract& c, const char* comment) {
+std::string generated_notice(const Contract& c) {
   return fmt::format(
-      "{0} Generated by conda-systemd from contract {1} version {2} ({3}).\n"
-      "{0} Do not edit: change the contract, then run `conda-systemd render --contract {3}`.\n",
-      comment, c.name, c.version, c.installed_path());
+      "Generated by conda-systemd from contract {0} version {1} ({2}).\n"
+      "Do not edit: change the contract, then run `conda-systemd render --contract {2}`.",
+      c.name, c.version, c.installed_path());
+}
+
+std::string generated_header(const Contract& c, const char* comment) {
+  std::string out;
+  for (const auto& line : split(generated_notice(c), '\n')) out += fmt::format("{} {}\n", comment, line);
+  return out;
 }
 
 Result<std::vector<File>> render_all(const Contract& c, const std::string& contract_text) {
@@ -232,9 +216,15 @@ Result<std::vector<File>> render_all(const Contract& c, const std::string& contr
   if (!argv) return argv.error();
   const std::string dir = "/etc/systemd/system/";
   std::vector<File> files;
-  files.push_back({dir + app_unit(c), app_unit_text(c, *argv)});
-  files.push_back({dir + watchdog_unit(c), watchdog_unit_text(c)});
-  for (const auto& w : c.workers) files.push_back({dir + worker_unit(c, w), worker_unit_text(c, w)});
+  auto add = [&](const std::string& unit, Result<std::string> text) -> Status {
+    if (!text) return file_error(c.source, fmt::format("cannot render {}: {}", unit, text.error().message));
+    files.push_back({dir + unit, std::move(text).value()});
+    return ok_status();
+  };
+  if (auto s = add(app_unit(c), app_unit_text(c, *argv)); !s) return s.error();
+  if (auto s = add(watchdog_unit(c), watchdog_unit_text(c)); !s) return s.error();
+  for (const auto& w : c.workers)
+    if (auto s = add(worker_unit(c, w), worker_unit_text(c, w)); !s) return s.error();
   files.push_back({c.service.environment_file, render_environment_file(c)});
   files.push_back({c.installed_path(), contract_text});
   return files;
