@@ -32,6 +32,12 @@ void register_watchdog(CLI::App& parent, Commands& out);
 void register_restart(CLI::App& parent, Commands& out);
 void register_status(CLI::App& parent, Commands& out);
 void register_scale(CLI::App& parent, Commands& out);
+void register_import(CLI::App& parent, Commands& out);
+void register_runbook(CLI::App& parent, Commands& out);
+void register_verify(CLI::App& parent, Commands& out);
+void register_deploy(CLI::App& parent, Commands& out);
+void register_rollback(CLI::App& parent, Commands& out);
+void register_health(CLI::App& parent, Commands& out);
 
 // Options shared by the commands that read a deployment.
 struct DeploymentOptions {

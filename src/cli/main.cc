@@ -19,6 +19,12 @@ int main(int argc, char** argv) {
   register_restart(app, commands);
   register_status(app, commands);
   register_scale(app, commands);
+  register_verify(app, commands);
+  register_health(app, commands);
+  register_deploy(app, commands);
+  register_rollback(app, commands);
+  register_runbook(app, commands);
+  register_import(app, commands);
 
   try {
     app.parse(argc, argv);

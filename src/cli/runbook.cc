@@ -1,0 +1,17 @@
+// Placeholder until this subcommand lands; it refuses to run rather than pretend.
+#include <fmt/format.h>
+
+#include "cli/command.h"
+
+namespace csd::cli {
+
+void register_runbook(CLI::App& parent, Commands& out) {
+  CLI::App* app = add_subcommand(parent, "runbook", "(not yet available)");
+  app->allow_extras();
+  out.push_back({app, [] {
+                   fmt::print(stderr, "conda-systemd runbook: not yet available in this version\n");
+                   return int(kUnusable);
+                 }});
+}
+
+}  // namespace csd::cli
