@@ -1,17 +1,113 @@
-// Placeholder until this subcommand lands; it refuses to run rather than pretend.
+// `conda-systemd restart`: request a graceful reload the way the app does (a flag), then wait
+// for the watchdog's decision and print it. Exit 0 executed and confirmed, 3 blocked by the
+// policy, 1 failed or not confirmed, 4 no decision in time, 2 unusable contract.
 #include <fmt/format.h>
 
 #include "cli/command.h"
+#include "util/duration.h"
+#include "watchdog/client.h"
 
 namespace csd::cli {
 
+namespace {
+
+constexpr int kBlocked = 3;
+constexpr int kNoDecision = 4;
+
+std::string describe(const nlohmann::json& r) {
+  std::string decision =
+      r.value("decision", nlohmann::json("?")).is_string() ? r.value("decision", "?") : "?";
+  std::string reason =
+      r.value("decision_reason", nlohmann::json("")).is_string() ? r.value("decision_reason", "") : "";
+  std::string out = fmt::format("{} ({})", decision, reason);
+  if (decision == "executed" && r.value("success", false)) {
+    out += fmt::format(": reload confirmed in {} ms; workers {} -> {}", r.value("reload_ms", 0),
+                       r.value("old_workers", nlohmann::json::array()).dump(),
+                       r.value("new_workers", nlohmann::json::array()).dump());
+  } else if (decision == "blocked") {
+    const auto& p = r.value("policy_state", nlohmann::json::object());
+    if (reason == "cooldown_override_required" || reason == "cooldown_active")
+      out += fmt::format(": {} s of cooldown left", p.value("cooldown_remaining_seconds", 0));
+    else if (reason == "manual_override_required" || reason == "guarded_mode_blocked")
+      out += fmt::format(": guarded mode, {} restart(s) in the last {} s", p.value("attempts_in_window", 0),
+                         p.value("window_seconds", 0));
+    if (r.value("requires_acknowledgement", false))
+      out += "\n  to restart anyway: repeat with --override --ack";
+  } else if (r.contains("detail") && r["detail"].is_string()) {
+    out += ": " + r["detail"].get<std::string>();
+  }
+  return out;
+}
+
+}  // namespace
+
 void register_restart(CLI::App& parent, Commands& out) {
-  CLI::App* app = add_subcommand(parent, "restart", "(not yet available)");
-  app->allow_extras();
-  out.push_back({app, [] {
-                   fmt::print(stderr, "conda-systemd restart: not yet available in this version\n");
-                   return int(kUnusable);
-                 }});
+  CLI::App* app =
+      add_subcommand(parent, "restart",
+                     "Ask the watchdog for a graceful reload of the gunicorn workers and wait for its "
+                     "decision");
+  struct Options {
+    DeploymentOptions deployment;
+    std::string reason;
+    bool override_ = false;
+    bool ack = false;
+    std::string override_reason;
+    bool automatic = false;
+    std::string timeout;
+    bool no_wait = false;
+    bool json = false;
+  };
+  auto o = std::make_shared<Options>();
+  add_deployment_options(app, o->deployment);
+  app->add_option("--reason", o->reason, "why, for the state and the audit log");
+  auto* ov =
+      app->add_flag("--override", o->override_, "restart despite cooldown or guarded mode (needs --ack)");
+  app->add_flag("--ack", o->ack, "acknowledge the override")->needs(ov);
+  ov->needs(app->get_option("--ack"));
+  app->add_option("--override-reason", o->override_reason, "recorded as override_reason")->needs(ov);
+  app->add_flag("--auto", o->automatic, "request as source \"auto\" (as a health monitor would)");
+  app->add_option("--timeout", o->timeout,
+                  "how long to wait for the decision (default: reload_timeout + 15s)");
+  app->add_flag("--no-wait", o->no_wait, "write the request and exit; prints its id");
+  app->add_flag("--json", o->json, "print the decision record as JSON");
+  out.push_back(
+      {app, [o] {
+         auto s = watchdog::load_settings(o->deployment.contract, Root(o->deployment.root), home_dir());
+         if (!s) return print_error(s.error()), int(kUnusable);
+         Millis timeout = s->reload_timeout + Millis(15'000);
+         if (!o->timeout.empty()) {
+           auto t = parse_duration(o->timeout);
+           if (!t) return print_error(make_error("--timeout: not a duration: " + o->timeout)), int(kUnusable);
+           timeout = *t;
+         }
+         watchdog::RestartRequest r;
+         r.user = watchdog::current_user();
+         r.reason = o->reason;
+         r.manual_override = o->override_;
+         r.override_acknowledged = o->ack;
+         r.override_reason = o->override_reason;
+         r.source = o->automatic ? "auto" : "manual";
+         auto id = watchdog::request_restart(*s, r, timeout);
+         if (!id) return print_error(id.error()), int(kFailed);
+         if (o->no_wait) {
+           if (o->json)
+             fmt::print("{}\n", nlohmann::json{{"request_id", *id}}.dump());
+           else
+             fmt::print("request {} written to {}\n", *id, s->restart_flag);
+           return int(kOk);
+         }
+         auto record = watchdog::wait_for_decision(*s, *id, timeout);
+         if (!record) return print_error(record.error()), kNoDecision;
+         if (o->json)
+           fmt::print("{}\n", record->dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+         else
+           fmt::print("request {}: {}\n", *id, describe(*record));
+         std::string decision =
+             record->value("decision", nlohmann::json("")).is_string() ? record->value("decision", "") : "";
+         if (decision == "executed" && record->value("success", false)) return int(kOk);
+         if (decision == "blocked") return kBlocked;
+         return int(kFailed);
+       }});
 }
 
 }  // namespace csd::cli

@@ -1,6 +1,7 @@
 #include "watchdog/settings.h"
 
 #include "contract/naming.h"
+#include "contract/resolve.h"
 
 namespace csd::watchdog {
 
@@ -31,6 +32,12 @@ Result<Settings> settings_from_contract(const Contract& c, const Root& root) {
   s.master.prefix = root.map(c.conda.prefix);
   s.master.app_unit = app_unit(c);
   return s;
+}
+
+Result<Settings> load_settings(const std::string& contract_path, const Root& root, const std::string& home) {
+  auto c = load_resolved_contract(contract_path, root, home);
+  if (!c) return c.error();
+  return settings_from_contract(*c, root);
 }
 
 nlohmann::json paths_json(const Settings& s) {

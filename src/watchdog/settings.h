@@ -36,6 +36,9 @@ struct Settings {
 // Paths are mapped under `root` (tests and `--root` deployments); the user must exist.
 Result<Settings> settings_from_contract(const Contract& c, const Root& root);
 
+// Loads and resolves the contract (conda/locate with `home`), then settings_from_contract.
+Result<Settings> load_settings(const std::string& contract_path, const Root& root, const std::string& home);
+
 // {"runtime_dir", "restart_flag", "pid_file", "state_file", "control_socket"}
 nlohmann::json paths_json(const Settings& s);
 

@@ -1,0 +1,186 @@
+#include "watchdog/control.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+namespace csd::watchdog {
+
+using nlohmann::json;
+
+namespace {
+
+Result<sockaddr_un> address_of(const std::string& path) {
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(addr.sun_path))
+    return file_error(
+        path,
+        fmt::format("socket path longer than the {} bytes Unix sockets allow", sizeof(addr.sun_path) - 1),
+        "choose a shorter paths.control_socket");
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  return addr;
+}
+
+// 0 when connected, else the errno.
+int try_connect(int fd, const sockaddr_un& addr) {
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0) return 0;
+  return errno;
+}
+
+std::string dump(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace
+
+ControlServer::~ControlServer() {
+  if (path_.empty() || !listen_.valid()) return;
+  struct stat st {};
+  if (::lstat(path_.c_str(), &st) == 0 && S_ISSOCK(st.st_mode) && st.st_ino == inode_)
+    ::unlink(path_.c_str());
+}
+
+Result<ControlServer> ControlServer::listen(const std::string& path, unsigned mode) {
+  auto addr = address_of(path);
+  if (!addr) return addr.error();
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode))
+      return file_error(path, "exists and is not a socket; not replacing it",
+                        "remove it or fix paths.control_socket");
+    Fd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    int err = try_connect(probe.get(), *addr);
+    if (err == 0) return file_error(path, "another watchdog answers on this socket", "stop it first");
+    if (err != ECONNREFUSED && err != ENOENT)
+      return file_error(path, fmt::format("cannot probe the existing socket: {}", std::strerror(err)));
+    ::unlink(path.c_str());
+  }
+  ControlServer s;
+  s.listen_ = Fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!s.listen_.valid()) return make_error(fmt::format("socket(): {}", std::strerror(errno)));
+  if (::bind(s.listen_.get(), reinterpret_cast<const sockaddr*>(&*addr), sizeof(*addr)) != 0)
+    return file_error(path, fmt::format("cannot bind: {}", std::strerror(errno)),
+                      "the runtime directory must exist and be writable by the watchdog's user");
+  s.path_ = path;
+  // bind() applied the umask (UMask=0077 in the unit): the service group needs rw to connect.
+  if (::chmod(path.c_str(), mode) != 0 || ::lstat(path.c_str(), &st) != 0)
+    return file_error(path, fmt::format("cannot set the socket's mode: {}", std::strerror(errno)));
+  s.inode_ = st.st_ino;
+  if (::listen(s.listen_.get(), 16) != 0)
+    return file_error(path, fmt::format("listen(): {}", std::strerror(errno)));
+  return s;
+}
+
+void ControlServer::on_acceptable(const Watch& watch) {
+  for (;;) {
+    int fd = ::accept4(listen_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd < 0) return;  // EAGAIN: nothing more pending
+    if (clients_.size() >= kMaxControlClients) {
+      ::close(fd);
+      continue;
+    }
+    clients_[fd].fd = Fd(fd);
+    watch(fd, true);
+  }
+}
+
+void ControlServer::on_readable(int client, const Handler& handler, const Watch& watch) {
+  auto it = clients_.find(client);
+  if (it == clients_.end()) return;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = ::read(client, buf, sizeof(buf));
+    if (n > 0) {
+      it->second.in.append(buf, static_cast<std::size_t>(n));
+      if (it->second.in.size() > kMaxControlLine) return close_client(client, watch);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) break;
+    // EOF or an error: a client waiting for an answer hung up.
+    return close_client(client, watch);
+  }
+  for (;;) {
+    it = clients_.find(client);
+    if (it == clients_.end()) return;
+    auto nl = it->second.in.find('\n');
+    if (nl == std::string::npos) return;
+    std::string line = it->second.in.substr(0, nl);
+    it->second.in.erase(0, nl + 1);
+    json request = json::parse(line, nullptr, false);
+    std::optional<json> response;
+    if (request.is_discarded() || !request.is_object() || !request.contains("cmd") ||
+        !request["cmd"].is_string())
+      response = json{{"ok", false}, {"error", "expected one JSON object with a string \"cmd\" per line"}};
+    else
+      response = handler(client, request);
+    if (response) respond(client, *response, watch);
+  }
+}
+
+void ControlServer::respond(int client, const json& response, const Watch& watch) {
+  auto it = clients_.find(client);
+  if (it == clients_.end()) return;
+  std::string out = dump(response);
+  std::size_t done = 0;
+  while (done < out.size()) {
+    ssize_t n = ::send(client, out.data() + done, out.size() - done, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    // A client that does not read its answers is dropped rather than buffered for.
+    if (n <= 0) return close_client(client, watch);
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+void ControlServer::close_client(int client, const Watch& watch) {
+  if (clients_.erase(client) == 0) return;
+  watch(client, false);
+}
+
+Result<json> control_call(const std::string& path, const json& request, Millis timeout) {
+  auto addr = address_of(path);
+  if (!addr) return addr.error();
+  Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd.valid()) return make_error(fmt::format("socket(): {}", std::strerror(errno)));
+  if (int err = try_connect(fd.get(), *addr); err != 0)
+    return file_error(path, fmt::format("no watchdog answers: {}", std::strerror(err)),
+                      "is the watchdog unit running? `systemctl status NAME-watchdog.service`");
+  std::string out = dump(request);
+  if (::send(fd.get(), out.data(), out.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(out.size()))
+    return file_error(path, fmt::format("cannot send: {}", std::strerror(errno)));
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string in;
+  char buf[4096];
+  for (;;) {
+    auto left = std::chrono::duration_cast<Millis>(deadline - std::chrono::steady_clock::now()).count();
+    if (left <= 0) return file_error(path, "the watchdog did not answer in time");
+    struct pollfd p {
+      fd.get(), POLLIN, 0
+    };
+    int r = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 60'000)));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) continue;
+    ssize_t n = ::read(fd.get(), buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return file_error(path, "the watchdog closed the connection without an answer");
+    in.append(buf, static_cast<std::size_t>(n));
+    if (in.size() > kMaxControlLine) return file_error(path, "answer too long");
+    auto nl = in.find('\n');
+    if (nl == std::string::npos) continue;
+    json answer = json::parse(in.substr(0, nl), nullptr, false);
+    if (answer.is_discarded() || !answer.is_object())
+      return file_error(path, "the watchdog's answer is not JSON");
+    return answer;
+  }
+}
+
+}  // namespace csd::watchdog

@@ -1,0 +1,70 @@
+// The control socket: a Unix stream socket in the runtime directory (mode 0660, so the service
+// group may use it), one JSON object a line each way. Requests:
+//   {"cmd": "ping"}                          -> {"ok": true, "pid": N}
+//   {"cmd": "status"}                        -> {"ok": true, ...what the watchdog is doing}
+//   {"cmd": "paths"}                         -> {"ok": true, "paths": {...}, "contract": ...}
+//   {"cmd": "restart-wait", "request_id": R} -> answered once request R is decided (and, if
+//                                               executed, confirmed or not): {"ok": true, "record": {...}}
+// Errors: {"ok": false, "error": "..."}. Nothing over the socket changes anything: restarts are
+// requested with a flag, like the app does, so there is one way in.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "util/duration.h"
+#include "util/error.h"
+#include "util/fd.h"
+
+namespace csd::watchdog {
+
+inline constexpr std::size_t kMaxControlLine = 64 * 1024;
+inline constexpr std::size_t kMaxControlClients = 64;
+
+class ControlServer {
+ public:
+  // Called for each request line. Returns the response, or nullopt to answer later with
+  // respond() (restart-wait).
+  using Handler = std::function<std::optional<nlohmann::json>(int client, const nlohmann::json& request)>;
+  // Tells the event loop which descriptors to watch (add) or forget.
+  using Watch = std::function<void(int fd, bool add)>;
+
+  ControlServer() = default;
+  ControlServer(ControlServer&&) = default;
+  ControlServer& operator=(ControlServer&&) = default;
+  ~ControlServer();
+
+  // Binds `path`. A leftover socket nobody answers on is replaced; a live one means another
+  // watchdog runs (error); anything that is not a socket is never removed (error).
+  static Result<ControlServer> listen(const std::string& path, unsigned mode = 0660);
+
+  const std::string& path() const { return path_; }
+  int listen_fd() const { return listen_.get(); }
+  bool is_client(int fd) const { return clients_.count(fd) != 0; }
+
+  // Accepts what is pending on the listening socket.
+  void on_acceptable(const Watch& watch);
+  // Reads what a client sent and answers each complete line.
+  void on_readable(int client, const Handler& handler, const Watch& watch);
+  void respond(int client, const nlohmann::json& response, const Watch& watch);
+  void close_client(int client, const Watch& watch);
+
+ private:
+  struct Client {
+    Fd fd;
+    std::string in;
+  };
+  std::string path_;
+  Fd listen_;
+  ino_t inode_ = 0;  // of the socket we bound, so we never unlink someone else's
+  std::map<int, Client> clients_;
+};
+
+// One request, one answer, within `timeout`.
+Result<nlohmann::json> control_call(const std::string& path, const nlohmann::json& request, Millis timeout);
+
+}  // namespace csd::watchdog
