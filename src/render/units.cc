@@ -128,6 +128,19 @@ UnitWriter common_head(const Contract& c, const std::string& what) {
   return u;
 }
 
+// The app and the watchdog restart alike and share the runtime directory.
+void restart_and_sandbox(UnitWriter& u, const Contract& c, bool writes_state) {
+  u.set("Restart", "on-failure").set("RestartSec", "2");
+  writable_paths(u, c, writes_state);
+  hardening(u, c);
+}
+
+Result<std::string> finish(UnitWriter& u) {
+  u.section("Install");
+  u.set("WantedBy", "multi-user.target");
+  return u.render();
+}
+
 void service_identity(UnitWriter& u, const Contract& c, const std::string& unit) {
   u.set_text("User", c.service.user).set_text("Group", c.service.group);
   u.set_text("WorkingDirectory", c.service.workdir);
@@ -153,12 +166,8 @@ Result<std::string> app_unit_text(const Contract& c, const std::vector<std::stri
   u.set("ExecReload", "/bin/kill -HUP $MAINPID");
   u.set("KillMode", "mixed");
   u.set("TimeoutStopSec", std::to_string(c.service.graceful_timeout.count() / 1000 + 5));
-  u.set("Restart", "on-failure").set("RestartSec", "2");
-  writable_paths(u, c, false);
-  hardening(u, c);
-  u.section("Install");
-  u.set("WantedBy", "multi-user.target");
-  return u.render();
+  restart_and_sandbox(u, c, false);
+  return finish(u);
 }
 
 Result<std::string> watchdog_unit_text(const Contract& c) {
@@ -170,12 +179,8 @@ Result<std::string> watchdog_unit_text(const Contract& c) {
   u.set_exec("ExecStart", literal(tool(c, {"watchdog", "--contract", c.installed_path()})));
   u.set("ExecReload", "/bin/kill -HUP $MAINPID");
   if (c.watchdog.watchdog_sec.count() > 0) u.set("WatchdogSec", format_duration(c.watchdog.watchdog_sec));
-  u.set("Restart", "on-failure").set("RestartSec", "2");
-  writable_paths(u, c, true);
-  hardening(u, c);
-  u.section("Install");
-  u.set("WantedBy", "multi-user.target");
-  return u.render();
+  restart_and_sandbox(u, c, true);
+  return finish(u);
 }
 
 Result<std::string> worker_unit_text(const Contract& c, const WorkerSection& w) {
@@ -191,9 +196,7 @@ Result<std::string> worker_unit_text(const Contract& c, const WorkerSection& w) 
   u.set("Restart", "on-failure").set("RestartSec", "5");
   u.set("TimeoutStopSec", "30");
   hardening(u, c);
-  u.section("Install");
-  u.set("WantedBy", "multi-user.target");
-  return u.render();
+  return finish(u);
 }
 
 }  // namespace
