@@ -7,6 +7,7 @@
 #include <set>
 #include <toml++/toml.h>
 
+#include "contract/naming.h"
 #include "util/file.h"
 #include "util/strings.h"
 
@@ -343,6 +344,16 @@ Result<Contract> build(const toml::table& doc, const std::string& source) {
   s.allow_outside_env = svc.string_list("allow_outside_env", false);
   s.memory_deny_write_execute = svc.boolean("memory_deny_write_execute", false);
   CSD_TRY(svc);
+  // The contract sets these itself; a second value would be exactly the drift it exists to prevent.
+  for (const auto& name : derived_variable_names(c)) {
+    if (!s.environment.count(name)) continue;
+    const toml::node* env = svc.node("environment");
+    const toml::node* entry = env && env->as_table() ? env->as_table()->get(name) : nullptr;
+    svc.fail_at(entry ? entry->source() : env->source(),
+                fmt::format("service.environment sets {}, which the contract derives itself", name),
+                "remove it; set the matching contract key instead (see docs/contract.md, \"The environment file\")");
+    return svc.error();
+  }
   if (!s.bind.empty()) {
     auto colon = s.bind.rfind(':');
     std::string port = colon == std::string::npos ? "" : s.bind.substr(colon + 1);

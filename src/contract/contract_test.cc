@@ -199,6 +199,14 @@ TEST(Contract, BadBindAndHealthUrl) {
   EXPECT_THAT(url.message, HasSubstr("is not an http(s) URL"));
 }
 
+TEST(Contract, EnvironmentMayNotOverrideDerivedVariables) {
+  std::string text = kMinimal;
+  text.insert(text.find("command = ["), "environment = { WATCHDOG_PID_FILE = \"/tmp/x.pid\" }\n");
+  Error e = parse_error(text);
+  EXPECT_EQ(e.message, "service.environment sets WATCHDOG_PID_FILE, which the contract derives itself");
+  EXPECT_EQ(e.line, 13);
+}
+
 TEST(Contract, HostileInputNeverCrashes) {
   std::string junk;
   for (int i = 0; i < 4096; ++i) junk += static_cast<char>((i * 7919) % 256);

@@ -61,4 +61,14 @@ std::vector<EnvVar> contract_environment(const Contract& c) {
   return vars;
 }
 
+std::vector<std::string> derived_variable_names(const Contract& c) {
+  Contract bare = c;
+  bare.service.environment.clear();
+  bare.conda.root = bare.conda.root.empty() ? "/" : bare.conda.root;  // so CONDA_BIN is listed
+  bare.service.bind = bare.service.bind.empty() ? "-" : bare.service.bind;
+  std::vector<std::string> names;
+  for (const auto& v : contract_environment(bare)) names.push_back(v.name);
+  return names;
+}
+
 }  // namespace csd

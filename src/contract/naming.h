@@ -21,6 +21,8 @@ struct EnvVar {
   std::string value;
 };
 std::vector<EnvVar> contract_environment(const Contract& c);
+// The names contract_environment derives from the contract itself (not from [service] environment).
+std::vector<std::string> derived_variable_names(const Contract& c);
 
 // The variables that carry a runtime path; check compares these wherever they are set.
 extern const char* const kPidFileVar;       // WATCHDOG_PID_FILE
