@@ -461,10 +461,11 @@ struct Daemon::Impl {
   }
 
   int loop() {
-    // Requests claimed by a run that stopped before deciding them come first.
-    for (const auto& leftover : list_claimed_flags(settings.restart_flag)) queue.push_front(leftover);
-    std::sort(queue.begin(), queue.end());
+    // Everything claimed so far, by a run that stopped before deciding it or by setup() just
+    // now, in claim order: the names sort by claim time.
     claim_now();
+    auto claimed = list_claimed_flags(settings.restart_flag);
+    queue.assign(claimed.begin(), claimed.end());
     log(LOG_INFO, fmt::format("watching {} (PID file {}, state {}, socket {})", settings.restart_flag,
                               settings.pid_file, settings.state_file, settings.control_socket));
     sd_notifyf(0, "READY=1\nSTATUS=watching %s", settings.restart_flag.c_str());

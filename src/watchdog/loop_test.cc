@@ -1,0 +1,352 @@
+// The daemon as it runs in production: the real binary, started by the test, driven through
+// files, signals and its control socket.
+#include "watchdog/loop.h"
+
+#include <dirent.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "test_support/temp_dir.h"
+#include "util/file.h"
+#include "util/strings.h"
+#include "watchdog/client.h"
+#include "watchdog/control.h"
+#include "watchdog/flag.h"
+#include "watchdog/reload.h"
+#include "watchdog/state_store.h"
+#include "watchdog/test_fixture.h"
+
+namespace csd::watchdog {
+namespace {
+
+using nlohmann::json;
+using std::chrono::seconds;
+using testing::Child;
+
+std::string text_of(const std::string& path) {
+  auto t = read_file(path);
+  return t ? *t : std::string();
+}
+
+class WatchdogDaemon : public ::testing::Test {
+ protected:
+  test::TempDir tmp;
+  std::string contract = tmp.at("/contract.toml");
+  std::string flag = tmp.at("/run/mes_dashboard_restart.flag");
+  std::string state_file = tmp.at("/state/state.json");
+  std::string socket = tmp.at("/run/watchdog.sock");
+  std::string log = tmp.at("/watchdog.log");
+
+  void SetUp() override {
+    tmp.mkdirs("/run");
+    tmp.mkdirs("/state");
+    tmp.mkdirs("/env");
+    write_contract("v1");
+  }
+
+  void write_contract(const std::string& version, const std::string& prefix = "", int workers = 2,
+                      const std::string& health = "") {
+    std::ofstream(contract)
+        << "[contract]\nname = \"mes-dashboard\"\nversion = \"" << version << "\"\n"
+        << "[conda]\nprefix = \"" << (prefix.empty() ? tmp.at("/env") : prefix) << "\"\n"
+        << "[service]\nuser = \"" << current_user() << "\"\nworkdir = \"" << tmp.path()
+        << "\"\ncommand = [\"gunicorn\", \"app:app\"]\nworkers = " << workers << "\n"
+        << (health.empty() ? "" : "health_url = \"" + health + "\"\n") << "[paths]\nruntime_dir = \""
+        << tmp.at("/run") << "\"\nstate_file = \"" << state_file
+        << "\"\n[watchdog]\nhistory_limit = 500\ncooldown = \"2s\"\nreload_timeout = \"20s\"\n";
+  }
+
+  Child start() {
+    testing::SpawnOptions o;
+    o.log = log;
+    Child c = testing::spawn({CSD_BINARY, "watchdog", "--contract", contract, "--no-bus"}, o);
+    bool up = testing::wait_until(
+        [&] {
+          return control_call(socket, {{"cmd", "ping"}}, Millis(500)).ok();
+        },
+        seconds(20));
+    EXPECT_TRUE(up) << "the watchdog did not come up; its log:\n" << text_of(log);
+    return c;
+  }
+
+  json state() {
+    auto s = StateStore(state_file, 500).load();
+    EXPECT_TRUE(s.ok()) << s.error().to_string();
+    return s.ok() ? *s : json();
+  }
+
+  std::size_t decided() {
+    auto s = StateStore(state_file, 500).load();
+    if (!s) return 0;
+    return (*s)["history"].size() + s->value("rejected_flags", json::array()).size();
+  }
+
+  // Final audit events in the daemon's log, by request id.
+  std::map<std::string, std::string> final_audits() {
+    std::map<std::string, std::string> out;
+    auto text = read_file(log);
+    if (!text) return out;
+    for (const auto& line : split(*text, '\n')) {
+      auto at = line.find("worker_watchdog_audit ");
+      if (at == std::string::npos) continue;
+      json e = json::parse(line.substr(at + 22), nullptr, false);
+      if (e.is_discarded()) continue;
+      std::string ev = e.value("event", "");
+      if (ev == "restart_blocked" || ev == "restart_failed" || ev == "restart_executed" ||
+          ev == "flag_rejected") {
+        EXPECT_EQ(out.count(e.value("request_id", "")), 0u) << "two final events for one request: " << line;
+        out[e.value("request_id", "")] = ev;
+      }
+    }
+    return out;
+  }
+
+  // As `restart --no-wait` does it: never over a pending flag.
+  void place(const std::string& id) {
+    json f = {{"user", "burst"}, {"timestamp", format_timestamp(now_utc())}, {"request_id", id}};
+    ASSERT_TRUE(testing::wait_until(
+        [&] {
+          auto placed = place_flag(flag, f.dump());
+          return placed.ok() && *placed;
+        },
+        seconds(20)));
+  }
+
+  int run_cli(const std::vector<std::string>& args, std::string* output = nullptr) {
+    std::vector<std::string> argv = {CSD_BINARY};
+    argv.insert(argv.end(), args.begin(), args.end());
+    testing::SpawnOptions o;
+    std::string out_file = tmp.at("/cli.out");
+    ::unlink(out_file.c_str());
+    o.log = out_file;
+    Child c = testing::spawn(argv, o);
+    int status = c.wait();
+    if (output) *output = text_of(out_file);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+};
+
+TEST_F(WatchdogDaemon, IdleItSleepsWithNoTimerArmed) {
+  // Defect 1: the old watchdog woke every 5 s. Idle, no timerfd of ours may be armed.
+  Child d = start();
+  int timers = 0;
+  std::string fddir = "/proc/" + std::to_string(d.pid()) + "/fdinfo";
+  DIR* dir = ::opendir(fddir.c_str());
+  ASSERT_NE(dir, nullptr);
+  while (auto* e = ::readdir(dir)) {
+    auto info = read_file(fddir + "/" + e->d_name);
+    if (!info || info->find("clockid:") == std::string::npos) continue;
+    ++timers;
+    EXPECT_NE(info->find("it_value: (0, 0)"), std::string::npos) << *info;
+  }
+  ::closedir(dir);
+  EXPECT_EQ(timers, 1) << "one timerfd for pending work; none for WATCHDOG=1 without WatchdogSec=";
+}
+
+TEST_F(WatchdogDaemon, FlagPresentAtStartAndLeftoverClaimsAreHandled) {
+  tmp.write("/run/mes_dashboard_restart.flag", "{broken");
+  tmp.write("/run/.mes_dashboard_restart.flag.claimed.00000000000000000001.0000000001.1",
+            json{{"request_id", "left-over"}, {"timestamp", format_timestamp(now_utc())}}.dump());
+  Child d = start();
+  ASSERT_TRUE(testing::wait_until([&] { return decided() >= 2; }, seconds(20)));
+  EXPECT_EQ(decided(), 2u);
+  json s = state();
+  EXPECT_EQ(s["history"][0]["request_id"], "left-over");
+  EXPECT_EQ(s["rejected_flags"][0]["decision_reason"], "flag_malformed");
+  // Removed right after the decision is saved.
+  EXPECT_TRUE(testing::wait_until([&] { return list_claimed_flags(flag).empty(); }, seconds(10)));
+  EXPECT_FALSE(path_exists(flag));
+}
+
+TEST_F(WatchdogDaemon, TouchedAndSlowlyWrittenFlagsAreReadWhole) {
+  Child d = start();
+  {
+    std::ofstream touch(flag);  // created empty, closed: "restart, no details"
+  }
+  ASSERT_TRUE(testing::wait_until([&] { return decided() == 1; }, seconds(20)));
+  EXPECT_EQ(state()["last_restart"]["empty_flag"], true);
+  {
+    // Written in place, in two parts: claimed at close, never half-read.
+    std::ofstream slow(flag);
+    slow << R"({"user": "slow", )" << std::flush;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    slow << R"("request_id": "slow-1"})";
+  }
+  ASSERT_TRUE(testing::wait_until([&] { return decided() == 2; }, seconds(20)));
+  json s = state();
+  EXPECT_EQ(s["last_restart"]["request_id"], "slow-1");
+  EXPECT_FALSE(s.contains("rejected_flags"));
+}
+
+TEST_F(WatchdogDaemon, BurstOfHundredIsAccountedFor) {
+  Child d = start();
+  std::set<std::string> ids;
+  for (int i = 0; i < 100; ++i) {
+    std::string id = "burst-" + std::to_string(i);
+    ids.insert(id);
+    place(id);
+  }
+  ASSERT_TRUE(testing::wait_until([&] { return decided() == 100; }, seconds(60))) << decided();
+  EXPECT_TRUE(d.running()) << "the watchdog stays up";
+  EXPECT_TRUE(control_call(socket, {{"cmd", "ping"}}, Millis(2000)).ok());
+  json s = state();
+  std::set<std::string> recorded;
+  for (const auto& e : s["history"]) recorded.insert(e["request_id"].get<std::string>());
+  EXPECT_EQ(recorded, ids) << "every request has its entry";
+  auto audits = final_audits();
+  std::set<std::string> audited;
+  for (const auto& [id, ev] : audits) audited.insert(id);
+  EXPECT_EQ(audited, ids) << "every request has exactly one final audit event";
+  // The policy decided: after the retry budget, guarded mode blocks.
+  EXPECT_EQ(s["last_restart"]["decision"], "blocked");
+  EXPECT_EQ(s["last_restart"]["decision_reason"], "manual_override_required");
+}
+
+TEST_F(WatchdogDaemon, SigtermMidBurstLeavesAValidStateAndLosesNothing) {
+  // Defect 8: SIGTERM killed the old watchdog at once, possibly in the middle of a state write.
+  Child d = start();
+  std::atomic<int> placed{0};
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (int i = 0; i < 200 && !stop; ++i) {
+      json f = {{"user", "burst"},
+                {"timestamp", format_timestamp(now_utc())},
+                {"request_id", "t-" + std::to_string(i)}};
+      bool written = false;
+      testing::wait_until(
+          [&] {
+            if (stop) return true;
+            auto p = place_flag(flag, f.dump());
+            return written = p.ok() && *p;
+          },
+          seconds(5));
+      if (!written) break;
+      ++placed;
+    }
+  });
+  ASSERT_TRUE(testing::wait_until([&] { return decided() >= 20; }, seconds(30)));
+  ASSERT_EQ(::kill(d.pid(), SIGTERM), 0);
+  int status = d.wait();
+  stop = true;
+  writer.join();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  // Whole and valid.
+  auto text = read_file(state_file);
+  ASSERT_TRUE(text.ok());
+  json s = json::parse(*text, nullptr, false);
+  ASSERT_FALSE(s.is_discarded());
+  EXPECT_TRUE(validate_state(s).ok());
+  // Nothing lost: each placed request is decided, claimed for the next start, or still the flag.
+  std::size_t left = list_claimed_flags(flag).size() + (path_exists(flag) ? 1 : 0);
+  EXPECT_EQ(decided() + left, static_cast<std::size_t>(placed.load()));
+}
+
+TEST_F(WatchdogDaemon, SighupReloadsTheContract) {
+  Child d = start();
+  auto before = control_call(socket, {{"cmd", "paths"}}, Millis(2000));
+  ASSERT_TRUE(before.ok());
+  EXPECT_EQ((*before)["contract_version"], "v1");
+  EXPECT_EQ((*before)["paths"]["restart_flag"], flag);
+  EXPECT_EQ((*before)["paths"]["state_file"], state_file);
+  write_contract("v2");
+  ASSERT_EQ(::kill(d.pid(), SIGHUP), 0);
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        auto after = control_call(socket, {{"cmd", "paths"}}, Millis(2000));
+        return after.ok() && (*after)["contract_version"] == "v2";
+      },
+      seconds(10)));
+  // A broken contract on SIGHUP keeps the running one.
+  std::ofstream(contract) << "[contract\n";
+  ASSERT_EQ(::kill(d.pid(), SIGHUP), 0);
+  EXPECT_TRUE(testing::wait_until(
+      [&] { return text_of(log).find("keeping the current one") != std::string::npos; }, seconds(10)));
+  EXPECT_TRUE(d.running());
+}
+
+TEST_F(WatchdogDaemon, ControlProtocol) {
+  Child d = start();
+  auto st = control_call(socket, {{"cmd", "status"}}, Millis(2000));
+  ASSERT_TRUE(st.ok());
+  EXPECT_EQ((*st)["phase"], "idle");
+  EXPECT_EQ((*st)["pid"], d.pid());
+  EXPECT_EQ((*st)["watching"], true);
+  auto unknown = control_call(socket, {{"cmd", "reboot"}}, Millis(2000));
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_EQ((*unknown)["ok"], false);
+  // restart-wait for a request decided before the question.
+  place("early");
+  ASSERT_TRUE(testing::wait_until([&] { return decided() == 1; }, seconds(20)));
+  auto waited = control_call(socket, {{"cmd", "restart-wait"}, {"request_id", "early"}}, Millis(5000));
+  ASSERT_TRUE(waited.ok());
+  EXPECT_EQ((*waited)["record"]["request_id"], "early");
+  // And one asked before the flag is even written.
+  Result<json> later = make_error("not yet");
+  std::thread asker([&] {
+    later = control_call(socket, {{"cmd", "restart-wait"}, {"request_id", "later"}}, Millis(20000));
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  place("later");
+  asker.join();
+  ASSERT_TRUE(later.ok()) << later.error().to_string();
+  EXPECT_EQ((*later)["record"]["request_id"], "later");
+}
+
+TEST_F(WatchdogDaemon, ASecondWatchdogRefusesToStart) {
+  Child d = start();
+  std::string out;
+  EXPECT_EQ(run_cli({"watchdog", "--contract", contract, "--no-bus"}, &out), 2);
+  EXPECT_NE(out.find("another watchdog"), std::string::npos) << out;
+  EXPECT_TRUE(d.running());
+}
+
+TEST_F(WatchdogDaemon, RestartStatusScaleAgainstRealGunicorn) {
+  CSD_REQUIRE_FIXTURE_ENV(env);
+  auto g = testing::start_gunicorn(*env, tmp.path(), 2, tmp.at("/run/gunicorn.pid"));
+  ASSERT_TRUE(g);
+  write_contract("v1", env->prefix, 2, g->url());
+  Child d = start();
+  std::string out;
+  EXPECT_EQ(run_cli({"restart", "--contract", contract, "--reason", "test"}, &out), 0) << out;
+  EXPECT_NE(out.find("reload confirmed"), std::string::npos) << out;
+  EXPECT_EQ(run_cli({"restart", "--contract", contract}, &out), 3) << out;
+  EXPECT_NE(out.find("--override --ack"), std::string::npos) << out;
+  EXPECT_EQ(run_cli({"restart", "--contract", contract, "--override", "--ack", "--json"}, &out), 0) << out;
+  json rec = json::parse(out, nullptr, false);
+  ASSERT_FALSE(rec.is_discarded()) << out;
+  EXPECT_EQ(rec["policy_decision"], "manual_override");
+  EXPECT_EQ(rec["success"], true);
+
+  EXPECT_EQ(run_cli({"status", "--contract", contract, "--json", "--no-bus"}, &out), 0) << out;
+  json st = json::parse(out, nullptr, false);
+  ASSERT_FALSE(st.is_discarded()) << out;
+  EXPECT_EQ(st["master"]["pid"], g->pid());
+  EXPECT_EQ(st["master"]["workers"].size(), 2u);
+  EXPECT_EQ(st["watchdog"]["alive"], true);
+  EXPECT_EQ(st["policy_state"].size(), 13u);
+
+  EXPECT_EQ(run_cli({"scale", "--contract", contract, "--no-bus", "+1"}, &out), 0) << out;
+  EXPECT_EQ(list_children(g->pid()).size(), 3u);
+  EXPECT_EQ(run_cli({"scale", "--contract", contract, "--no-bus", "-1"}, &out), 0) << out;
+  EXPECT_TRUE(testing::wait_until([&] { return running_children(g->pid()).size() == 2; }, seconds(10)));
+  EXPECT_EQ(run_cli({"scale", "--contract", contract, "--no-bus", "0"}, &out), 2) << out;
+}
+
+TEST_F(WatchdogDaemon, RestartWithoutWatchdogSaysSo) {
+  std::string out;
+  EXPECT_EQ(run_cli({"restart", "--contract", contract, "--timeout", "1s"}, &out), 4) << out;
+  EXPECT_NE(out.find("is the watchdog running"), std::string::npos) << out;
+  EXPECT_TRUE(path_exists(flag)) << "the request stays for the watchdog's next start";
+  EXPECT_EQ(run_cli({"status", "--contract", contract, "--no-bus"}, &out), 1) << out;
+  EXPECT_NE(out.find("NOT answering"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace csd::watchdog
