@@ -1,0 +1,121 @@
+// What `conda-systemd exec` adds to a service's start: `exec --prefix P -- /bin/true` against
+// `/bin/true`, each iteration a whole process (posix_spawn, execve, waitpid), over environments
+// built by tests/fixtures/make-conda-env.sh. Compare the medians; docs/performance.md has figures.
+#include <benchmark/benchmark.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "test_support/temp_dir.h"
+
+namespace {
+
+// Both sides get the same small environment, so its size does not tilt the comparison.
+const std::vector<std::string> kEnv = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/root", "LANG=C.UTF-8"};
+
+int run(const std::vector<std::string>& args) {
+  std::vector<std::string> a = args, e = kEnv;
+  std::vector<char*> argv, envp;
+  for (auto& s : a) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  for (auto& s : e) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  ::posix_spawn_file_actions_init(&actions);
+  ::posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  ::posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  pid_t pid = -1;
+  int rc = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+  ::posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return -1;
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+struct Env {
+  std::unique_ptr<csd::test::TempDir> dir = std::make_unique<csd::test::TempDir>();
+  std::string prefix;
+};
+
+// Built once per variant, by the project's fixture, in place.
+const Env& env(const std::string& variant) {
+  static std::vector<std::pair<std::string, std::unique_ptr<Env>>> built;
+  for (const auto& [name, e] : built)
+    if (name == variant) return *e;
+  auto e = std::make_unique<Env>();
+  e->prefix = e->dir->path() + "/miniconda3/envs/app";
+  std::vector<std::string> args = {
+      "/bin/bash", std::string(CSD_SOURCE_DIR) + "/tests/fixtures/make-conda-env.sh",
+      "--root",    "/",
+      "--prefix",  e->prefix};
+  if (variant == "state") {
+    for (const char* kv : {"MES_DB_POOL=8", "MES_REPORT_DIR=/srv/reports", "TZ=Asia/Taipei"})
+      args.insert(args.end(), {"--env-var", kv});
+  }
+  if (variant == "activate_d") {
+    // Two scripts as packages ship them: one exports, one edits a path list.
+    e->dir->write("/10-vars.sh", "export MES_DB_POOL=8\nexport MES_REPORT_DIR=\"$CONDA_PREFIX/reports\"\n");
+    e->dir->write("/20-path.sh",
+                  "export LD_LIBRARY_PATH=\"$CONDA_PREFIX/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}\"\n");
+    for (const char* s : {"/10-vars.sh", "/20-path.sh"})
+      args.insert(args.end(), {"--activate-script", e->dir->path() + s});
+  }
+  if (run(args) != 0) {
+    std::fprintf(stderr, "exec_bench: building the %s environment failed: %s\n", variant.c_str(),
+                 (args[1] + " --root / --prefix " + e->prefix).c_str());
+    std::exit(1);
+  }
+  built.emplace_back(variant, std::move(e));
+  return *built.back().second;
+}
+
+void BM_BinTrue(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(run({"/bin/true"}));
+}
+
+void BM_VersionOnly(benchmark::State& state) {
+  for (auto _ : state) benchmark::DoNotOptimize(run({CSD_BINARY, "--version"}));
+}
+
+void exec_true(benchmark::State& state, const std::string& variant) {
+  std::vector<std::string> argv = {
+      CSD_BINARY,  "exec", "--prefix", env(variant).prefix, "--allow-outside-env",
+      "/bin/true", "--",   "/bin/true"};
+  if (run(argv) != 0) {
+    state.SkipWithError("conda-systemd exec -- /bin/true failed");
+    return;
+  }
+  for (auto _ : state) benchmark::DoNotOptimize(run(argv));
+}
+
+void BM_ExecTrue(benchmark::State& state) {
+  exec_true(state, "plain");
+}
+void BM_ExecTrueStateVars(benchmark::State& state) {
+  exec_true(state, "state");
+}
+void BM_ExecTrueActivateD(benchmark::State& state) {
+  exec_true(state, "activate_d");
+}
+
+#define WHOLE_PROCESS(fn) \
+  BENCHMARK(fn)->Unit(benchmark::kMicrosecond)->UseRealTime()->Repetitions(15)->ReportAggregatesOnly()
+
+WHOLE_PROCESS(BM_BinTrue);
+WHOLE_PROCESS(BM_VersionOnly);
+WHOLE_PROCESS(BM_ExecTrue);
+WHOLE_PROCESS(BM_ExecTrueStateVars);
+WHOLE_PROCESS(BM_ExecTrueActivateD);
+
+}  // namespace
+
+BENCHMARK_MAIN();
