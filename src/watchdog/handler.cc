@@ -170,6 +170,8 @@ Outcome RequestHandler::handle(const std::string& claimed) {
 
   MasterExpectation expect = settings_.master;
   expect.main_pid = hooks_.main_pid(expect.app_unit);
+  // Evidence of what the proof could use: null when systemd could not be asked.
+  entry["systemd_main_pid"] = expect.main_pid ? json(*expect.main_pid) : json(nullptr);
   MasterCheck check = find_master(settings_.pid_file, expect);
   if (!check.master) {
     entry["decision"] = "failed";

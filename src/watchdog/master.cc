@@ -25,6 +25,9 @@ bool is_python(const std::string& arg0) {
   return starts_with(name, "python");
 }
 
+constexpr const char* kSharedNamespaceHint =
+    "the watchdog and the app must run in the same user namespace (PrivateUsers= off for both units)";
+
 MasterCheck refuse(const char* reason, std::string detail) {
   MasterCheck c;
   c.refusal = {reason, std::move(detail)};
@@ -82,7 +85,12 @@ MasterCheck verify_master(pid_t pid, const MasterExpectation& expect) {
   auto pidfd = Pidfd::open(pid);
   if (!pidfd) return refuse(kPidUnavailable, pidfd.error().message);
   auto info = read_process(pid);
-  if (!info) return refuse(kPidUnavailable, info.error().message);
+  if (!info) {
+    if (pidfd->send_signal(0).ok())
+      return refuse(kPidHidden, fmt::format("PID {} exists but /proc hides it from the watchdog ({}); {}",
+                                            pid, info.error().message, kSharedNamespaceHint));
+    return refuse(kPidUnavailable, info.error().message);
+  }
   const ProcessInfo& p = *info;
   if (p.state == 'Z' || p.state == 'X')
     return refuse(kPidUnavailable, fmt::format("PID {} is a zombie", pid));
@@ -91,7 +99,8 @@ MasterCheck verify_master(pid_t pid, const MasterExpectation& expect) {
                   fmt::format("PID {} runs as uid {} (effective {}), the contract's user is uid {}", pid,
                               p.uid, p.euid, expect.uid));
   if (p.exe.empty())
-    return refuse(kPidOutsideEnv, fmt::format("cannot read /proc/{}/exe: {}", pid, p.exe_error));
+    return refuse(kPidHidden,
+                  fmt::format("cannot read /proc/{}/exe: {}; {}", pid, p.exe_error, kSharedNamespaceHint));
   std::string prefix = real_prefix(expect.prefix);
   if (!path_is_under(p.exe, prefix) && !path_is_under(p.exe, expect.prefix))
     return refuse(kPidOutsideEnv, fmt::format("PID {} runs {}, which is not inside the environment {}", pid,

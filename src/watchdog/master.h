@@ -23,6 +23,10 @@ inline constexpr const char* kPidOutsideEnv = "gunicorn_pid_outside_env";
 inline constexpr const char* kPidNotGunicorn = "gunicorn_pid_not_gunicorn";
 inline constexpr const char* kPidWrongUnit = "gunicorn_pid_wrong_unit";
 inline constexpr const char* kPidNotMainPid = "gunicorn_pid_not_main_pid";
+// The process exists (a pidfd opened) but /proc does not let the watchdog look at it: across user
+// namespaces (PrivateUsers=yes on either unit) the kernel denies /proc/PID/exe, and
+// ProtectProc=invisible hides the whole directory. Nothing is signalled without the proof.
+inline constexpr const char* kPidHidden = "gunicorn_pid_hidden";
 
 // The PID file: at most 64 bytes, never through a link, one integer above 1 (gunicorn writes
 // "1234\n").

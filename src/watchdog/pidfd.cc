@@ -16,7 +16,7 @@ Result<Pidfd> Pidfd::open(pid_t pid) {
   long fd = ::syscall(SYS_pidfd_open, pid, 0);
   if (fd < 0) {
     int err = errno;
-    if (err == ESRCH) return make_error(fmt::format("no process with PID {}", pid));
+    if (err == ESRCH) return make_error(fmt::format("no process with PID {} (pidfd_open)", pid));
     return make_error(fmt::format("pidfd_open({}) failed: {}", pid, std::strerror(err)),
                       err == ENOSYS ? "pidfds need Linux 5.3 or later" : "");
   }

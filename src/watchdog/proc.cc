@@ -75,7 +75,8 @@ Result<ProcessInfo> read_process(pid_t pid) {
   ProcessInfo info;
   info.pid = pid;
   auto stat = proc_file(pid, "stat");
-  if (!stat) return make_error(fmt::format("no process with PID {}", pid));
+  if (!stat)
+    return make_error(fmt::format("no process with PID {} visible in /proc ({})", pid, stat.error().message));
   if (!parse_stat(*stat, info)) return make_error(fmt::format("cannot parse /proc/{}/stat", pid));
   if (auto status = proc_file(pid, "status"); status) {
     for (const auto& line : split(*status, '\n')) {
