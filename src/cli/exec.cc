@@ -23,6 +23,7 @@ struct ExecOptions {
   std::string prefix;
   std::string name;
   std::string root_prefix;
+  std::string worker;
   std::vector<std::string> env;
   std::vector<std::string> allow;
   bool dry_run = false;
@@ -80,7 +81,27 @@ int run_exec(const ExecOptions& o) {
     for (const auto& kv : c->service.environment) request.overrides.emplace_back(kv);
     request.allow_outside_env.insert(request.allow_outside_env.end(), c->service.allow_outside_env.begin(),
                                      c->service.allow_outside_env.end());
-    if (request.argv.empty()) request.argv = c->service.command;
+    std::vector<std::string> default_command = c->service.command;
+    if (!o.worker.empty()) {
+      const WorkerSection* worker = nullptr;
+      std::vector<std::string> names;
+      for (const auto& w : c->workers) {
+        names.push_back(w.name);
+        if (w.name == o.worker) worker = &w;
+      }
+      if (!worker) {
+        std::string near = closest_match(o.worker, names);
+        print_error(file_error(
+            o.contract, fmt::format("the contract has no [[worker]] named '{}'", o.worker),
+            near.empty() ? fmt::format("its workers: {}", names.empty() ? "none" : shell_join(names))
+                         : fmt::format("did you mean '{}'?", near)));
+        return kUnusable;
+      }
+      // The worker's own variables come after the service's, as its unit's Environment= would.
+      for (const auto& kv : worker->environment) request.overrides.emplace_back(kv);
+      default_command = worker->command;
+    }
+    if (request.argv.empty()) request.argv = default_command;
   } else if (!o.name.empty()) {
     conda::Query q{.name = o.name, .conda_root = o.root_prefix, .home = home_dir()};
     auto located = conda::locate(q, Root());
@@ -146,6 +167,12 @@ void register_exec(CLI::App& parent, Commands& out) {
   CLI::Option* root = app->add_option("--root-prefix", o->root_prefix,
                                       "the conda installation (for --name, CONDA_EXE and CONDA_PYTHON_EXE)")
                           ->option_text("DIR");
+  CLI::Option* worker =
+      app->add_option("--worker", o->worker,
+                      "with --contract: a [[worker]] of it; its environment comes after the "
+                      "service's, COMMAND defaults to its command")
+          ->option_text("NAME");
+  worker->needs(contract);
   contract->excludes(prefix)->excludes(name)->excludes(root);
   prefix->excludes(name);
   app->add_option("--env", o->env, "set a variable after the activation (repeatable)")

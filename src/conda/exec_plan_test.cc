@@ -226,6 +226,44 @@ FROM_CONTRACT = "c"
                                  "/condabin:/usr/local/bin:/usr/bin:/bin");
 }
 
+TEST(ExecFixture, WorkerOfTheContractHasItsOwnCommandAndEnvironment) {
+  const FixtureEnv& env = shared_env();
+  ASSERT_TRUE(env.ok) << env.build_log;
+  env.dir->write("/workers.toml", fmt::format(R"toml(
+[contract]
+name = "app"
+version = "1"
+
+[conda]
+prefix = "{}"
+
+[service]
+user = "www-data"
+workdir = "/"
+command = ["python", "-c", "import os; print('app', os.environ['ROLE'], os.environ['SHARED'])"]
+
+[service.environment]
+ROLE = "app"
+SHARED = "s"
+
+[[worker]]
+name = "wip"
+command = ["python", "-c", "import os; print('worker', os.environ['ROLE'], os.environ['SHARED'])"]
+
+[worker.environment]
+ROLE = "worker"
+)toml",
+                                              env.prefix));
+  std::string contract = env.dir->path() + "/workers.toml";
+  Ran app = exec(env, {"--contract", contract});
+  EXPECT_EQ(app.out, "app app s\n") << app.err;
+  Ran worker = exec(env, {"--contract", contract, "--worker", "wip"});
+  EXPECT_EQ(worker.out, "worker worker s\n") << worker.err;
+  Ran typo = exec(env, {"--contract", contract, "--worker", "wop"});
+  EXPECT_EQ(typo.status, kExitUnusable);
+  EXPECT_THAT(typo.err, HasSubstr("did you mean 'wip'?"));
+}
+
 TEST(ExecFixture, FailingScriptIsNamedAndNothingStarts) {
   auto env = build_env({}, {{"10-ok.sh", "export OK=1\n"}, {"20-fails.sh", "export HALF=1\nreturn 3\n"}});
   ASSERT_TRUE(env->ok) << env->build_log;
