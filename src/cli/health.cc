@@ -1,16 +1,42 @@
-// Placeholder until this subcommand lands; it refuses to run rather than pretend.
+// `conda-systemd health`: GET the contract's health URL; exit 0 on 2xx.
+#include "deploy/health.h"
+
 #include <fmt/format.h>
 
 #include "cli/command.h"
+#include "contract/contract.h"
 
 namespace csd::cli {
 
 void register_health(CLI::App& parent, Commands& out) {
-  CLI::App* app = add_subcommand(parent, "health", "(not yet available)");
-  app->allow_extras();
-  out.push_back({app, [] {
-                   fmt::print(stderr, "conda-systemd health: not yet available in this version\n");
-                   return int(kUnusable);
+  CLI::App* app = add_subcommand(parent, "health", "Probe the contract's health URL; exit 0 on a 2xx answer");
+  struct Options {
+    std::string contract;
+    double timeout = 5;
+    int retries = 1;
+  };
+  auto o = std::make_shared<Options>();
+  app->add_option("--contract", o->contract, "the contract file (TOML)")->required();
+  app->add_option("--timeout", o->timeout, "seconds each attempt may take (default 5)")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--retries", o->retries, "attempts in all, a second apart (default 1)")
+      ->check(CLI::Range(1, 3600));
+  out.push_back({app, [o] {
+                   // The health URL needs no conda lookup: a health check must work while the
+                   // environment itself is broken.
+                   auto c = load_contract(o->contract);
+                   if (!c) return print_error(c.error()), int(kUnusable);
+                   deploy::HealthOptions h{.timeout = Millis(static_cast<long>(o->timeout * 1000)),
+                                           .retries = o->retries};
+                   auto r = deploy::probe_health(c->service.health_url, h);
+                   if (r.healthy) {
+                     fmt::print("healthy: {} {}\n", c->service.health_url, r.detail);
+                     return int(kOk);
+                   }
+                   fmt::print("UNHEALTHY: {} {} (after {} attempt(s))\n",
+                              c->service.health_url.empty() ? "-" : c->service.health_url, r.detail,
+                              r.attempts);
+                   return int(kFailed);
                  }});
 }
 

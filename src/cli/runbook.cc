@@ -1,17 +1,79 @@
-// Placeholder until this subcommand lands; it refuses to run rather than pretend.
+// `conda-systemd runbook`: print the runbook the contract gives, or (--check) tell how an
+// existing one differs from it.
+#include "runbook/runbook.h"
+
 #include <fmt/format.h>
 
 #include "cli/command.h"
+#include "contract/resolve.h"
+#include "util/file.h"
 
 namespace csd::cli {
 
+namespace {
+
+// The command line as it is now, the authority on which commands a runbook may name.
+void collect(const CLI::App* app, const std::string& prefix, runbook::CommandSet& out) {
+  for (const CLI::App* sub : app->get_subcommands({})) {
+    std::string name = prefix.empty() ? sub->get_name() : prefix + " " + sub->get_name();
+    auto& options = out[name];
+    for (const CLI::Option* opt : sub->get_options()) {
+      for (const auto& l : opt->get_lnames()) options.insert("--" + l);
+      for (const auto& s : opt->get_snames()) options.insert("-" + s);
+    }
+    collect(sub, name, out);
+  }
+}
+
+}  // namespace
+
 void register_runbook(CLI::App& parent, Commands& out) {
-  CLI::App* app = add_subcommand(parent, "runbook", "(not yet available)");
-  app->allow_extras();
-  out.push_back({app, [] {
-                   fmt::print(stderr, "conda-systemd runbook: not yet available in this version\n");
-                   return int(kUnusable);
-                 }});
+  CLI::App* app =
+      add_subcommand(parent, "runbook",
+                     "Print the operations runbook of a contract, or check an existing runbook against it");
+  struct Options {
+    DeploymentOptions deployment;
+    bool check = false;
+    std::string file;
+  };
+  auto o = std::make_shared<Options>();
+  add_deployment_options(app, o->deployment);
+  app->add_flag("--check", o->check, "compare RUNBOOK.md with the contract; exit 1 with each difference");
+  app->add_option("runbook", o->file, "the runbook to check (with --check)");
+  CLI::App* top = &parent;
+  out.push_back(
+      {app, [o, top] {
+         auto c = load_resolved_contract(o->deployment.contract, Root(o->deployment.root), home_dir());
+         if (!c) return print_error(c.error()), int(kUnusable);
+         if (!o->check) {
+           if (!o->file.empty())
+             return print_error(make_error("a runbook file is read only with --check")), int(kUnusable);
+           fmt::print("{}\n", runbook::render_runbook(*c));
+           return int(kOk);
+         }
+         if (o->file.empty())
+           return print_error(make_error(
+                      "--check needs the runbook to check: runbook --check --contract FILE RUNBOOK.md")),
+                  int(kUnusable);
+         auto text = read_file(o->file);
+         if (!text) return print_error(text.error()), int(kUnusable);
+         auto rb = runbook::parse_markdown(*text, o->file);
+         if (!rb) return print_error(rb.error()), int(kUnusable);
+         runbook::CommandSet commands;
+         collect(top, "", commands);
+         auto diffs = runbook::check(*rb, *c, commands);
+         for (const auto& d : diffs) {
+           fmt::print("{}:{} {}\n", o->file, d.line > 0 ? std::to_string(d.line) + ":" : "", d.message);
+           if (!d.expected.empty()) fmt::print("    contract: {}\n", d.expected);
+           if (!d.found.empty()) fmt::print("    runbook:  {}\n", d.found);
+         }
+         if (diffs.empty()) {
+           fmt::print("{}: matches contract {} version {}\n", o->file, c->name, c->version);
+           return int(kOk);
+         }
+         fmt::print("{} difference(s)\n", diffs.size());
+         return int(kFailed);
+       }});
 }
 
 }  // namespace csd::cli

@@ -2,6 +2,7 @@
 
 #include "contract/naming.h"
 #include "render/render.h"
+#include "runbook/runbook.h"
 #include "systemd/unit_writer.h"
 #include "util/file.h"
 #include "util/strings.h"
@@ -230,6 +231,8 @@ Result<std::vector<File>> render_all(const Contract& c, const std::string& contr
     if (auto s = add(worker_unit(c, w), worker_unit_text(c, w)); !s) return s.error();
   files.push_back({c.service.environment_file, render_environment_file(c)});
   files.push_back({c.installed_path(), contract_text});
+  // The operations runbook, where every unit's Documentation= points.
+  files.push_back({runbook::runbook_path(c), runbook::render_runbook(c)});
   return files;
 }
 

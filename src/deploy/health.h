@@ -1,0 +1,27 @@
+// The health gate: the contract's health URL must answer 2xx. Shared by `health`, `deploy`,
+// `rollback` and `verify`; the HTTP GET itself is the watchdog's (watchdog/reload.h).
+#pragma once
+
+#include <string>
+
+#include "util/duration.h"
+
+namespace csd::deploy {
+
+struct HealthOptions {
+  Millis timeout{5'000};  // for each attempt
+  int retries = 1;        // attempts in all, at least one
+  Millis pause{1'000};    // between attempts
+};
+
+struct HealthResult {
+  bool healthy = false;
+  long status = 0;     // the last HTTP status; 0 when nothing answered
+  int attempts = 0;    // made
+  std::string detail;  // "answered 200", "answered 503", "no answer: connection refused"
+};
+
+// Stops at the first 2xx. An empty URL is unhealthy: a gate that cannot look must not pass.
+HealthResult probe_health(const std::string& url, const HealthOptions& options);
+
+}  // namespace csd::deploy
