@@ -1,6 +1,7 @@
 // What `conda-systemd exec` adds to a service's start: `exec --prefix P -- /bin/true` against
 // `/bin/true`, each iteration a whole process (posix_spawn, execve, waitpid), over environments
 // built by tests/fixtures/make-conda-env.sh. Compare the medians; docs/performance.md has figures.
+// CSD_EXEC_BENCH_BINARY=PATH measures another build of conda-systemd (another link, say).
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -39,6 +40,11 @@ int run(const std::vector<std::string>& args) {
   while (::waitpid(pid, &status, 0) < 0) {
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string binary() {
+  const char* other = std::getenv("CSD_EXEC_BENCH_BINARY");
+  return other && *other ? other : CSD_BINARY;
 }
 
 struct Env {
@@ -83,12 +89,12 @@ void BM_BinTrue(benchmark::State& state) {
 }
 
 void BM_VersionOnly(benchmark::State& state) {
-  for (auto _ : state) benchmark::DoNotOptimize(run({CSD_BINARY, "--version"}));
+  for (auto _ : state) benchmark::DoNotOptimize(run({binary(), "--version"}));
 }
 
 void exec_true(benchmark::State& state, const std::string& variant) {
   std::vector<std::string> argv = {
-      CSD_BINARY,  "exec", "--prefix", env(variant).prefix, "--allow-outside-env",
+      binary(),    "exec", "--prefix", env(variant).prefix, "--allow-outside-env",
       "/bin/true", "--",   "/bin/true"};
   if (run(argv) != 0) {
     state.SkipWithError("conda-systemd exec -- /bin/true failed");
