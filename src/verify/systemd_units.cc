@@ -1,0 +1,187 @@
+#include "verify/systemd_units.h"
+
+#include <fmt/format.h>
+#include <systemd/sd-bus.h>
+
+#include <chrono>
+#include <cstring>
+
+namespace csd::verify {
+
+namespace {
+
+constexpr const char* kSystemd = "org.freedesktop.systemd1";
+constexpr const char* kManagerPath = "/org/freedesktop/systemd1";
+constexpr const char* kManager = "org.freedesktop.systemd1.Manager";
+constexpr const char* kUnit = "org.freedesktop.systemd1.Unit";
+constexpr const char* kService = "org.freedesktop.systemd1.Service";
+constexpr uint64_t kCallTimeoutUsec = 10'000'000;
+
+struct BusError {
+  sd_bus_error e = SD_BUS_ERROR_NULL;
+  ~BusError() { sd_bus_error_free(&e); }
+  std::string text(int r) const {
+    return e.message ? std::string(e.message) : std::string(std::strerror(-r));
+  }
+};
+struct Message {
+  sd_bus_message* m = nullptr;
+  ~Message() { sd_bus_message_unref(m); }
+};
+struct Slot {
+  sd_bus_slot* s = nullptr;
+  ~Slot() { sd_bus_slot_unref(s); }
+};
+struct Text {
+  char* p = nullptr;
+  ~Text() { free(p); }
+};
+struct Strv {
+  char** v = nullptr;
+  ~Strv() {
+    if (!v) return;
+    for (char** i = v; *i; ++i) free(*i);
+    free(v);
+  }
+  std::vector<std::string> list() const {
+    std::vector<std::string> out;
+    for (char** i = v; i && *i; ++i) out.emplace_back(*i);
+    return out;
+  }
+};
+
+Result<std::string> string_property(sd_bus* bus, const char* path, const char* iface, const char* name) {
+  BusError error;
+  Text value;
+  int r = sd_bus_get_property_string(bus, kSystemd, path, iface, name, &error.e, &value.p);
+  if (r < 0) return make_error(fmt::format("systemd property {}: {}", name, error.text(r)));
+  return std::string(value.p ? value.p : "");
+}
+
+Result<std::vector<std::string>> strv_property(sd_bus* bus, const char* path, const char* iface,
+                                               const char* name) {
+  BusError error;
+  Strv value;
+  int r = sd_bus_get_property_strv(bus, kSystemd, path, iface, name, &error.e, &value.v);
+  if (r < 0) return make_error(fmt::format("systemd property {}: {}", name, error.text(r)));
+  return value.list();
+}
+
+struct JobWait {
+  std::string job;
+  std::string result;
+};
+
+int on_job_removed(sd_bus_message* m, void* userdata, sd_bus_error*) {
+  auto* wait = static_cast<JobWait*>(userdata);
+  uint32_t id = 0;
+  const char *path = nullptr, *unit = nullptr, *result = nullptr;
+  if (sd_bus_message_read(m, "uoss", &id, &path, &unit, &result) < 0) return 0;
+  if (path && wait->job == path) wait->result = result ? result : "";
+  return 0;
+}
+
+}  // namespace
+
+void Systemd::Close::operator()(sd_bus* bus) const {
+  sd_bus_flush_close_unref(bus);
+}
+
+Result<Systemd> Systemd::connect() {
+  sd_bus* bus = nullptr;
+  int r = sd_bus_open_system(&bus);
+  if (r < 0)
+    return make_error(fmt::format("cannot connect to the system bus: {}", std::strerror(-r)),
+                      "verify, deploy and rollback need a running systemd");
+  sd_bus_set_method_call_timeout(bus, kCallTimeoutUsec);
+  return Systemd(bus);
+}
+
+Result<UnitStatus> Systemd::unit(const std::string& name) {
+  BusError error;
+  Message reply;
+  // LoadUnit rather than GetUnit: an inactive unit is not loaded, and its state is what we want.
+  int r = sd_bus_call_method(bus_.get(), kSystemd, kManagerPath, kManager, "LoadUnit", &error.e, &reply.m,
+                             "s", name.c_str());
+  if (r < 0) return make_error(fmt::format("systemd LoadUnit({}): {}", name, error.text(r)));
+  const char* p = nullptr;
+  if (sd_bus_message_read(reply.m, "o", &p) < 0)
+    return make_error(fmt::format("systemd LoadUnit({}): bad reply", name));
+  std::string path = p;
+  UnitStatus u{.name = name};
+  for (auto [field, prop] :
+       {std::pair{&u.load_state, "LoadState"}, std::pair{&u.active_state, "ActiveState"},
+        std::pair{&u.sub_state, "SubState"}, std::pair{&u.fragment_path, "FragmentPath"}}) {
+    auto v = string_property(bus_.get(), path.c_str(), kUnit, prop);
+    if (!v) return v.error();
+    *field = *v;
+  }
+  auto drop_ins = strv_property(bus_.get(), path.c_str(), kUnit, "DropInPaths");
+  if (!drop_ins) return drop_ins.error();
+  u.drop_ins = *drop_ins;
+  BusError e1;
+  int reload = 0;
+  r = sd_bus_get_property_trivial(bus_.get(), kSystemd, path.c_str(), kUnit, "NeedDaemonReload", &e1.e, 'b',
+                                  &reload);
+  if (r < 0) return make_error(fmt::format("systemd {} NeedDaemonReload: {}", name, e1.text(r)));
+  u.need_daemon_reload = reload != 0;
+  if (u.load_state != "loaded") return u;
+  BusError e2;
+  uint32_t pid = 0;
+  r = sd_bus_get_property_trivial(bus_.get(), kSystemd, path.c_str(), kService, "MainPID", &e2.e, 'u', &pid);
+  if (r < 0) return make_error(fmt::format("systemd {} MainPID: {}", name, e2.text(r)));
+  u.main_pid = static_cast<pid_t>(pid);
+  auto env = strv_property(bus_.get(), path.c_str(), kService, "Environment");
+  if (!env) return env.error();
+  u.environment = *env;
+  return u;
+}
+
+Status Systemd::daemon_reload() {
+  BusError error;
+  Message reply;
+  int r = sd_bus_call_method(bus_.get(), kSystemd, kManagerPath, kManager, "Reload", &error.e, &reply.m, "");
+  if (r < 0) return make_error(fmt::format("systemd Reload (daemon-reload): {}", error.text(r)));
+  return ok_status();
+}
+
+Result<std::string> Systemd::restart_and_wait(const std::string& name, Millis timeout) {
+  JobWait wait;
+  Slot slot;
+  // The match goes in before the call, so the JobRemoved of a fast job cannot be missed.
+  int r = sd_bus_match_signal(bus_.get(), &slot.s, kSystemd, kManagerPath, kManager, "JobRemoved",
+                              on_job_removed, &wait);
+  if (r < 0) return make_error(fmt::format("cannot watch systemd jobs: {}", std::strerror(-r)));
+  {
+    BusError error;
+    Message reply;
+    r = sd_bus_call_method(bus_.get(), kSystemd, kManagerPath, kManager, "Subscribe", &error.e, &reply.m, "");
+    if (r < 0) return make_error(fmt::format("systemd Subscribe: {}", error.text(r)));
+  }
+  BusError error;
+  Message reply;
+  r = sd_bus_call_method(bus_.get(), kSystemd, kManagerPath, kManager, "RestartUnit", &error.e, &reply.m,
+                         "ss", name.c_str(), "replace");
+  if (r < 0) return make_error(fmt::format("systemd RestartUnit({}): {}", name, error.text(r)));
+  const char* job = nullptr;
+  if (sd_bus_message_read(reply.m, "o", &job) < 0)
+    return make_error(fmt::format("systemd RestartUnit({}): bad reply", name));
+  wait.job = job;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (wait.result.empty()) {
+    r = sd_bus_process(bus_.get(), nullptr);
+    if (r < 0) return make_error(fmt::format("systemd bus: {}", std::strerror(-r)));
+    if (r > 0) continue;
+    auto left =
+        std::chrono::duration_cast<std::chrono::microseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      return make_error(
+          fmt::format("the restart of {} did not finish within {}", name, format_duration(timeout)),
+          fmt::format("`systemctl status {}` and `journalctl -u {}` tell why", name, name));
+    r = sd_bus_wait(bus_.get(), static_cast<uint64_t>(left.count()));
+    if (r < 0) return make_error(fmt::format("systemd bus: {}", std::strerror(-r)));
+  }
+  return wait.result;
+}
+
+}  // namespace csd::verify

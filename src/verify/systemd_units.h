@@ -1,0 +1,49 @@
+// What verify and deploy ask systemd over D-Bus (sd-bus): a unit's state, main process, the
+// environment its unit files set; a daemon-reload; a restart that waits for its job to finish.
+// The watchdog's SystemdBus knows MainPID only, and must stay small.
+#pragma once
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "util/duration.h"
+#include "util/error.h"
+
+struct sd_bus;
+
+namespace csd::verify {
+
+struct UnitStatus {
+  std::string name;
+  std::string load_state;  // "loaded", "not-found", "masked"
+  std::string active_state;
+  std::string sub_state;
+  bool need_daemon_reload = false;  // a unit file or drop-in changed since systemd read it
+  pid_t main_pid = 0;
+  std::string fragment_path;
+  std::vector<std::string> drop_ins;
+  std::vector<std::string> environment;  // Environment= as systemd will apply it: "NAME=value"
+};
+
+class Systemd {
+ public:
+  static Result<Systemd> connect();
+
+  Result<UnitStatus> unit(const std::string& name);
+  Status daemon_reload();
+  // RestartUnit(name, "replace"), then waits for its job: the job's result ("done" is success;
+  // "failed", "timeout", "canceled", ... are not) or an error when the job did not end in time.
+  Result<std::string> restart_and_wait(const std::string& name, Millis timeout);
+
+ private:
+  struct Close {
+    void operator()(sd_bus* bus) const;
+  };
+  explicit Systemd(sd_bus* bus) : bus_(bus) {}
+  std::unique_ptr<sd_bus, Close> bus_;
+};
+
+}  // namespace csd::verify
