@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "test_support/temp_dir.h"
+#include "util/fd.h"
 #include "util/file.h"
 #include "util/strings.h"
 
@@ -37,13 +38,18 @@ struct Ran {
 // the timeout.
 Ran run(const std::vector<std::string>& args, const std::vector<std::string>& env, int timeout_s = 120) {
   Ran ran;
-  int out_pipe[2], err_pipe[2];
-  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) return ran;
+  Fd reads[2], writes[2];
+  for (int i = 0; i < 2; ++i) {
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC) != 0) return ran;
+    reads[i].reset(p[0]);
+    writes[i].reset(p[1]);
+  }
   posix_spawn_file_actions_t actions;
   ::posix_spawn_file_actions_init(&actions);
   ::posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  ::posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
-  ::posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
+  ::posix_spawn_file_actions_adddup2(&actions, writes[0].get(), 1);
+  ::posix_spawn_file_actions_adddup2(&actions, writes[1].get(), 2);
   std::vector<std::string> a = args, e = env;
   std::vector<char*> argv, envp;
   for (auto& s : a) argv.push_back(s.data());
@@ -53,16 +59,14 @@ Ran run(const std::vector<std::string>& args, const std::vector<std::string>& en
   pid_t pid = -1;
   int rc = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
   ::posix_spawn_file_actions_destroy(&actions);
-  ::close(out_pipe[1]);
-  ::close(err_pipe[1]);
+  writes[0].reset();
+  writes[1].reset();
   if (rc != 0) {
-    ::close(out_pipe[0]);
-    ::close(err_pipe[0]);
     ran.err = "posix_spawn failed";
     return ran;
   }
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
-  pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+  pollfd fds[2] = {{reads[0].get(), POLLIN, 0}, {reads[1].get(), POLLIN, 0}};
   std::string* sinks[2] = {&ran.out, &ran.err};
   int open_count = 2;
   while (open_count > 0) {
@@ -81,14 +85,11 @@ Ran run(const std::vector<std::string>& args, const std::vector<std::string>& en
       if (n > 0) {
         sinks[i]->append(buf, static_cast<std::size_t>(n));
       } else if (n == 0 || errno != EINTR) {
-        ::close(fds[i].fd);
-        fds[i].fd = -1;
+        fds[i].fd = -1;  // negative: poll skips it
         --open_count;
       }
     }
   }
-  for (auto& f : fds)
-    if (f.fd >= 0) ::close(f.fd);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
@@ -149,7 +150,8 @@ Ran exec(const FixtureEnv& env, std::vector<std::string> args, std::vector<std::
 }
 
 const char* kPrintEnviron =
-    "import json, os, sys; print(json.dumps({'environ': dict(os.environ), 'prefix': sys.prefix}))";
+    "import json, os, sys; print(json.dumps({'environ': dict(os.environ), 'prefix': sys.prefix, "
+    "'fds': sorted(int(fd) for fd in os.listdir('/proc/self/fd'))}))";
 
 TEST(ExecFixture, SamePidNoWrapper) {
   const FixtureEnv& env = shared_env();
@@ -172,6 +174,11 @@ TEST(ExecFixture, PythonRunsInsideTheActivatedEnvironment) {
   auto j = nlohmann::json::parse(r.out);
   auto environ = j["environ"];
   EXPECT_EQ(j["prefix"], env.prefix);
+  // Whatever this test process inherited, python run directly sees it too: exec must add nothing.
+  Ran direct = run({env.prefix + "/bin/python", "-c", kPrintEnviron}, clean_env(env.dir->path()));
+  ASSERT_EQ(direct.status, 0) << direct.err;
+  EXPECT_EQ(j["fds"], nlohmann::json::parse(direct.out)["fds"])
+      << "exec leaked a descriptor into the command";
   EXPECT_EQ(environ["CONDA_PREFIX"], env.prefix);
   EXPECT_EQ(environ["CONDA_DEFAULT_ENV"], "app");
   EXPECT_EQ(environ["CONDA_SHLVL"], "1");
