@@ -1,17 +1,84 @@
-// Placeholder until this subcommand lands; it refuses to run rather than pretend.
+// `conda-systemd deploy`: switch the service to another conda environment behind a preflight and
+// a health gate; roll back by itself when the gate fails.
+#include "deploy/deploy.h"
+
 #include <fmt/format.h>
 
 #include "cli/command.h"
+#include "watchdog/client.h"
 
 namespace csd::cli {
 
+namespace {
+
+struct GateOptions {
+  double timeout = 5;
+  int retries = 30;
+  std::string restart_timeout = "2m";
+};
+
+void add_gate_options(CLI::App* app, GateOptions& g) {
+  app->add_option("--timeout", g.timeout, "seconds each health probe may take (default 5)")
+      ->check(CLI::PositiveNumber);
+  app->add_option("--retries", g.retries, "health probes, a second apart, before the gate fails (default 30)")
+      ->check(CLI::Range(1, 3600));
+  app->add_option("--restart-timeout", g.restart_timeout, "how long a unit may take to restart (default 2m)");
+}
+
+}  // namespace
+
+namespace {
+
+int run_switch(const DeploymentOptions& d, const GateOptions& g, const deploy::Target* target) {
+  auto restart_timeout = parse_duration(g.restart_timeout);
+  if (!restart_timeout)
+    return print_error(make_error("--restart-timeout: not a duration: " + g.restart_timeout)), int(kUnusable);
+  deploy::HealthOptions gate{.timeout = Millis(static_cast<long>(g.timeout * 1000)), .retries = g.retries};
+  auto services = deploy::system_services(gate, *restart_timeout);
+  if (!services) return print_error(services.error()), int(kUnusable);
+  deploy::Options options{.root = Root(d.root), .home = home_dir(), .who = watchdog::current_user()};
+  auto print = [](const deploy::Event& e) {
+    fmt::print("{}\n", e.text);
+    std::fflush(stdout);
+  };
+  auto outcome = target ? deploy::deploy(d.contract, *target, **services, options, print)
+                        : deploy::rollback(d.contract, **services, options, print);
+  if (!outcome) return print_error(outcome.error()), int(kUnusable);
+  return outcome->ok ? int(kOk) : int(kFailed);
+}
+
+}  // namespace
+
+// Shared with rollback.cc, which has the same options and the same gate.
+std::function<int()> switch_command(CLI::App* app, bool is_deploy) {
+  struct Options {
+    DeploymentOptions deployment;
+    GateOptions gate;
+    deploy::Target target;
+  };
+  auto o = std::make_shared<Options>();
+  add_deployment_options(app, o->deployment);
+  if (is_deploy) {
+    auto* env =
+        app->add_option("--env", o->target.env, "the new environment's name, looked up as conda does");
+    auto* prefix = app->add_option("--prefix", o->target.prefix, "the new environment's prefix");
+    env->excludes(prefix);
+  }
+  add_gate_options(app, o->gate);
+  return [o, is_deploy] {
+    if (!is_deploy) return run_switch(o->deployment, o->gate, nullptr);
+    if (o->target.env.empty() == o->target.prefix.empty())
+      return print_error(make_error("give --env NAME or --prefix PATH")), int(kUnusable);
+    return run_switch(o->deployment, o->gate, &o->target);
+  };
+}
+
 void register_deploy(CLI::App& parent, Commands& out) {
-  CLI::App* app = add_subcommand(parent, "deploy", "(not yet available)");
-  app->allow_extras();
-  out.push_back({app, [] {
-                   fmt::print(stderr, "conda-systemd deploy: not yet available in this version\n");
-                   return int(kUnusable);
-                 }});
+  CLI::App* app =
+      add_subcommand(parent, "deploy",
+                     "Switch the service to another conda environment: preflight, switch, restart, "
+                     "health gate; roll back by itself when the gate fails");
+  out.push_back({app, switch_command(app, true)});
 }
 
 }  // namespace csd::cli

@@ -1,17 +1,15 @@
-// Placeholder until this subcommand lands; it refuses to run rather than pretend.
-#include <fmt/format.h>
-
+// `conda-systemd rollback`: back to the environment the last deploy replaced, with the same
+// preflight and health gate.
 #include "cli/command.h"
 
 namespace csd::cli {
 
+std::function<int()> switch_command(CLI::App* app, bool is_deploy);  // deploy.cc
+
 void register_rollback(CLI::App& parent, Commands& out) {
-  CLI::App* app = add_subcommand(parent, "rollback", "(not yet available)");
-  app->allow_extras();
-  out.push_back({app, [] {
-                   fmt::print(stderr, "conda-systemd rollback: not yet available in this version\n");
-                   return int(kUnusable);
-                 }});
+  CLI::App* app = add_subcommand(
+      parent, "rollback", "Go back to the environment the last deploy replaced, with the same health gate");
+  out.push_back({app, switch_command(app, false)});
 }
 
 }  // namespace csd::cli

@@ -1,0 +1,389 @@
+#include "deploy/deploy.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "check/context.h"
+#include "conda/locate.h"
+#include "contract/contract.h"
+#include "contract/naming.h"
+#include "render/install.h"
+#include "render/render.h"
+#include "runbook/runbook.h"
+#include "util/fd.h"
+#include "util/file.h"
+#include "util/strings.h"
+#include "watchdog/timestamp.h"
+
+namespace csd::deploy {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::size_t kOperationsKept = 20;
+
+std::string toml_string(const std::string& s) {
+  std::string out = "\"";
+  for (char ch : s) {
+    if (ch == '"' || ch == '\\') out += '\\';
+    out += ch;
+  }
+  return out + "\"";
+}
+
+// Which environment a contract names, as written in it and as resolved.
+struct EnvRef {
+  std::string key;  // "env" or "prefix"
+  std::string value;
+  std::string prefix;
+  json to_json() const { return {{"key", key}, {"value", value}, {"prefix", prefix}}; }
+  std::string spec() const { return fmt::format("{} = {}", key, toml_string(value)); }
+};
+
+EnvRef ref_of(const Contract& c, const std::string& written_env) {
+  if (!written_env.empty()) return {"env", written_env, c.conda.prefix};
+  return {"prefix", c.conda.prefix, c.conda.prefix};
+}
+
+// The deployment as installed: the contract copy's text, parsed and resolved.
+struct Installed {
+  std::string text;
+  Contract contract;
+  EnvRef env;
+};
+
+Result<Installed> load_installed(const std::string& path, const std::string& text, const Options& o) {
+  auto parsed = parse_contract(text, path);
+  if (!parsed) return parsed.error();
+  Contract c = std::move(parsed).value();
+  std::string written_env = c.conda.env;
+  auto located = conda::locate(
+      {.prefix = c.conda.prefix, .name = c.conda.env, .conda_root = c.conda.root, .home = o.home}, o.root);
+  if (!located) {
+    Error e = located.error();
+    if (e.file.empty()) e.file = path;
+    return e;
+  }
+  c.conda.prefix = located->prefix;
+  return Installed{text, c, ref_of(c, written_env)};
+}
+
+class Operation {
+ public:
+  Operation(std::string name, const Options& o, const Log& log, std::string record_path)
+      : name_(std::move(name)), options_(o), log_(log), record_path_(std::move(record_path)) {}
+
+  void say(const std::string& text, bool ok = true) {
+    Event e{text, ok};
+    outcome.events.push_back(e);
+    steps_.push_back({{"at", watchdog::format_timestamp(watchdog::now_utc())}, {"text", text}, {"ok", ok}});
+    if (log_) log_(e);
+  }
+  void step(const std::string& text, bool ok = true) { say(name_ + ": " + text, ok); }
+
+  Result<json> load_record() {
+    std::string path = options_.root.map(record_path_);
+    if (!path_exists(path)) return json::object();
+    auto text = read_file(path);
+    if (!text) return text.error();
+    json j = json::parse(*text, nullptr, false);
+    if (!j.is_object())
+      return file_error(record_path_, "the deploy record is not a JSON object", "move it aside");
+    return j;
+  }
+
+  Status save_record(json record, const json& current, const json& previous, const EnvRef& from,
+                     const EnvRef& to, const std::string& result) {
+    record["current"] = current;
+    record["previous"] = previous;
+    json ops = record.value("operations", json::array());
+    ops.push_back({{"operation", name_},
+                   {"by", options_.who},
+                   {"from", from.to_json()},
+                   {"to", to.to_json()},
+                   {"result", result},
+                   {"steps", steps_}});
+    while (ops.size() > kOperationsKept) ops.erase(ops.begin());
+    record["operations"] = ops;
+    auto written = render::install({{record_path_, record.dump(2) + "\n", 0644}}, options_.root);
+    if (!written) return written.error();
+    return ok_status();
+  }
+
+  // Installs what `text` renders to, restarts every unit, and holds the health gate.
+  // Returns "" when the service runs healthy from the contract's environment, else why not.
+  std::string apply(const Installed& to, Services& services) {
+    const Contract& c = to.contract;
+    auto files = render::render_all(c, to.text);
+    if (!files) return files.error().message;
+    auto written = render::install(*files, options_.root);
+    if (!written) return written.error().message;
+    bool units_changed = false;
+    for (const auto& f : *written)
+      if (starts_with(f, "/etc/systemd/system/")) units_changed = true;
+    step(fmt::format("rendered: {} file(s) written", written->size()));
+    if (units_changed) {
+      if (auto r = services.daemon_reload(); !r) return "daemon-reload: " + r.error().message;
+      step("systemd reloaded the changed units");
+    }
+    // The app first, the watchdog last: it proves the new master when it starts.
+    std::vector<std::string> units = {app_unit(c)};
+    for (const auto& w : c.workers) units.push_back(worker_unit(c, w));
+    units.push_back(watchdog_unit(c));
+    for (const auto& u : units) {
+      if (auto r = services.restart(u); !r) {
+        step(fmt::format("restart of {} failed: {}", u, r.error().message), false);
+        return fmt::format("{} did not restart", u);
+      }
+      step("restarted " + u);
+    }
+    for (const auto& u : units) {
+      if (u == watchdog_unit(c)) continue;
+      auto prefix = services.running_prefix(u);
+      if (!prefix || *prefix != c.conda.prefix) {
+        std::string found = prefix ? *prefix : prefix.error().message;
+        step(fmt::format("{} does not run from {}: CONDA_PREFIX {}", u, c.conda.prefix, found), false);
+        return fmt::format("{} runs from {}", u, found);
+      }
+      step(fmt::format("{} runs from {}", u, c.conda.prefix));
+    }
+    HealthResult h = services.health(c.service.health_url);
+    if (!h.healthy) {
+      step(fmt::format("health gate failed: {} {} (after {} attempt(s))", c.service.health_url, h.detail,
+                       h.attempts),
+           false);
+      return "the health gate failed: " + h.detail;
+    }
+    step(fmt::format("health gate passed: {} {}", c.service.health_url, h.detail));
+    return "";
+  }
+
+  Outcome outcome;
+
+ private:
+  std::string name_;
+  const Options& options_;
+  const Log& log_;
+  std::string record_path_;
+  json steps_ = json::array();
+};
+
+// The environment checked as `check` checks it, before anything changes.
+bool preflight(Operation& op, const Installed& to, const Root& root) {
+  check::Report report;
+  check::check_environment({.contract = to.contract, .root = root}, report);
+  for (const auto& f : report.sorted())
+    if (f.severity == check::Severity::kError)
+      op.step(fmt::format("[{}] {}{}", f.code, f.message, f.found.empty() ? "" : " (found: " + f.found + ")"),
+              false);
+  if (report.errors() > 0) {
+    op.step(fmt::format("preflight of {} failed: {} error(s); nothing was changed", to.env.prefix,
+                        report.errors()),
+            false);
+    return false;
+  }
+  op.step(fmt::format("preflight of {} passed", to.env.prefix));
+  return true;
+}
+
+// The state directory itself is the lock: it exists wherever the record does, and a lock file
+// of our own would be one more path to agree on.
+Result<Fd> lock_directory(const std::string& dir) {
+  if (!is_directory(dir)) {
+    // Deploy may come before the watchdog ever started (and created it); systemd fixes the owner
+    // at the watchdog's next start (StateDirectory=).
+    std::string partial;
+    for (const auto& part : split(dir, '/')) {
+      if (part.empty()) continue;
+      partial += "/" + part;
+      if (::mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST)
+        return file_error(dir, fmt::format("cannot create the state directory: {}", std::strerror(errno)));
+    }
+  }
+  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return file_error(dir, fmt::format("cannot open: {}", std::strerror(errno)));
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0)
+    return file_error(dir, "another deploy or rollback is running", "wait for it to finish");
+  return fd;
+}
+
+struct Prepared {
+  Installed current;
+  std::string record_path;
+};
+
+Result<Prepared> prepare(const std::string& contract_path, const Options& o) {
+  auto given = load_contract(contract_path);
+  if (!given) return given.error();
+  std::string installed_path = given->installed_path();
+  std::string host_path = o.root.map(installed_path);
+  if (!path_exists(host_path))
+    return file_error(installed_path, "no installed deployment: the contract copy is missing",
+                      fmt::format("render first: conda-systemd render --contract {}", contract_path));
+  auto text = read_file(host_path);
+  if (!text) return text.error();
+  auto given_text = read_file(contract_path);
+  if (!given_text) return given_text.error();
+  if (*given_text != *text)
+    return file_error(contract_path, fmt::format("differs from the installed contract {}", installed_path),
+                      fmt::format("render it first, or pass --contract {}: deploy switches what is installed",
+                                  installed_path));
+  auto current = load_installed(installed_path, *text, o);
+  if (!current) return current.error();
+  std::string record = runbook::deploy_record_path(current->contract);
+  return Prepared{std::move(current).value(), record};
+}
+
+json env_json(const EnvRef& e, const Options& o) {
+  json j = e.to_json();
+  j["since"] = watchdog::format_timestamp(watchdog::now_utc());
+  j["by"] = o.who;
+  return j;
+}
+
+enum class Kind { kDeploy, kRollback };
+
+Result<Outcome> run(Kind kind, const std::string& contract_path, const Target* target, Services& services,
+                    const Options& o, const Log& log) {
+  auto prepared = prepare(contract_path, o);
+  if (!prepared) return prepared.error();
+  const Installed& cur = prepared->current;
+  const Contract& c = cur.contract;
+  auto held = lock_directory(o.root.map(parent_dir(prepared->record_path)));
+  if (!held) return held.error();
+
+  const char* name = kind == Kind::kDeploy ? "deploy" : "rollback";
+  Operation op(name, o, log, prepared->record_path);
+  auto record = op.load_record();
+  if (!record) return record.error();
+  json current = record->contains("current") ? (*record)["current"] : env_json(cur.env, o);
+  json previous = record->contains("previous") ? (*record)["previous"] : json(nullptr);
+
+  Target wanted;
+  if (kind == Kind::kDeploy) {
+    wanted = *target;
+  } else {
+    if (!previous.is_object() || !previous.contains("key") || !previous.contains("value"))
+      return file_error(prepared->record_path, "no previous environment is recorded",
+                        "rollback goes back to what the last deploy replaced; there was none");
+    std::string key = previous["key"].get<std::string>(), value = previous["value"].get<std::string>();
+    (key == "env" ? wanted.env : wanted.prefix) = value;
+  }
+  auto new_text = set_conda_target(cur.text, wanted, c.installed_path());
+  if (!new_text) return new_text.error();
+  auto to = load_installed(c.installed_path(), *new_text, o);
+  if (!to) return to.error();
+
+  op.step(
+      fmt::format("{} runs from {}; target {} ({})", c.name, cur.env.prefix, to->env.prefix, to->env.spec()));
+  if (to->env.prefix == cur.env.prefix) {
+    op.step(fmt::format("{} already runs from {}; nothing to do", c.name, cur.env.prefix), false);
+    return op.outcome;
+  }
+  if (!preflight(op, *to, o.root)) {
+    op.outcome.prefix = cur.env.prefix;
+    if (auto s = op.save_record(*record, current, previous, cur.env, to->env, "refused"); !s)
+      return s.error();
+    return op.outcome;
+  }
+  op.step(fmt::format("switching {}: [conda] {} (was {}); the previous environment is recorded in {}",
+                      c.installed_path(), to->env.spec(), cur.env.spec(), prepared->record_path));
+  std::string failure = op.apply(*to, services);
+  if (failure.empty()) {
+    op.outcome.ok = true;
+    op.outcome.prefix = to->env.prefix;
+    if (kind == Kind::kDeploy)
+      op.say(fmt::format("deployed: {} runs from {}; the previous environment {} is kept for rollback",
+                         c.name, to->env.prefix, cur.env.prefix));
+    else
+      op.say(fmt::format("rolled back: {} runs from {}; {} is kept as the previous environment", c.name,
+                         to->env.prefix, cur.env.prefix));
+    if (auto s = op.save_record(*record, env_json(to->env, o), env_json(cur.env, o), cur.env, to->env,
+                                kind == Kind::kDeploy ? "deployed" : "rolled back");
+        !s)
+      return s.error();
+    return op.outcome;
+  }
+
+  // The new environment failed: back to the one that ran, through the same render and gate.
+  op.step(fmt::format("{}; going back to {}", failure, cur.env.prefix), false);
+  std::string again = op.apply(cur, services);
+  op.outcome.prefix = cur.env.prefix;
+  std::string result;
+  if (again.empty()) {
+    op.outcome.rolled_back = true;
+    result = "rolled back";
+    op.say(fmt::format("rolled back: {} runs from {} again; {} failed: {}", c.name, cur.env.prefix,
+                       to->env.prefix, failure),
+           false);
+  } else {
+    result = "failed";
+    op.say(fmt::format("FAILED: {} failed ({}) and going back to {} failed too ({}); see journalctl -u {}",
+                       to->env.prefix, failure, cur.env.prefix, again, app_unit(c)),
+           false);
+  }
+  if (auto s = op.save_record(*record, current, previous, cur.env, to->env, result); !s) return s.error();
+  return op.outcome;
+}
+
+}  // namespace
+
+Result<std::string> set_conda_target(const std::string& text, const Target& target,
+                                     const std::string& source) {
+  if (target.env.empty() == target.prefix.empty())
+    return make_error("give exactly one of an environment name (--env) and a prefix (--prefix)");
+  auto lines = split(text, '\n');
+  std::size_t section = lines.size();
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    std::string_view t = trim(lines[i]);
+    if (starts_with(t, "[conda]")) section = i;
+  }
+  if (section == lines.size())
+    return file_error(source, "no [conda] table to switch", "deploy edits the env or prefix line of [conda]");
+  std::string line =
+      target.env.empty() ? "prefix = " + toml_string(target.prefix) : "env = " + toml_string(target.env);
+  line += "  # set by conda-systemd deploy";
+  std::vector<std::string> out(lines.begin(), lines.begin() + static_cast<long>(section) + 1);
+  bool placed = false;
+  std::size_t i = section + 1;
+  for (; i < lines.size(); ++i) {
+    std::string_view t = trim(lines[i]);
+    if (starts_with(t, "[")) break;
+    auto eq = t.find('=');
+    std::string key = eq == std::string_view::npos ? "" : std::string(trim(t.substr(0, eq)));
+    if (key == "env" || key == "prefix") {
+      if (!placed) out.push_back(line);
+      placed = true;
+      continue;
+    }
+    out.push_back(lines[i]);
+  }
+  if (!placed) out.insert(out.begin() + static_cast<long>(section) + 1, line);
+  out.insert(out.end(), lines.begin() + static_cast<long>(i), lines.end());
+  std::string result;
+  for (std::size_t k = 0; k < out.size(); ++k) result += out[k] + (k + 1 < out.size() ? "\n" : "");
+  auto check = parse_contract(result, source);
+  if (!check) return check.error();
+  return result;
+}
+
+Result<Outcome> deploy(const std::string& contract_path, const Target& target, Services& services,
+                       const Options& options, const Log& log) {
+  if (target.env.empty() == target.prefix.empty())
+    return make_error("give exactly one of --env NAME and --prefix PATH");
+  return run(Kind::kDeploy, contract_path, &target, services, options, log);
+}
+
+Result<Outcome> rollback(const std::string& contract_path, Services& services, const Options& options,
+                         const Log& log) {
+  return run(Kind::kRollback, contract_path, nullptr, services, options, log);
+}
+
+}  // namespace csd::deploy

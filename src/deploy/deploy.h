@@ -1,0 +1,75 @@
+// Switching the service to another conda environment, and back.
+//
+// The installed contract copy (/etc/conda-systemd/NAME.toml, which every unit's check and exec
+// read) is the one place that says which environment runs: deploy rewrites its [conda] env/prefix
+// line, renders everything again from it and restarts the units. The record file beside the
+// state file (runbook::deploy_record_path) keeps the current and the previous environment and
+// every operation with its steps. See docs/deploy.md.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "deploy/health.h"
+#include "util/duration.h"
+#include "util/error.h"
+#include "util/root.h"
+
+namespace csd::deploy {
+
+// Where the service is to run from: exactly one of the two.
+struct Target {
+  std::string env;     // an environment name, looked up as conda does
+  std::string prefix;  // an explicit prefix
+};
+
+// What deploy asks of the running system; tests give their own.
+class Services {
+ public:
+  virtual ~Services() = default;
+  virtual Status daemon_reload() = 0;
+  // Restarts the unit and waits for systemd's job; an error unless the job is done.
+  virtual Status restart(const std::string& unit) = 0;
+  // CONDA_PREFIX of the unit's main process.
+  virtual Result<std::string> running_prefix(const std::string& unit) = 0;
+  virtual HealthResult health(const std::string& url) = 0;
+};
+
+// The real system: systemd over sd-bus, /proc, the health URL with `gate`.
+Result<std::unique_ptr<Services>> system_services(const HealthOptions& gate, Millis restart_timeout);
+
+struct Options {
+  Root root;
+  std::string home;  // for the conda lookup of --env
+  std::string who;   // recorded with each operation
+};
+
+// One line of progress, for the operator and the record.
+struct Event {
+  std::string text;  // "deploy: health gate passed: ..."
+  bool ok = true;
+};
+using Log = std::function<void(const Event&)>;
+
+struct Outcome {
+  bool ok = false;           // switched and healthy
+  bool rolled_back = false;  // the new environment failed and the previous one serves again
+  std::string prefix;        // where the service runs from now
+  std::vector<Event> events;
+};
+
+// An error when nothing could be tried (no installed deployment, an unusable contract, another
+// operation running); otherwise the outcome, refused or rolled back ones included.
+Result<Outcome> deploy(const std::string& contract_path, const Target& target, Services& services,
+                       const Options& options, const Log& log);
+Result<Outcome> rollback(const std::string& contract_path, Services& services, const Options& options,
+                         const Log& log);
+
+// The contract text with [conda] pointing at `target` (the env/prefix line replaced, the rest
+// kept byte for byte, comments included).
+Result<std::string> set_conda_target(const std::string& text, const Target& target,
+                                     const std::string& source);
+
+}  // namespace csd::deploy

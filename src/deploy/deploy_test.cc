@@ -1,0 +1,168 @@
+#include "deploy/deploy.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "runbook/runbook.h"
+#include "test_support/deployment.h"
+#include "util/file.h"
+
+namespace csd::deploy {
+namespace {
+
+// systemd and the health URL, as a deploy sees them: the app runs from whatever prefix the
+// installed contract names, and is healthy unless that prefix is listed as broken.
+class FakeServices : public Services {
+ public:
+  explicit FakeServices(const test::Deployment& d) : d_(d) {}
+  Status daemon_reload() override { return ok_status(); }
+  Status restart(const std::string& unit) override {
+    restarted.push_back(unit);
+    return ok_status();
+  }
+  Result<std::string> running_prefix(const std::string&) override {
+    std::string text = d_.read("/etc/conda-systemd/app.toml");
+    if (text.find("env = \"app-new\"") != std::string::npos)
+      return std::string("/opt/miniconda3/envs/app-new");
+    if (text.find("env = \"app-broken\"") != std::string::npos)
+      return std::string("/opt/miniconda3/envs/app-broken");
+    return std::string("/opt/miniconda3/envs/app");
+  }
+  HealthResult health(const std::string&) override {
+    auto p = running_prefix("app.service");
+    bool broken = *p == "/opt/miniconda3/envs/app-broken";
+    return {.healthy = !broken,
+            .status = broken ? 503 : 200,
+            .attempts = 1,
+            .detail = broken ? "answered 503" : "answered 200"};
+  }
+  std::vector<std::string> restarted;
+
+ private:
+  const test::Deployment& d_;
+};
+
+void add_env(const test::Deployment& d, const std::string& name, bool with_flask = true) {
+  std::string prefix = "/opt/miniconda3/envs/" + name;
+  d.write(prefix + "/conda-meta/history", "==> 2026-12-01 10:00:00 <==\n");
+  d.write(prefix + "/conda-meta/python-3.11.2-h_fixture_0.json", "{}");
+  if (with_flask) d.write(prefix + "/conda-meta/flask-2.2.2-py_0.json", "{}");
+  d.write(prefix + "/conda-meta/gunicorn-20.1.0-py_0.json", "{}");
+  d.write(prefix + "/bin/python",
+          "\x7f"
+          "ELF",
+          0755);
+  for (const char* tool : {"gunicorn", "rq"})
+    d.write(prefix + "/bin/" + tool, "#!" + prefix + "/bin/python\n", 0755);
+}
+
+struct DeployTest : ::testing::Test {
+  test::Deployment d;
+  FakeServices services{d};
+  std::vector<std::string> lines;
+  Log log = [this](const Event& e) { lines.push_back(e.text); };
+  Options options() const { return {.root = Root(d.root()), .who = "tester"}; }
+  std::string contract() const { return d.dir().at("/etc/conda-systemd/app.toml"); }
+  nlohmann::json record() const {
+    return nlohmann::json::parse(d.read("/var/lib/app/conda-systemd-deploy.json"));
+  }
+  bool said(const std::string& prefix) const {
+    for (const auto& l : lines)
+      if (l.rfind(prefix, 0) == 0) return true;
+    return false;
+  }
+};
+
+TEST_F(DeployTest, SwitchesTheInstalledContractAndRecordsThePrevious) {
+  add_env(d, "app-new");
+  auto r = deploy(contract(), {.env = "app-new"}, services, options(), log);
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_TRUE(r->ok) << ::testing::PrintToString(lines);
+  EXPECT_EQ(r->prefix, "/opt/miniconda3/envs/app-new");
+  EXPECT_NE(d.read("/etc/conda-systemd/app.toml").find("env = \"app-new\"  # set by conda-systemd deploy"),
+            std::string::npos);
+  EXPECT_NE(d.read("/etc/app/runtime.env").find("/opt/miniconda3/envs/app-new"), std::string::npos);
+  EXPECT_NE(d.read("/opt/app/RUNBOOK.md").find("`/opt/miniconda3/envs/app-new`"), std::string::npos);
+  EXPECT_EQ(services.restarted,
+            (std::vector<std::string>{"app.service", "app-wip-worker.service", "app-watchdog.service"}));
+  EXPECT_TRUE(said("deploy: preflight of /opt/miniconda3/envs/app-new passed"));
+  EXPECT_TRUE(said("deploy: health gate passed:"));
+  EXPECT_TRUE(said("deployed: app runs from /opt/miniconda3/envs/app-new"));
+  auto rec = record();
+  EXPECT_EQ(rec["current"]["prefix"], "/opt/miniconda3/envs/app-new");
+  EXPECT_EQ(rec["previous"]["prefix"], "/opt/miniconda3/envs/app");
+  EXPECT_EQ(rec["previous"]["key"], "env");
+  EXPECT_EQ(rec["operations"].back()["result"], "deployed");
+  EXPECT_EQ(rec["operations"].back()["steps"].size(), lines.size());
+
+  lines.clear();
+  auto back = rollback(contract(), services, options(), log);
+  ASSERT_TRUE(back) << back.error().to_string();
+  EXPECT_TRUE(back->ok) << ::testing::PrintToString(lines);
+  EXPECT_TRUE(said("rolled back: app runs from /opt/miniconda3/envs/app;"));
+  EXPECT_NE(d.read("/etc/conda-systemd/app.toml").find("env = \"app\"  # set by conda-systemd deploy"),
+            std::string::npos);
+  rec = record();
+  EXPECT_EQ(rec["current"]["prefix"], "/opt/miniconda3/envs/app");
+  EXPECT_EQ(rec["previous"]["prefix"], "/opt/miniconda3/envs/app-new");
+}
+
+TEST_F(DeployTest, AFailedHealthGateRollsBackByItself) {
+  add_env(d, "app-broken");
+  std::string before = d.read("/etc/conda-systemd/app.toml");
+  auto r = deploy(contract(), {.env = "app-broken"}, services, options(), log);
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_FALSE(r->ok);
+  EXPECT_TRUE(r->rolled_back);
+  EXPECT_TRUE(said("deploy: health gate failed:"));
+  EXPECT_TRUE(said("rolled back: app runs from /opt/miniconda3/envs/app again"));
+  EXPECT_EQ(d.read("/etc/conda-systemd/app.toml"), before);
+  auto rec = record();
+  EXPECT_EQ(rec["current"]["prefix"], "/opt/miniconda3/envs/app");
+  EXPECT_EQ(rec["operations"].back()["result"], "rolled back");
+}
+
+TEST_F(DeployTest, ThePreflightRefusesAnEnvironmentThatFailsCheck) {
+  add_env(d, "app-noflask", false);
+  std::string before = d.read("/etc/conda-systemd/app.toml");
+  auto r = deploy(contract(), {.env = "app-noflask"}, services, options(), log);
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_FALSE(r->ok);
+  EXPECT_FALSE(r->rolled_back);
+  EXPECT_TRUE(said("deploy: [CSD122]"));
+  EXPECT_TRUE(said("deploy: preflight of /opt/miniconda3/envs/app-noflask failed"));
+  EXPECT_TRUE(services.restarted.empty());
+  EXPECT_EQ(d.read("/etc/conda-systemd/app.toml"), before);
+  EXPECT_EQ(record()["operations"].back()["result"], "refused");
+}
+
+TEST_F(DeployTest, RefusesWhatCannotBeTried) {
+  EXPECT_FALSE(deploy(contract(), {.env = "nowhere"}, services, options(), log));
+  EXPECT_FALSE(deploy(contract(), {}, services, options(), log));
+  auto none = rollback(contract(), services, options(), log);
+  ASSERT_FALSE(none);
+  EXPECT_NE(none.error().message.find("no previous environment"), std::string::npos);
+  // A source contract that differs from what is installed is not deployed behind its back.
+  d.write("/src/other.toml", "# changed\n" + d.read("/etc/conda-systemd/app.toml"));
+  auto other = deploy(d.dir().at("/src/other.toml"), {.env = "app"}, services, options(), log);
+  ASSERT_FALSE(other);
+  EXPECT_NE(other.error().message.find("differs from the installed contract"), std::string::npos);
+}
+
+TEST(DeployConda, SetsTheTargetAndKeepsTheRest) {
+  std::string text =
+      "# mine\n[contract]\nname = \"a\"\nversion = \"1\"\n[conda]\nroot = \"/opt/c\"  # keep\n"
+      "env = \"old\"\npython = \"3.11\"\n[service]\nuser = \"u\"\nworkdir = \"/w\"\ncommand = [\"x\"]\n";
+  auto r = set_conda_target(text, {.prefix = "/opt/envs/new"}, "a.toml");
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_EQ(*r,
+            "# mine\n[contract]\nname = \"a\"\nversion = \"1\"\n[conda]\nroot = \"/opt/c\"  # keep\n"
+            "prefix = \"/opt/envs/new\"  # set by conda-systemd deploy\npython = \"3.11\"\n[service]\nuser = "
+            "\"u\"\nworkdir = \"/w\"\ncommand = [\"x\"]\n");
+  EXPECT_FALSE(set_conda_target("[contract]\nname = \"a\"\n", {.env = "x"}, "a.toml"));
+  EXPECT_FALSE(set_conda_target(text, {.env = "x", .prefix = "/y"}, "a.toml"));
+}
+
+}  // namespace
+}  // namespace csd::deploy
