@@ -48,7 +48,7 @@ void register_runbook(CLI::App& parent, Commands& out) {
          if (!o->check) {
            if (!o->file.empty())
              return print_error(make_error("a runbook file is read only with --check")), int(kUnusable);
-           fmt::print("{}\n", runbook::render_runbook(*c));
+           fmt::print("{}", runbook::render_runbook(*c));
            return int(kOk);
          }
          if (o->file.empty())

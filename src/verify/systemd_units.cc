@@ -152,11 +152,12 @@ Result<std::string> Systemd::restart_and_wait(const std::string& name, Millis ti
   int r = sd_bus_match_signal(bus_.get(), &slot.s, kSystemd, kManagerPath, kManager, "JobRemoved",
                               on_job_removed, &wait);
   if (r < 0) return make_error(fmt::format("cannot watch systemd jobs: {}", std::strerror(-r)));
-  {
+  if (!subscribed_) {
     BusError error;
     Message reply;
     r = sd_bus_call_method(bus_.get(), kSystemd, kManagerPath, kManager, "Subscribe", &error.e, &reply.m, "");
     if (r < 0) return make_error(fmt::format("systemd Subscribe: {}", error.text(r)));
+    subscribed_ = true;
   }
   BusError error;
   Message reply;

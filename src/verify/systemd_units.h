@@ -44,6 +44,7 @@ class Systemd {
   };
   explicit Systemd(sd_bus* bus) : bus_(bus) {}
   std::unique_ptr<sd_bus, Close> bus_;
+  bool subscribed_ = false;  // systemd refuses a second Subscribe on the same connection
 };
 
 }  // namespace csd::verify

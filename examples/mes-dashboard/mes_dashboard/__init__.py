@@ -4,7 +4,8 @@ It keeps the real dashboard's environment variable names, restart flag and
 state formats (shared/reference/dashboard-compat.md), because every
 end-to-end test of conda-systemd uses it where the real dashboard would run.
 
-    GET  /health                     200 {"status": "ok", "pid", "runtime_contract_version"}
+    GET  /health                     200 {"status": "ok", "pid", "runtime_contract_version"};
+                                     503 in maintenance (MES_DASHBOARD_MAINTENANCE set)
     POST /admin/api/worker/restart   writes the restart flag, 202
     GET  /admin/api/worker/status    reads the watchdog's state file, 200
 
@@ -186,6 +187,11 @@ def create_app():
 
     @app.get("/health")
     def health():
+        # Maintenance answers 503 so that load balancers (and conda-systemd's deploy gate) take
+        # this instance out of service while it still runs.
+        reason = os.environ.get("MES_DASHBOARD_MAINTENANCE", "")
+        if reason:
+            return jsonify({"status": "maintenance", "reason": reason, "pid": os.getpid()}), 503
         return jsonify(
             {"status": "ok", "pid": os.getpid(), "runtime_contract_version": contract_version()}
         )
