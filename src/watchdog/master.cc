@@ -101,15 +101,15 @@ MasterCheck verify_master(pid_t pid, const MasterExpectation& expect) {
   if (p.exe.empty())
     return refuse(kPidHidden,
                   fmt::format("cannot read /proc/{}/exe: {}; {}", pid, p.exe_error, kSharedNamespaceHint));
-  std::string prefix = real_prefix(expect.prefix);
-  if (!path_is_under(p.exe, prefix) && !path_is_under(p.exe, expect.prefix))
+  // The kernel reports the resolved path: compare with the resolved prefix only when needed.
+  if (!path_is_under(p.exe, expect.prefix) && !path_is_under(p.exe, real_prefix(expect.prefix)))
     return refuse(kPidOutsideEnv, fmt::format("PID {} runs {}, which is not inside the environment {}", pid,
                                               p.exe, expect.prefix));
   if (!is_gunicorn_master_cmdline(p.argv))
     return refuse(kPidNotGunicorn, fmt::format("PID {} runs '{}', not a gunicorn master", pid,
                                                shell_join(p.argv).substr(0, 200)));
   // Without setproctitle a worker's command line is its master's: its parent tells them apart.
-  if (auto parent = read_process(p.ppid);
+  if (auto parent = read_process_identity(p.ppid);
       parent && parent->exe == p.exe && is_gunicorn_master_cmdline(parent->argv) && parent->argv == p.argv)
     return refuse(kPidNotGunicorn,
                   fmt::format("PID {} is a gunicorn worker of master {}, not a master", pid, p.ppid));

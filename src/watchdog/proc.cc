@@ -71,21 +71,9 @@ std::string unit_of_cgroup(const std::string& text) {
   return "";
 }
 
-Result<ProcessInfo> read_process(pid_t pid) {
-  ProcessInfo info;
-  info.pid = pid;
-  auto stat = proc_file(pid, "stat");
-  if (!stat)
-    return make_error(fmt::format("no process with PID {} visible in /proc ({})", pid, stat.error().message));
-  if (!parse_stat(*stat, info)) return make_error(fmt::format("cannot parse /proc/{}/stat", pid));
-  if (auto status = proc_file(pid, "status"); status) {
-    for (const auto& line : split(*status, '\n')) {
-      if (!starts_with(line, "Uid:")) continue;
-      unsigned long r = 0, e = 0;
-      if (std::sscanf(line.c_str() + 4, "%lu %lu", &r, &e) == 2)
-        info.uid = static_cast<uid_t>(r), info.euid = static_cast<uid_t>(e);
-    }
-  }
+namespace {
+
+void read_exe_and_argv(pid_t pid, ProcessInfo& info) {
   char buf[4096];
   std::string link = fmt::format("/proc/{}/exe", pid);
   ssize_t n = ::readlink(link.c_str(), buf, sizeof(buf) - 1);
@@ -101,6 +89,34 @@ Result<ProcessInfo> read_process(pid_t pid) {
     if (!c.empty() && c.back() == '\0') c.pop_back();
     if (!c.empty()) info.argv = split(c, '\0');
   }
+}
+
+}  // namespace
+
+Result<ProcessInfo> read_process_identity(pid_t pid) {
+  ProcessInfo info;
+  info.pid = pid;
+  read_exe_and_argv(pid, info);
+  if (info.exe.empty() && info.argv.empty()) return make_error(fmt::format("cannot read process {}", pid));
+  return info;
+}
+
+Result<ProcessInfo> read_process(pid_t pid) {
+  ProcessInfo info;
+  info.pid = pid;
+  auto stat = proc_file(pid, "stat");
+  if (!stat)
+    return make_error(fmt::format("no process with PID {} visible in /proc ({})", pid, stat.error().message));
+  if (!parse_stat(*stat, info)) return make_error(fmt::format("cannot parse /proc/{}/stat", pid));
+  if (auto status = proc_file(pid, "status"); status) {
+    for (const auto& line : split(*status, '\n')) {
+      if (!starts_with(line, "Uid:")) continue;
+      unsigned long r = 0, e = 0;
+      if (std::sscanf(line.c_str() + 4, "%lu %lu", &r, &e) == 2)
+        info.uid = static_cast<uid_t>(r), info.euid = static_cast<uid_t>(e);
+    }
+  }
+  read_exe_and_argv(pid, info);
   if (auto cgroup = proc_file(pid, "cgroup"); cgroup) info.unit = unit_of_cgroup(*cgroup);
   return info;
 }

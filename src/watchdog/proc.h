@@ -27,6 +27,9 @@ struct ProcessInfo {
 // Reads /proc/PID/{stat,status,exe,cmdline,cgroup}. Fails when the process does not exist.
 Result<ProcessInfo> read_process(pid_t pid);
 
+// Only exe and argv (fewer reads, for a quick comparison with another process).
+Result<ProcessInfo> read_process_identity(pid_t pid);
+
 // Parses /proc/PID/stat; the command name in parentheses may contain anything, even ") ".
 bool parse_stat(const std::string& text, ProcessInfo& out);
 

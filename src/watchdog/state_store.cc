@@ -95,7 +95,20 @@ std::optional<json> find_request(const json& state, const std::string& request_i
 StateStore::StateStore(std::string path, int history_limit)
     : path_(std::move(path)), history_limit_(history_limit) {}
 
+bool StateStore::cache_matches(const struct stat& st) const {
+  return cache_.valid && cache_.dev == st.st_dev && cache_.ino == st.st_ino && cache_.size == st.st_size &&
+         cache_.mtime_ns == st.st_mtim.tv_sec * 1'000'000'000LL + st.st_mtim.tv_nsec;
+}
+
+void StateStore::remember(const struct stat& st, const json& state) const {
+  cache_ = {true,       st.st_dev, st.st_ino, st.st_mtim.tv_sec * 1'000'000'000LL + st.st_mtim.tv_nsec,
+            st.st_size, state};
+}
+
 Result<json> StateStore::load() const {
+  struct stat before {};
+  bool exists = ::lstat(path_.c_str(), &before) == 0;
+  if (exists && S_ISREG(before.st_mode) && cache_matches(before)) return cache_.state;
   auto text = read_file(path_, ReadOptions{.max_bytes = kMaxStateBytes, .follow_symlinks = false});
   if (!text) {
     if (!path_exists(path_)) return empty_state(history_limit_);
@@ -107,23 +120,47 @@ Result<json> StateStore::load() const {
   if (!state.contains("history")) state["history"] = json::array();
   if (!state.contains("last_restart")) state["last_restart"] = nullptr;
   if (!state.contains("history_limit")) state["history_limit"] = history_limit_;
+  // Cached only if the file did not change while it was read.
+  struct stat after {};
+  if (exists && ::lstat(path_.c_str(), &after) == 0 && after.st_ino == before.st_ino &&
+      after.st_mtim.tv_nsec == before.st_mtim.tv_nsec && after.st_mtim.tv_sec == before.st_mtim.tv_sec &&
+      after.st_size == before.st_size)
+    remember(after, state);
   return state;
+}
+
+void StateStore::Lock::release() {
+  if (fd_ >= 0) ::flock(fd_, LOCK_UN);
+  fd_ = -1;
 }
 
 Result<StateStore::Lock> StateStore::lock() const {
   std::string lock_path = join_path(parent_dir(path_), "." + base_name(path_) + ".lock");
-  Fd fd(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
-  if (!fd.valid())
+  // Reopened when the file was replaced or removed, so that every writer locks the same inode.
+  struct stat by_path {
+  }, by_fd{};
+  if (lock_fd_.valid() &&
+      (::lstat(lock_path.c_str(), &by_path) != 0 || ::fstat(lock_fd_.get(), &by_fd) != 0 ||
+       by_path.st_ino != by_fd.st_ino || by_path.st_dev != by_fd.st_dev))
+    lock_fd_.reset();
+  if (!lock_fd_.valid())
+    lock_fd_ = Fd(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!lock_fd_.valid())
     return file_error(lock_path, fmt::format("cannot open the state lock: {}", std::strerror(errno)),
                       "the state directory must be writable by the watchdog's user");
-  while (::flock(fd.get(), LOCK_EX) != 0)
+  while (::flock(lock_fd_.get(), LOCK_EX) != 0)
     if (errno != EINTR) return file_error(lock_path, fmt::format("cannot lock: {}", std::strerror(errno)));
-  return Lock(std::move(fd));
+  return Lock(lock_fd_.get());
 }
 
 Result<json> StateStore::load_for_update(LoadInfo& info, TimePoint now) const {
   info = LoadInfo{};
-  info.existed = path_exists(path_);
+  struct stat st {};
+  info.existed = ::lstat(path_.c_str(), &st) == 0;
+  if (info.existed && S_ISREG(st.st_mode) && cache_matches(st)) {
+    cache_.valid = false;
+    return std::move(cache_.state);
+  }
   auto state = load();
   if (state) return state;
   if (!info.existed) return state.error();
@@ -143,7 +180,13 @@ Result<json> StateStore::load_for_update(LoadInfo& info, TimePoint now) const {
 Status StateStore::save(const json& state) const {
   std::string text = state.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
   // 0644 as the dashboard wrote it: the app reads it, possibly as another user.
-  return write_file_atomic(path_, text, 0644);
+  Status written = write_file_atomic(path_, text, 0644);
+  struct stat st {};
+  if (written && ::lstat(path_.c_str(), &st) == 0)
+    remember(st, state);
+  else
+    cache_.valid = false;
+  return written;
 }
 
 Status StateStore::update(const std::function<void(json&, const LoadInfo&)>& change, TimePoint now) const {

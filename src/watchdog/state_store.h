@@ -5,10 +5,13 @@
 // exclusive lock, so a reader never sees half a file (defect 3) and two writers never interleave.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "util/error.h"
 #include "util/fd.h"
@@ -59,15 +62,24 @@ class StateStore {
   class Lock {
    public:
     Lock() = default;
-    explicit Lock(Fd fd) : fd_(std::move(fd)) {}
-    bool held() const { return fd_.valid(); }
+    explicit Lock(int fd) : fd_(fd) {}
+    Lock(Lock&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+    Lock& operator=(Lock&& o) noexcept {
+      if (this != &o) release(), fd_ = std::exchange(o.fd_, -1);
+      return *this;
+    }
+    ~Lock() { release(); }
+    bool held() const { return fd_ >= 0; }
 
    private:
-    Fd fd_;
+    void release();
+    int fd_ = -1;  // the store's lock file, locked; unlocked (not closed) on release
   };
+  // Blocks until no other writer holds the lock. The lock file stays open between calls.
   Result<Lock> lock() const;
 
-  // Loads under the caller's lock, repairing a damaged file as LoadInfo describes.
+  // Loads under the caller's lock, repairing a damaged file as LoadInfo describes. Takes the
+  // cached state rather than copying it (save() caches again): no copy before the signal.
   Result<nlohmann::json> load_for_update(LoadInfo& info, TimePoint now) const;
   // Writes atomically; the caller holds the lock.
   Status save(const nlohmann::json& state) const;
@@ -76,8 +88,24 @@ class StateStore {
   Status update(const std::function<void(nlohmann::json&, const LoadInfo&)>& change, TimePoint now) const;
 
  private:
+  // The last state read or written, with the identity of the file it came from: the watchdog
+  // is normally the only writer, so most loads are a stat instead of a read and parse (it is
+  // on the path from the flag to the signal). Any rename or write changes inode or mtime.
+  struct Cache {
+    bool valid = false;
+    dev_t dev = 0;
+    ino_t ino = 0;
+    long long mtime_ns = 0;
+    off_t size = 0;
+    nlohmann::json state;
+  };
+  bool cache_matches(const struct stat& st) const;
+  void remember(const struct stat& st, const nlohmann::json& state) const;
+
   std::string path_;
   int history_limit_;
+  mutable Cache cache_;
+  mutable Fd lock_fd_;
 };
 
 }  // namespace csd::watchdog

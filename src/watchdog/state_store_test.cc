@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
 #include <thread>
 
 #include "test_support/temp_dir.h"
@@ -153,6 +154,27 @@ TEST_F(StateFiles, DamagedFileFailsClosedAndIsKept) {
                   .ok());
   EXPECT_TRUE(saw_corrupt);
   EXPECT_TRUE(store.load().ok());
+}
+
+TEST_F(StateFiles, CachedStateSeesOtherWriters) {
+  ASSERT_TRUE(store.update([](json& s, const LoadInfo&) { append_entry(s, entry("mine"), 50); }, kNow).ok());
+  EXPECT_EQ((*store.load())["last_restart"]["request_id"], "mine");
+  // Another writer, atomic like us.
+  StateStore other(path, 50);
+  ASSERT_TRUE(
+      other.update([](json& s, const LoadInfo&) { append_entry(s, entry("theirs"), 50); }, kNow).ok());
+  EXPECT_EQ((*store.load())["last_restart"]["request_id"], "theirs");
+  // And one that rewrites in place, as the old watchdog did (same inode, new size and mtime).
+  json in_place = empty_state(50);
+  append_entry(in_place, entry("in-place-writer"), 50);
+  std::ofstream(path, std::ios::trunc) << in_place.dump();
+  EXPECT_EQ((*store.load())["last_restart"]["request_id"], "in-place-writer");
+  LoadInfo info;
+  auto s = store.load_for_update(info, kNow);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ((*s)["history"].size(), 1u);
+  EXPECT_EQ((*store.load())["history"].size(), 1u)
+      << "taking the cached state for an update leaves loads intact";
 }
 
 TEST_F(StateFiles, SymlinkedStateIsNotFollowed) {
