@@ -180,9 +180,34 @@ class Importer {
   // --- reading one unit ----------------------------------------------------------------------
 
   Result<std::vector<systemd::EnvFile>> env_file(const systemd::EnvironmentFileRef& ref) {
-    auto it = env_cache_.find(ref.path);
+    std::string key = (ref.optional ? "-" : "") + ref.path;
+    auto it = env_cache_.find(key);
     if (it != env_cache_.end()) return it->second;
-    auto r = systemd::load_environment_file(o_.root, ref);
+    Result<std::vector<systemd::EnvFile>> r = std::vector<systemd::EnvFile>{};
+    bool glob = ref.path.find_first_of("*?[") != std::string::npos;
+    if (glob) {
+      r = systemd::load_environment_file(o_.root, ref);
+    } else if (!path_exists(o_.root.map(ref.path))) {
+      if (ref.optional)
+        finding({.code = "CSD112",
+                 .severity = Severity::kWarning,
+                 .file = ref.path,
+                 .message =
+                     "the environment file does not exist; systemd skips it (\"-\"), so the units run with "
+                     "the dashboard's defaults",
+                 .fix = "nothing to do if that is intended; the import used the defaults"});
+      else
+        r = file_error(ref.path, "the environment file does not exist, so systemd refuses to start the units",
+                       "create it, or give its contents with --env-file");
+    } else {
+      // Read even when optional: systemd would skip (or cut short) a broken file, and the import
+      // must not guess what was meant.
+      auto f = systemd::read_env_file(o_.root.map(ref.path), ref.path);
+      if (f)
+        r = std::vector<systemd::EnvFile>{*f};
+      else
+        r = f.error();
+    }
     if (r) {
       for (const auto& f : *r)
         for (const auto& issue : f.issues)
@@ -193,21 +218,18 @@ class Importer {
                    .line = issue.where.line,
                    .message = issue.where.message,
                    .fix = issue.where.hint});
-      bool glob = ref.path.find_first_of("*?[") != std::string::npos;
-      if (r->empty() && ref.optional && !glob)
-        finding({.code = "CSD112",
-                 .severity = Severity::kWarning,
-                 .file = ref.path,
-                 .message =
-                     "the environment file does not exist; systemd skips it (\"-\"), so the units run with "
-                     "the dashboard's defaults",
-                 .fix = "nothing to do if that is intended; the import used the defaults"});
     } else {
-      finding({.code = "CSD112", .file = ref.path, .message = r.error().message, .fix = r.error().hint});
-      problem(file_error(ref.path, "the environment file cannot be read: " + r.error().message,
-                         "fix or remove it, or give its contents with --env-file"));
+      finding({.code = "CSD112",
+               .file = ref.path,
+               .line = r.error().line,
+               .message = r.error().message,
+               .fix = r.error().hint});
+      Error e = r.error();
+      if (e.file.empty()) e.file = ref.path;
+      e.message = "the environment file cannot be used: " + e.message;
+      problem(e);
     }
-    env_cache_.emplace(ref.path, r);
+    env_cache_.emplace(key, r);
     return r;
   }
 
@@ -461,7 +483,8 @@ class Importer {
           finding(
               {.code = "CSD120",
                .severity = Severity::kWarning,
-               .file = app.exec_where,
+               .file = app.exec_file,
+               .line = app.exec_line,
                .message = fmt::format("the environment {} is not at {} (no conda-meta/)", r.env_name, prefix),
                .fix =
                    "check that the contract's conda.root and conda.env name it; render and check resolve it "
@@ -475,7 +498,8 @@ class Importer {
       if (!is_conda_prefix(r.prefix, o_.root))
         finding({.code = "CSD120",
                  .severity = Severity::kWarning,
-                 .file = app.exec_where,
+                 .file = app.exec_file,
+                 .line = app.exec_line,
                  .message = fmt::format("{} has no conda-meta/: it may not be a conda environment", r.prefix),
                  .fix = "check the path; `conda-systemd check` refuses an environment that is not conda's"});
     } else {
@@ -493,7 +517,8 @@ class Importer {
       std::string theirs = !v.runs.env_name.empty() ? vroot + "/envs/" + v.runs.env_name : v.runs.prefix;
       if (theirs.empty() || theirs == mine) continue;
       finding({.code = "CSD102",
-               .file = v.exec_where,
+               .file = v.exec_file,
+               .line = v.exec_line,
                .message =
                    fmt::format("{} runs in another conda environment than {}", v.found.name, app.found.name),
                .expected = mine,
@@ -587,7 +612,8 @@ class Importer {
     if (argv[0][0] == '/') {
       finding({.code = "CSD102",
                .severity = Severity::kWarning,
-               .file = app.exec_where,
+               .file = app.exec_file,
+               .line = app.exec_line,
                .message = fmt::format("{} runs {}, outside the conda environment", app.found.name, argv[0]),
                .fix = "the contract allows it through service.allow_outside_env"});
       set("service.allow_outside_env", c.service.allow_outside_env,
@@ -1009,6 +1035,7 @@ class Importer {
     std::vector<std::string> moved;
     for (const auto& f : app.env_files) {
       auto it = env_cache_.find(f);
+      if (it == env_cache_.end()) it = env_cache_.find("-" + f);
       if (it == env_cache_.end() || !it->second) continue;
       for (const auto& file : *it->second) {
         if (path.empty()) path = file.path;
