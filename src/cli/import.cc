@@ -47,7 +47,7 @@ void register_import(CLI::App& parent, Commands& out) {
   app->add_flag("--force", o->force,
                 "write the contract even when it is not equivalent, its problems listed on top");
   app->add_flag("--json", o->json, "print the report as JSON");
-  out.push_back({app, [o, app] {
+  out.push_back({app, [o] {
                    o->import.root = Root(o->root);
                    auto imported = importer::import_service(o->import);
                    if (!imported) return print_error(imported.error()), int(kUnusable);
@@ -89,7 +89,6 @@ void register_import(CLI::App& parent, Commands& out) {
                                 o->secrets_output.empty() || im.secrets_text.empty()
                                     ? ""
                                     : " and " + o->secrets_output);
-                   (void)app;
                    return im.problems.empty() ? int(kOk) : int(kFailed);
                  }});
 }

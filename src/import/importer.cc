@@ -491,10 +491,8 @@ class Importer {
                    "through envs_dirs too"});
       }
     } else if (!r.prefix.empty()) {
-      EnvRef ref = env_of_prefix(r.prefix);
       if (!root.empty()) set("conda.root", c.conda.root, root, origin);
       set("conda.prefix", c.conda.prefix, r.prefix, origin);
-      (void)ref;
       if (!is_conda_prefix(r.prefix, o_.root))
         finding({.code = "CSD120",
                  .severity = Severity::kWarning,
