@@ -15,11 +15,14 @@ std::optional<TimePoint> time_field(const nlohmann::json& entry, const char* key
 }  // namespace
 
 PolicyConfig policy_config(const WatchdogSection& w) {
+  // Whole seconds, rounded up as the rendered environment file writes them
+  // (WORKER_RESTART_COOLDOWN, WORKER_RESTART_WINDOW_SECONDS): the app and the watchdog agree.
+  auto whole_seconds = [](Millis d) { return std::chrono::seconds((d.count() + 999) / 1000); };
   PolicyConfig c;
-  c.cooldown = std::max<Micros>(std::chrono::duration_cast<Micros>(w.cooldown), Micros{1'000'000});
+  c.cooldown = std::max<Micros>(whole_seconds(w.cooldown), Micros{1'000'000});
   c.retry_budget = std::max(w.retry_budget, 1);
   c.churn_threshold = std::max(w.churn_threshold, 1);
-  c.window = std::max<Micros>(std::chrono::duration_cast<Micros>(w.window), Micros{30'000'000});
+  c.window = std::max<Micros>(whole_seconds(w.window), Micros{30'000'000});
   c.guarded_mode_enabled = w.guarded_mode;
   return c;
 }

@@ -21,7 +21,8 @@ struct PolicyConfig {
   Micros window{600'000'000};
   bool guarded_mode_enabled = true;
 };
-// From the contract, with the dashboard's lower bounds (cooldown 1 s, budgets 1, window 30 s).
+// From the contract, in whole seconds (rounded up) with the dashboard's lower bounds (cooldown
+// 1 s, budgets 1, window 30 s).
 PolicyConfig policy_config(const WatchdogSection& w);
 
 // The times of one history entry that the policy looks at.
