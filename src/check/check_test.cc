@@ -205,6 +205,13 @@ TEST(Check, OnlyTheSelectedUnit) {
   EXPECT_EQ(with_code(check(d, "app-wip-worker.service"), "CSD110").size(), 1u);
 }
 
+TEST(Check, AWorkersMissingProgramDoesNotStopTheApp) {
+  test::Deployment d;
+  ::unlink(d.dir().at("/opt/miniconda3/envs/app/bin/rq").c_str());
+  EXPECT_EQ(with_code(check(d, "app.service"), "CSD124").size(), 0u);
+  EXPECT_EQ(with_code(check(d, "app-wip-worker.service"), "CSD124").size(), 1u);
+}
+
 TEST(Check, EnvironmentMissing) {
   test::Deployment d;
   d.dir().mkdirs("/trash");

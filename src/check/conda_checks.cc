@@ -5,6 +5,7 @@
 
 #include "check/context.h"
 #include "conda/layout.h"
+#include "contract/naming.h"
 #include "util/file.h"
 #include "util/strings.h"
 
@@ -66,8 +67,11 @@ void check_environment(const Context& ctx, Report& report) {
                   .expected = c.conda.prefix + "/bin/" + program, .found = "nothing executable there",
                   .fix = fmt::format("conda install -p {} <the package that provides {}>", c.conda.prefix, program)});
   };
-  check_command(c.service.command, "service.command");
-  for (const auto& w : c.workers) check_command(w.command, "worker " + w.name);
+  // With --unit, a worker's missing program must not stop the app's start (or another worker's).
+  auto selected = [&](const std::string& unit) { return ctx.only_unit.empty() || ctx.only_unit == unit; };
+  if (selected(app_unit(c))) check_command(c.service.command, "service.command");
+  for (const auto& w : c.workers)
+    if (selected(worker_unit(c, w))) check_command(w.command, "worker " + w.name);
 }
 
 }  // namespace csd::check

@@ -52,7 +52,8 @@ std::vector<EnvVar> contract_environment(const Contract& c) {
       {"WORKER_RESTART_WINDOW_SECONDS", seconds(w.window)},
       {"WORKER_GUARDED_MODE_ENABLED", w.guarded_mode ? "true" : "false"},
       {"CONDA_ENV_NAME", c.conda.env.empty() ? c.conda.prefix : c.conda.env},
-      {"CONDA_PREFIX_EXPECTED", c.conda.prefix},
+      // Not CONDA_PREFIX_*: conda reserves CONDA_PREFIX_<n> for stacked activations.
+      {"CONDA_SYSTEMD_PREFIX", c.conda.prefix},
   };
   if (!c.conda.root.empty()) vars.push_back({"CONDA_BIN", c.conda.root + "/bin/conda"});
   if (!c.service.bind.empty()) vars.push_back({"GUNICORN_BIND", c.service.bind});

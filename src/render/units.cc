@@ -88,7 +88,8 @@ void hardening(UnitWriter& u, const Contract& c) {
   // Units that share a path under /tmp must see the same /tmp.
   u.set("PrivateTmp", uses_tmp(c) ? "no" : "yes");
   u.set("PrivateDevices", "yes");
-  u.set("PrivateUsers", "yes");
+  // No PrivateUsers=: each unit would get its own user namespace, and the kernel then hides the
+  // app's gunicorn master from the watchdog (/proc/PID/exe is denied across namespaces).
   u.set("ProtectKernelTunables", "yes");
   u.set("ProtectKernelModules", "yes");
   u.set("ProtectKernelLogs", "yes");
