@@ -1,10 +1,8 @@
 #include "watchdog/reload.h"
 
-#include <curl/curl.h>
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <mutex>
 
 #include "watchdog/proc.h"
 
@@ -40,36 +38,6 @@ WorkerTracker::Progress WorkerTracker::check() const {
       p.new_workers.push_back(child);
   p.done = p.old_left.empty() && static_cast<int>(p.new_workers.size()) == expected_;
   return p;
-}
-
-namespace {
-
-std::size_t discard_body(char*, std::size_t size, std::size_t n, void*) {
-  return size * n;
-}
-
-}  // namespace
-
-Result<long> http_get_status(const std::string& url, Millis timeout) {
-  static std::once_flag init;
-  std::call_once(init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-  std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), curl_easy_cleanup);
-  if (!curl) return make_error("cannot initialise libcurl");
-  CURL* c = curl.get();
-  char errbuf[CURL_ERROR_SIZE] = {0};
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max<long long>(timeout.count(), 1)));
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard_body);
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-  CURLcode rc = curl_easy_perform(c);
-  if (rc != CURLE_OK)
-    return make_error(fmt::format("GET {}: {}", url, errbuf[0] ? errbuf : curl_easy_strerror(rc)));
-  long status = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-  return status;
 }
 
 }  // namespace csd::watchdog
