@@ -189,7 +189,8 @@ _rig_sweep() {
         survivors=yes
       fi
     done
-    [ "$survivors" = yes ] || rm -rf "$run"
+    # A run that just ended may still be removing its own files: whichever rm finishes is enough.
+    [ "$survivors" = yes ] || rm -rf "$run" 2>/dev/null || [ ! -e "$run" ] || rig_log "could not remove $run"
   done
   flock -u "$lock_fd"
   exec {lock_fd}>&-
