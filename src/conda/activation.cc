@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -319,19 +320,27 @@ Environment apply_conda_variables(const Environment& inherited, const CondaVaria
                                   std::vector<std::string>& warnings) {
   Environment env = inherited;
 
-  // A previous activation: its bin directories leave PATH, its stack variables go.
+  // A previous activation (CONDA_SHLVL > 0, as conda judges it): its bin directories leave PATH,
+  // its stack variables go. A CONDA_PREFIX without a level (set by an image, say) is left alone.
   std::vector<std::string> old_bins;
-  for (auto it = env.begin(); it != env.end();) {
-    const std::string& name = it->first;
-    bool stacked = starts_with(name, "CONDA_STACKED_");
-    bool level = starts_with(name, "CONDA_PREFIX_");
-    if (name == "CONDA_PREFIX" || level) {
-      if (!it->second.empty()) old_bins.push_back(normalize_path(it->second, "/") + "/bin");
+  auto level = inherited.find("CONDA_SHLVL");
+  if (level != inherited.end() && std::strtol(level->second.c_str(), nullptr, 10) > 0) {
+    auto numbered = [](std::string_view name, std::string_view stem) {
+      return starts_with(name, stem) && name.size() > stem.size() &&
+             std::all_of(name.begin() + static_cast<std::ptrdiff_t>(stem.size()), name.end(),
+                         [](char c) { return c >= '0' && c <= '9'; });
+    };
+    for (auto it = env.begin(); it != env.end();) {
+      const std::string& name = it->first;
+      bool stacked = numbered(name, "CONDA_STACKED_");
+      bool lower_level = numbered(name, "CONDA_PREFIX_");
+      if ((name == "CONDA_PREFIX" || lower_level) && !it->second.empty())
+        old_bins.push_back(normalize_path(it->second, "/") + "/bin");
+      if (stacked || lower_level)
+        it = env.erase(it);
+      else
+        ++it;
     }
-    if (stacked || level)
-      it = env.erase(it);
-    else
-      ++it;
   }
 
   auto path_it = inherited.find("PATH");

@@ -112,6 +112,17 @@ TEST_F(ActivationEnv, PreviousActivationIsReplacedNotStacked) {
   EXPECT_EQ(env.count("CONDA_STACKED_2"), 0u);
 }
 
+TEST_F(ActivationEnv, PrefixWithoutALevelIsNoActivation) {
+  // Container images often set CONDA_PREFIX and PATH themselves; conda, with no CONDA_SHLVL, only
+  // prepends.
+  Environment inherited{
+      {"PATH", "/opt/conda/bin:/usr/bin"}, {"CONDA_PREFIX", "/opt/conda"}, {"CONDA_PREFIX_FOO", "kept"}};
+  std::vector<std::string> warnings;
+  Environment env = apply_conda_variables(inherited, {prefix, "", {}}, warnings);
+  EXPECT_EQ(env["PATH"], prefix + "/bin:/opt/conda/bin:/usr/bin");
+  EXPECT_EQ(env["CONDA_PREFIX_FOO"], "kept");
+}
+
 TEST_F(ActivationEnv, EnvironmentVariablesAreUppercasedUnsetAndSaved) {
   std::vector<EnvVar> vars = {{"lower_name", "v"}, {"GONE", std::nullopt}, {"HOME", "/srv"}, {"SAME", "1"}};
   Environment inherited{{"PATH", "/usr/bin"}, {"GONE", "x"}, {"HOME", "/root"}, {"SAME", "1"}};
