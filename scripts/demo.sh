@@ -67,6 +67,12 @@ step "An admin asks for a worker restart through the dashboard"
 printf '$ curl -X POST -H "Authorization: Bearer ..." http://127.0.0.1:%s/admin/api/worker/restart\n' "$port"
 curl --noproxy '*' -s -X POST -H "Authorization: Bearer $token" "http://127.0.0.1:$port/admin/api/worker/restart"
 echo
+confirmed() { rig_run "$tool" status --contract /etc/conda-systemd/mes-dashboard.toml --json | grep -q '"confirmed_at"'; }
+rig_check "the watchdog claimed the flag, reloaded gunicorn and confirmed it" rig_wait_until 60 confirmed
+show "$tool" status --contract /etc/conda-systemd/mes-dashboard.toml | head -20
+
+step "Verify: the live system against the contract"
+show "$tool" verify --contract /etc/conda-systemd/mes-dashboard.toml | tail -15
 
 step "Drift: a hand edit puts a conda run wrapper back; the start is refused"
 rig_systemctl stop mes-dashboard.service
