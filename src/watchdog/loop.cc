@@ -42,6 +42,7 @@ constexpr milliseconds kSettle{1000};
 // While the flag's directory does not exist, look for it this often.
 constexpr milliseconds kDirectoryRetry{1000};
 constexpr std::size_t kRecentRecords = 256;
+constexpr int kMaxClaimsAtOnce = 64;
 constexpr uint32_t kDirMask =
     IN_CLOSE_WRITE | IN_MOVED_TO | IN_ATTRIB | IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
 
@@ -183,7 +184,9 @@ struct Daemon::Impl {
   void claim_now() {
     if (stopping) return;
     settle_at.reset();
-    for (;;) {
+    // Bounded, so a writer flooding the flag cannot starve signals and the socket: every flag
+    // written later raises its own inotify event.
+    for (int i = 0; i < kMaxClaimsAtOnce; ++i) {
       auto claimed = claim_flag(settings.restart_flag, ++seq, now_utc());
       if (!claimed) {
         log(LOG_ERR, claimed.error().to_string());
