@@ -36,10 +36,6 @@ chmod -R a+rX "$root/opt"
 rig_boot "csd-e2e-wd-burst-$$" --bind="$root/opt:/opt"
 rig_check "render writes the deployment" rig_run "$tool" render --contract "$contract"
 rig_write_file /etc/mes-dashboard/secrets.env 640 <<<"MES_ADMIN_TOKEN=burst-$RANDOM"
-# See watchdog_restart_test.sh: the two units must share the user namespace.
-for unit in "$app" "$wd"; do
-  rig_write_file "/etc/systemd/system/$unit.d/50-shared-userns.conf" <<<$'[Service]\nPrivateUsers=no'
-done
 rig_systemctl daemon-reload
 health_is_200() { [ "$(rig_http_status "http://127.0.0.1:$port/health")" = 200 ]; }
 rig_check "systemctl start $app" rig_systemctl start "$app"

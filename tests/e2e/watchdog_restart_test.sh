@@ -37,12 +37,6 @@ chmod -R a+rX "$root/opt"
 rig_boot "csd-e2e-wd-restart-$$" --bind="$root/opt:/opt"
 rig_check "render writes the deployment" rig_run "$tool" render --contract "$contract"
 rig_write_file /etc/mes-dashboard/secrets.env 640 <<<"MES_ADMIN_TOKEN=$token"
-# The watchdog must read the master's /proc/PID/exe to prove its identity; the kernel refuses
-# that across user namespaces, so neither unit may have its own (docs/watchdog.md). Until render
-# leaves PrivateUsers= off for these two units, a drop-in does (check accepts it).
-for unit in "$app" "$wd"; do
-  rig_write_file "/etc/systemd/system/$unit.d/50-shared-userns.conf" <<<$'[Service]\nPrivateUsers=no'
-done
 rig_systemctl daemon-reload
 
 health_is_200() { [ "$(rig_http_status "http://127.0.0.1:$port/health")" = 200 ]; }
