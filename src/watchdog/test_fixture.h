@@ -33,7 +33,8 @@ struct FixtureEnv {
   std::string gunicorn;
 };
 
-// nullptr when it cannot be built here (the reason is in `why`); then tests skip.
+// nullptr when it cannot be built here (the reason is in `why`); then tests fail: a missing Debian
+// package is a broken machine, not a reason to skip.
 inline const FixtureEnv* fixture_env(std::string* why = nullptr) {
   static std::unique_ptr<test::TempDir> dir;
   static std::optional<FixtureEnv> env;
@@ -60,7 +61,7 @@ inline const FixtureEnv* fixture_env(std::string* why = nullptr) {
 #define CSD_REQUIRE_FIXTURE_ENV(var)                                     \
   std::string fixture_why;                                               \
   const auto* var = ::csd::watchdog::testing::fixture_env(&fixture_why); \
-  if (!var) GTEST_SKIP() << fixture_why
+  if (!var) GTEST_FAIL() << fixture_why
 
 // A process this test started, in its own process group; killed (the group, by its id) and
 // reaped when the object goes away.
