@@ -78,6 +78,7 @@ int run_exec(const ExecOptions& o) {
     }
     request.activation.prefix = c->conda.prefix;
     request.activation.conda_root = c->conda.root;
+    request.activation.runner.timeout = c->conda.activate_timeout;
     for (const auto& kv : c->service.environment) request.overrides.emplace_back(kv);
     request.allow_outside_env.insert(request.allow_outside_env.end(), c->service.allow_outside_env.begin(),
                                      c->service.allow_outside_env.end());

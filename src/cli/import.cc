@@ -77,11 +77,11 @@ void register_import(CLI::App& parent, Commands& out) {
                    }
                    if (o->output.empty()) {
                      fmt::print("{}", text);
-                   } else if (auto st = write_file_atomic(o->output, text); !st) {
+                   } else if (auto st = write_output_file(o->output, text); !st) {
                      return print_error(st.error()), int(kFailed);
                    }
                    if (!o->secrets_output.empty() && !im.secrets_text.empty()) {
-                     if (auto st = write_file_atomic(o->secrets_output, im.secrets_text, 0600); !st)
+                     if (auto st = write_output_file(o->secrets_output, im.secrets_text, 0600); !st)
                        return print_error(st.error()), int(kFailed);
                    }
                    if (!o->output.empty())

@@ -1,29 +1,66 @@
-// `conda-systemd render`: the units, environment file and contract copy, from the contract alone.
+// `conda-systemd render`: the units, environment file and contract copy, from the contract alone
+// (and the environment a deploy switched to, which render keeps: docs/deploy.md).
 #include <fmt/format.h>
 
 #include "cli/command.h"
+#include "contract/naming.h"
 #include "contract/resolve.h"
+#include "render/deployed.h"
 #include "render/install.h"
 #include "util/file.h"
+#include "watchdog/client.h"
+#include "watchdog/timestamp.h"
 
 namespace csd::cli {
 
 void register_render(CLI::App& parent, Commands& out) {
-  CLI::App* app = add_subcommand(parent, "render", "Write the systemd units, environment file and installed contract");
+  CLI::App* app =
+      add_subcommand(parent, "render", "Write the systemd units, environment file and installed contract");
   struct Options {
     DeploymentOptions deployment;
     bool check = false;
+    bool drop_deploy = false;
   };
   auto o = std::make_shared<Options>();
   add_deployment_options(app, o->deployment);
-  app->add_flag("--check", o->check, "write nothing; print a unified diff against what is installed, exit 1 if any");
+  app->add_flag("--check", o->check,
+                "write nothing; print a unified diff against what is installed, exit 1 if any");
+  app->add_flag("--drop-deploy", o->drop_deploy,
+                "render the contract's own [conda] environment where a deploy switched to another (that one "
+                "stays recorded as the previous environment, for rollback)");
   out.push_back({app, [o] {
                    Root root(o->deployment.root);
                    auto c = load_resolved_contract(o->deployment.contract, root, home_dir());
                    if (!c) return print_error(c.error()), int(kUnusable);
                    auto text = read_file(o->deployment.contract);
                    if (!text) return print_error(text.error()), int(kUnusable);
-                   auto files = render::render_all(*c, *text);
+                   // One render, deploy or rollback at a time (--check changes nothing).
+                   Fd lock;
+                   if (!o->check) {
+                     auto held = render::lock_deployment(*c, root, false);
+                     if (!held) return print_error(held.error()), int(kUnusable);
+                     lock = std::move(held).value();
+                   }
+                   std::string effective = *text;
+                   if (!o->drop_deploy) {
+                     auto applied = render::apply_deployed(*text, *c, root);
+                     if (!applied) return print_error(applied.error()), int(kUnusable);
+                     if (applied->kept) {
+                       const render::Deployed& d = *applied->kept;
+                       fmt::print(stderr,
+                                  "render: keeps [conda] {} set by {} on {} by {} (the contract says {}); "
+                                  "--drop-deploy renders the contract's own\n",
+                                  d.target.spec(), d.operation.empty() ? "deploy" : d.operation, d.since,
+                                  d.by.empty() ? "?" : d.by, render::written_target(*c).spec());
+                       auto parsed = parse_contract(applied->text, o->deployment.contract);
+                       if (!parsed) return print_error(parsed.error()), int(kUnusable);
+                       auto resolved = resolve_contract(std::move(parsed).value(), root, home_dir());
+                       if (!resolved) return print_error(resolved.error()), int(kUnusable);
+                       c = std::move(resolved);
+                       effective = applied->text;
+                     }
+                   }
+                   auto files = render::render_all(*c, effective);
                    if (!files) return print_error(files.error()), int(kUnusable);
                    if (o->check) {
                      std::string diff = render::compare(*files, root);
@@ -35,6 +72,14 @@ void register_render(CLI::App& parent, Commands& out) {
                    for (const auto& f : *files) {
                      bool changed = std::find(written->begin(), written->end(), f.path) != written->end();
                      fmt::print("{} {}\n", changed ? "wrote    " : "unchanged", f.path);
+                   }
+                   if (o->drop_deploy) {
+                     if (auto s = render::drop_deployed(*c, root, watchdog::current_user(),
+                                                        watchdog::format_timestamp(watchdog::now_utc()));
+                         !s)
+                       return print_error(s.error()), int(kFailed);
+                     fmt::print("recorded {} as the current environment in {}\n",
+                                render::written_target(*c).spec(), deploy_record_path(*c));
                    }
                    if (!written->empty())
                      fmt::print("next: systemctl daemon-reload, then start or restart the changed units\n");

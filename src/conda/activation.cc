@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
@@ -11,6 +12,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -401,6 +403,27 @@ Environment apply_conda_variables(const Environment& inherited, const CondaVaria
   return env;
 }
 
+namespace {
+
+// The script that was running when the time ran out: the last "B<i>" marker.
+Error timed_out(const std::vector<std::string>& scripts, const std::string& report,
+                const ScriptRunner& runner) {
+  std::size_t running = scripts.size();
+  for (const auto& line : split(report.substr(0, report.find("\nE\n")), '\n'))
+    if (starts_with(line, "B")) running = std::strtoul(line.c_str() + 1, nullptr, 10);
+  auto secs = std::chrono::duration_cast<std::chrono::duration<double>>(runner.timeout).count();
+  std::string hint =
+      "a script must not wait for input or a network that is not there; raise [conda] activate_timeout "
+      "in the contract if it really needs longer";
+  if (running >= scripts.size())
+    return file_error(runner.shell, fmt::format("the activate.d scripts did not finish within {:g} s", secs),
+                      hint);
+  return file_error(scripts[running],
+                    fmt::format("activate.d script did not finish within {:g} s: stopped", secs), hint);
+}
+
+}  // namespace
+
 Result<Environment> run_activate_scripts(const std::vector<std::string>& scripts, const Environment& env,
                                          const ScriptRunner& runner) {
   if (scripts.empty()) return env;
@@ -450,8 +473,14 @@ Result<Environment> run_activate_scripts(const std::vector<std::string>& scripts
   std::string arg0 = "sh", arg1 = "-c", arg3 = "sh";
   char* argv[] = {arg0.data(), arg1.data(), program.data(), arg3.data(), nullptr};
 
+  // Its own process group, so that a timeout ends whatever a script started too.
+  posix_spawnattr_t attr;
+  ::posix_spawnattr_init(&attr);
+  ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+  ::posix_spawnattr_setpgroup(&attr, 0);
   pid_t pid = -1;
-  int rc = ::posix_spawn(&pid, runner.shell.c_str(), actions.get(), nullptr, argv, envp.data());
+  int rc = ::posix_spawn(&pid, runner.shell.c_str(), actions.get(), &attr, argv, envp.data());
+  ::posix_spawnattr_destroy(&attr);
   if (rc != 0)
     return file_error(runner.shell, fmt::format("cannot start the shell for the activate.d scripts: {}",
                                                 std::strerror(rc)));
@@ -460,7 +489,17 @@ Result<Environment> run_activate_scripts(const std::vector<std::string>& scripts
 
   std::string report;
   char buf[65536];
+  const auto deadline = std::chrono::steady_clock::now() + runner.timeout;
   for (;;) {
+    auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    pollfd pfd{read_end.get(), POLLIN, 0};
+    int ready = left.count() > 0 ? ::poll(&pfd, 1, static_cast<int>(left.count())) : 0;
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready == 0) {
+      ::kill(-pid, SIGKILL);
+      return timed_out(scripts, report, runner);
+    }
     ssize_t n = ::read(read_end.get(), buf, sizeof buf);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0)

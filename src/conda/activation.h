@@ -4,6 +4,7 @@
 // See docs/exec.md for what is conda's behaviour and where this deliberately differs.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <optional>
 #include <string>
@@ -59,6 +60,9 @@ Environment apply_conda_variables(const Environment& inherited, const CondaVaria
 struct ScriptRunner {
   std::string shell = "/bin/sh";
   std::string env_tool;  // "" finds /usr/bin/env or /bin/env
+  // A script that hangs must not hang the service's start: past this the shell and everything
+  // it started (its process group) are killed and the activation fails, naming the script.
+  std::chrono::milliseconds timeout{30'000};
 };
 
 // Sources every script in one shell, in order, starting from `env`, and returns the exported

@@ -286,6 +286,38 @@ TEST_F(ActivationEnv, BackgroundProcessOfAScriptDoesNotHoldTheActivation) {
   EXPECT_LT(took, std::chrono::seconds(10));
 }
 
+TEST_F(ActivationEnv, ScriptThatHangsIsStoppedWithWhatItStarted) {
+  script("10-ok.sh", "export OK=1\n");
+  script("20-hangs.sh", "sleep 60 >/dev/null 2>&1 &\necho $! > \"$CONDA_PREFIX/child.pid\"\nwait\n");
+  ScriptRunner runner;
+  runner.timeout = std::chrono::milliseconds(300);
+  auto r = run_activate_scripts(find_activate_scripts(prefix), {{"CONDA_PREFIX", prefix}}, runner);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().file, script_path("20-hangs.sh"));
+  EXPECT_THAT(r.error().message, HasSubstr("did not finish within 0.3 s"));
+  EXPECT_THAT(r.error().hint, HasSubstr("activate_timeout"));
+  std::ifstream pid_file(prefix + "/child.pid");
+  pid_t child = 0;
+  pid_file >> child;
+  ASSERT_GT(child, 1);
+  // The script's own child was in the shell's process group: killed with it. Reaped by init,
+  // which may take a moment; a zombie or nothing is what is left.
+  std::string state = "?";
+  for (int i = 0; i < 500; ++i) {
+    std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
+    std::string line;
+    if (!std::getline(stat, line)) {
+      state = "gone";
+      break;
+    }
+    state = line.substr(line.rfind(')') + 2, 1);
+    if (state == "Z") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(state == "gone" || state == "Z") << "the script's sleep survived the timeout: state " << state;
+  if (state != "gone" && state != "Z") ::kill(child, SIGKILL);
+}
+
 TEST_F(ActivationEnv, NoScriptsRunsNoShell) {
   auto r = run_activate_scripts({}, {{"A", "1"}}, ScriptRunner{.shell = "/nonexistent/sh"});
   ASSERT_TRUE(r.ok());

@@ -23,7 +23,7 @@ struct KeySet {
 const std::vector<KeySet>& schema() {
   static const std::vector<KeySet> s = {
       {"contract", {"name", "version", "tool"}},
-      {"conda", {"root", "env", "prefix", "python", "require"}},
+      {"conda", {"root", "env", "prefix", "python", "require", "activate_timeout"}},
       {"service",
        {"user", "group", "workdir", "command", "environment_file", "secrets_file", "bind", "health_url", "workers",
         "graceful_timeout", "environment", "allow_outside_env", "memory_deny_write_execute"}},
@@ -307,6 +307,7 @@ Result<Contract> build(const toml::table& doc, const std::string& source) {
   c.conda.prefix = conda.abs_path("prefix", false);
   c.conda.python = conda.string("python", false);
   c.conda.require = conda.string_list("require", false);
+  c.conda.activate_timeout = conda.duration("activate_timeout", Millis(30'000), Millis(1000));
   CSD_TRY(conda);
   if (c.conda.env.empty() == c.conda.prefix.empty())
     conda.fail_here("[conda] needs exactly one of 'env' (a name) or 'prefix' (a path)",

@@ -17,6 +17,8 @@ struct CondaSection {
   std::string prefix;  // explicit prefix; after resolution always set
   std::string python;  // expected "major.minor", or ""
   std::vector<std::string> require;
+  // The activate.d scripts must finish within this, or exec refuses to start the service.
+  Millis activate_timeout{30'000};
 };
 
 struct ServiceSection {

@@ -19,7 +19,7 @@ nlohmann::json contract_to_json(const Contract& c) {
       {"contract", {{"name", c.name}, {"version", c.version}, {"tool", c.tool}, {"source", c.source}}},
       {"conda",
        {{"root", c.conda.root}, {"env", c.conda.env}, {"prefix", c.conda.prefix}, {"python", c.conda.python},
-        {"require", c.conda.require}}},
+        {"require", c.conda.require}, {"activate_timeout", ms(c.conda.activate_timeout)}}},
       {"service",
        {{"user", c.service.user},
         {"group", c.service.group},

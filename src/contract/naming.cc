@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "util/file.h"
+
 namespace csd {
 
 const char* const kPidFileVar = "WATCHDOG_PID_FILE";
@@ -18,6 +20,10 @@ std::vector<std::string> all_units(const Contract& c) {
   std::vector<std::string> units = {app_unit(c), watchdog_unit(c)};
   for (const auto& w : c.workers) units.push_back(worker_unit(c, w));
   return units;
+}
+
+std::string deploy_record_path(const Contract& c) {
+  return join_path(parent_dir(c.paths.state_file), "conda-systemd-deploy.json");
 }
 
 namespace {

@@ -14,6 +14,10 @@ std::string watchdog_unit(const Contract& c);                             // "me
 std::string worker_unit(const Contract& c, const WorkerSection& worker);  // "mes-dashboard-wip-worker.service"
 std::vector<std::string> all_units(const Contract& c);
 
+// The record of the current and the previous environment, beside the state file: deploy writes
+// it, render and check keep the environment it names (docs/deploy.md).
+std::string deploy_record_path(const Contract& c);
+
 // The dashboard's variable names (reference/dashboard-compat.md) and the values the contract gives
 // them, in the order the environment file lists them.
 struct EnvVar {

@@ -7,12 +7,15 @@ namespace csd {
 Result<Contract> load_resolved_contract(const std::string& path, const Root& root, const std::string& home) {
   auto contract = load_contract(path);
   if (!contract) return contract;
-  Contract c = std::move(contract).value();
+  return resolve_contract(std::move(contract).value(), root, home);
+}
+
+Result<Contract> resolve_contract(Contract c, const Root& root, const std::string& home) {
   conda::Query q{.prefix = c.conda.prefix, .name = c.conda.env, .conda_root = c.conda.root, .home = home};
   auto located = conda::locate(q, root);
   if (!located) {
     Error e = located.error();
-    if (e.file.empty()) e.file = path;
+    if (e.file.empty()) e.file = c.source;
     return e;
   }
   c.conda.prefix = located->prefix;

@@ -11,5 +11,7 @@ namespace csd {
 // Loads, validates and resolves conda.prefix (through conda::locate). `home` is the home
 // directory whose .condarc and .conda/environments.txt take part in the lookup ("" to skip).
 Result<Contract> load_resolved_contract(const std::string& path, const Root& root, const std::string& home);
+// The same for a contract already parsed (from `c.source`'s text, or a text derived from it).
+Result<Contract> resolve_contract(Contract c, const Root& root, const std::string& home);
 
 }  // namespace csd

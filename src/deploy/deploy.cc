@@ -13,9 +13,10 @@
 #include "conda/locate.h"
 #include "contract/contract.h"
 #include "contract/naming.h"
+#include "contract/toml_string.h"
+#include "render/deployed.h"
 #include "render/install.h"
 #include "render/render.h"
-#include "runbook/runbook.h"
 #include "util/fd.h"
 #include "util/file.h"
 #include "util/strings.h"
@@ -26,17 +27,6 @@ namespace csd::deploy {
 using nlohmann::json;
 
 namespace {
-
-constexpr std::size_t kOperationsKept = 20;
-
-std::string toml_string(const std::string& s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    if (ch == '"' || ch == '\\') out += '\\';
-    out += ch;
-  }
-  return out + "\"";
-}
 
 // Which environment a contract names, as written in it and as resolved.
 struct EnvRef {
@@ -88,33 +78,19 @@ class Operation {
   }
   void step(const std::string& text, bool ok = true) { say(name_ + ": " + text, ok); }
 
-  Result<json> load_record() {
-    std::string path = options_.root.map(record_path_);
-    if (!path_exists(path)) return json::object();
-    auto text = read_file(path);
-    if (!text) return text.error();
-    json j = json::parse(*text, nullptr, false);
-    if (!j.is_object())
-      return file_error(record_path_, "the deploy record is not a JSON object", "move it aside");
-    return j;
-  }
+  Result<json> load_record() { return render::read_deploy_record(record_path_, options_.root); }
 
   Status save_record(json record, const json& current, const json& previous, const EnvRef& from,
                      const EnvRef& to, const std::string& result) {
     record["current"] = current;
     record["previous"] = previous;
-    json ops = record.value("operations", json::array());
-    ops.push_back({{"operation", name_},
-                   {"by", options_.who},
-                   {"from", from.to_json()},
-                   {"to", to.to_json()},
-                   {"result", result},
-                   {"steps", steps_}});
-    while (ops.size() > kOperationsKept) ops.erase(ops.begin());
-    record["operations"] = ops;
-    auto written = render::install({{record_path_, record.dump(2) + "\n", 0644}}, options_.root);
-    if (!written) return written.error();
-    return ok_status();
+    render::append_operation(record, {{"operation", name_},
+                                      {"by", options_.who},
+                                      {"from", from.to_json()},
+                                      {"to", to.to_json()},
+                                      {"result", result},
+                                      {"steps", steps_}});
+    return render::write_deploy_record(record_path_, record, options_.root);
   }
 
   // Installs what `text` renders to, restarts every unit, and holds the health gate.
@@ -193,27 +169,6 @@ bool preflight(Operation& op, const Installed& to, const Root& root) {
   return true;
 }
 
-// The state directory itself is the lock: it exists wherever the record does, and a lock file
-// of our own would be one more path to agree on.
-Result<Fd> lock_directory(const std::string& dir) {
-  if (!is_directory(dir)) {
-    // Deploy may come before the watchdog ever started (and created it); systemd fixes the owner
-    // at the watchdog's next start (StateDirectory=).
-    std::string partial;
-    for (const auto& part : split(dir, '/')) {
-      if (part.empty()) continue;
-      partial += "/" + part;
-      if (::mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST)
-        return file_error(dir, fmt::format("cannot create the state directory: {}", std::strerror(errno)));
-    }
-  }
-  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd.valid()) return file_error(dir, fmt::format("cannot open: {}", std::strerror(errno)));
-  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0)
-    return file_error(dir, "another deploy or rollback is running", "wait for it to finish");
-  return fd;
-}
-
 struct Prepared {
   Installed current;
   std::string record_path;
@@ -237,14 +192,15 @@ Result<Prepared> prepare(const std::string& contract_path, const Options& o) {
                                   installed_path));
   auto current = load_installed(installed_path, *text, o);
   if (!current) return current.error();
-  std::string record = runbook::deploy_record_path(current->contract);
+  std::string record = deploy_record_path(current->contract);
   return Prepared{std::move(current).value(), record};
 }
 
-json env_json(const EnvRef& e, const Options& o) {
+json env_json(const EnvRef& e, const Options& o, const char* operation) {
   json j = e.to_json();
   j["since"] = watchdog::format_timestamp(watchdog::now_utc());
   j["by"] = o.who;
+  j["operation"] = operation;
   return j;
 }
 
@@ -256,14 +212,14 @@ Result<Outcome> run(Kind kind, const std::string& contract_path, const Target* t
   if (!prepared) return prepared.error();
   const Installed& cur = prepared->current;
   const Contract& c = cur.contract;
-  auto held = lock_directory(o.root.map(parent_dir(prepared->record_path)));
+  auto held = render::lock_deployment(c, o.root, true);
   if (!held) return held.error();
 
   const char* name = kind == Kind::kDeploy ? "deploy" : "rollback";
   Operation op(name, o, log, prepared->record_path);
   auto record = op.load_record();
   if (!record) return record.error();
-  json current = record->contains("current") ? (*record)["current"] : env_json(cur.env, o);
+  json current = record->contains("current") ? (*record)["current"] : env_json(cur.env, o, "render");
   json previous = record->contains("previous") ? (*record)["previous"] : json(nullptr);
 
   Target wanted;
@@ -305,8 +261,8 @@ Result<Outcome> run(Kind kind, const std::string& contract_path, const Target* t
     else
       op.say(fmt::format("rolled back: {} runs from {}; {} is kept as the previous environment", c.name,
                          to->env.prefix, cur.env.prefix));
-    if (auto s = op.save_record(*record, env_json(to->env, o), env_json(cur.env, o), cur.env, to->env,
-                                kind == Kind::kDeploy ? "deployed" : "rolled back");
+    if (auto s = op.save_record(*record, env_json(to->env, o, name), env_json(cur.env, o, name), cur.env,
+                                to->env, kind == Kind::kDeploy ? "deployed" : "rolled back");
         !s)
       return s.error();
     return op.outcome;
@@ -334,45 +290,6 @@ Result<Outcome> run(Kind kind, const std::string& contract_path, const Target* t
 }
 
 }  // namespace
-
-Result<std::string> set_conda_target(const std::string& text, const Target& target,
-                                     const std::string& source) {
-  if (target.env.empty() == target.prefix.empty())
-    return make_error("give exactly one of an environment name (--env) and a prefix (--prefix)");
-  auto lines = split(text, '\n');
-  std::size_t section = lines.size();
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    std::string_view t = trim(lines[i]);
-    if (starts_with(t, "[conda]")) section = i;
-  }
-  if (section == lines.size())
-    return file_error(source, "no [conda] table to switch", "deploy edits the env or prefix line of [conda]");
-  std::string line =
-      target.env.empty() ? "prefix = " + toml_string(target.prefix) : "env = " + toml_string(target.env);
-  line += "  # set by conda-systemd deploy";
-  std::vector<std::string> out(lines.begin(), lines.begin() + static_cast<long>(section) + 1);
-  bool placed = false;
-  std::size_t i = section + 1;
-  for (; i < lines.size(); ++i) {
-    std::string_view t = trim(lines[i]);
-    if (starts_with(t, "[")) break;
-    auto eq = t.find('=');
-    std::string key = eq == std::string_view::npos ? "" : std::string(trim(t.substr(0, eq)));
-    if (key == "env" || key == "prefix") {
-      if (!placed) out.push_back(line);
-      placed = true;
-      continue;
-    }
-    out.push_back(lines[i]);
-  }
-  if (!placed) out.insert(out.begin() + static_cast<long>(section) + 1, line);
-  out.insert(out.end(), lines.begin() + static_cast<long>(i), lines.end());
-  std::string result;
-  for (std::size_t k = 0; k < out.size(); ++k) result += out[k] + (k + 1 < out.size() ? "\n" : "");
-  auto check = parse_contract(result, source);
-  if (!check) return check.error();
-  return result;
-}
 
 Result<Outcome> deploy(const std::string& contract_path, const Target& target, Services& services,
                        const Options& options, const Log& log) {

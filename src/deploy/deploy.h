@@ -3,7 +3,7 @@
 // The installed contract copy (/etc/conda-systemd/NAME.toml, which every unit's check and exec
 // read) is the one place that says which environment runs: deploy rewrites its [conda] env/prefix
 // line, renders everything again from it and restarts the units. The record file beside the
-// state file (runbook::deploy_record_path) keeps the current and the previous environment and
+// state file (deploy_record_path in contract/naming.h) keeps the current and the previous environment and
 // every operation with its steps. See docs/deploy.md.
 #pragma once
 
@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "contract/conda_target.h"
 #include "deploy/health.h"
 #include "util/duration.h"
 #include "util/error.h"
@@ -19,11 +20,8 @@
 
 namespace csd::deploy {
 
-// Where the service is to run from: exactly one of the two.
-struct Target {
-  std::string env;     // an environment name, looked up as conda does
-  std::string prefix;  // an explicit prefix
-};
+// Where the service is to run from.
+using Target = CondaTarget;
 
 // What deploy asks of the running system; tests give their own.
 class Services {
@@ -66,10 +64,5 @@ Result<Outcome> deploy(const std::string& contract_path, const Target& target, S
                        const Options& options, const Log& log);
 Result<Outcome> rollback(const std::string& contract_path, Services& services, const Options& options,
                          const Log& log);
-
-// The contract text with [conda] pointing at `target` (the env/prefix line replaced, the rest
-// kept byte for byte, comments included).
-Result<std::string> set_conda_target(const std::string& text, const Target& target,
-                                     const std::string& source);
 
 }  // namespace csd::deploy

@@ -4,8 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "render/deployed.h"
 #include "runbook/runbook.h"
 #include "test_support/deployment.h"
+#include "test_support/process.h"
 #include "util/file.h"
 
 namespace csd::deploy {
@@ -148,6 +150,62 @@ TEST_F(DeployTest, RefusesWhatCannotBeTried) {
   auto other = deploy(d.dir().at("/src/other.toml"), {.env = "app"}, services, options(), log);
   ASSERT_FALSE(other);
   EXPECT_NE(other.error().message.find("differs from the installed contract"), std::string::npos);
+}
+
+// A render from the source contract after a deploy once put the old environment back, silently.
+// Through the program as shipped: render keeps the deployed environment and says so.
+TEST_F(DeployTest, RenderFromTheSourceKeepsWhatDeploySwitched) {
+  add_env(d, "app-new");
+  d.write("/src/app.toml", test::kContract);
+  const std::string source = d.dir().at("/src/app.toml");
+  auto r = deploy(contract(), {.env = "app-new"}, services, options(), log);
+  ASSERT_TRUE(r && r->ok) << ::testing::PrintToString(lines);
+
+  test::Ran rendered = test::run_tool({"render", "--contract", source, "--root", d.root()});
+  EXPECT_EQ(rendered.status, 0) << rendered.err;
+  EXPECT_NE(rendered.err.find("render: keeps [conda] env = \"app-new\" set by deploy"), std::string::npos)
+      << rendered.err;
+  EXPECT_NE(d.read("/etc/conda-systemd/app.toml").find("env = \"app-new\""), std::string::npos);
+  EXPECT_NE(d.read("/etc/app/runtime.env").find("/opt/miniconda3/envs/app-new"), std::string::npos);
+  test::Ran diff = test::run_tool({"render", "--check", "--contract", source, "--root", d.root()});
+  EXPECT_EQ(diff.status, 0) << diff.out << diff.err;
+
+  // The explicit way back: the source's own environment, the deployed one kept for rollback.
+  test::Ran dropped = test::run_tool({"render", "--drop-deploy", "--contract", source, "--root", d.root()});
+  EXPECT_EQ(dropped.status, 0) << dropped.err;
+  EXPECT_EQ(d.read("/etc/conda-systemd/app.toml").find("app-new"), std::string::npos);
+  auto rec = record();
+  EXPECT_EQ(rec["current"]["value"], "app");
+  EXPECT_EQ(rec["current"]["operation"], "render --drop-deploy");
+  EXPECT_EQ(rec["previous"]["value"], "app-new");
+  test::Ran again = test::run_tool({"render", "--contract", source, "--root", d.root()});
+  EXPECT_EQ(again.err.find("keeps"), std::string::npos) << again.err;
+}
+
+TEST_F(DeployTest, RenderDeployAndRollbackTakeOneLock) {
+  auto held = render::lock_deployment(d.contract(), Root(d.root()), true);
+  ASSERT_TRUE(held) << held.error().to_string();
+  add_env(d, "app-new");
+  auto r = deploy(contract(), {.env = "app-new"}, services, options(), log);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("is running"), std::string::npos) << r.error().message;
+  test::Ran rendered = test::run_tool({"render", "--contract", contract(), "--root", d.root()});
+  EXPECT_EQ(rendered.status, 2) << rendered.err;
+  EXPECT_NE(rendered.err.find("another render, deploy or rollback"), std::string::npos) << rendered.err;
+  test::Ran check_only = test::run_tool({"render", "--check", "--contract", contract(), "--root", d.root()});
+  EXPECT_EQ(check_only.status, 0) << "render --check changes nothing and takes no lock: " << check_only.err;
+}
+
+TEST_F(DeployTest, ADamagedRecordStopsRenderUntilDropped) {
+  d.write("/var/lib/app/conda-systemd-deploy.json", "{\"current\": ");
+  test::Ran rendered = test::run_tool({"render", "--contract", contract(), "--root", d.root()});
+  EXPECT_EQ(rendered.status, 2);
+  EXPECT_NE(rendered.err.find("conda-systemd-deploy.json"), std::string::npos) << rendered.err;
+  d.write("/var/lib/app/conda-systemd-deploy.json",
+          "{\"current\": {\"key\": \"env\", \"value\": \"app-new\"}}");
+  add_env(d, "app-new");
+  EXPECT_EQ(test::run_tool({"render", "--contract", contract(), "--root", d.root()}).status, 0);
+  EXPECT_NE(d.read("/etc/conda-systemd/app.toml").find("app-new"), std::string::npos);
 }
 
 TEST(DeployConda, SetsTheTargetAndKeepsTheRest) {

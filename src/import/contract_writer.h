@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "contract/toml_string.h"
 #include "import/importer.h"
 
 namespace csd::importer {
@@ -11,8 +12,7 @@ namespace csd::importer {
 // `command_line` is shown in the header, so the file says how to import it again.
 std::string write_contract(const Imported& imported, const std::string& command_line);
 
-// A TOML basic string: quotes, backslashes and control characters escaped.
-std::string toml_string(const std::string& s);
+using csd::toml_string;
 
 }  // namespace csd::importer
 

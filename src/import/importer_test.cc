@@ -1,6 +1,8 @@
 #include "import/importer.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #include <filesystem>
 
@@ -8,6 +10,7 @@
 #include "contract/resolve.h"
 #include "import/contract_writer.h"
 #include "render/install.h"
+#include "test_support/process.h"
 #include "test_support/temp_dir.h"
 #include "util/file.h"
 
@@ -224,6 +227,23 @@ TEST(ImportServiceTest, NoSuchService) {
   auto r = import_service(o);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().hint.find("mes-dashboard"), std::string::npos);
+}
+
+// `import --output /dev/null` once replaced the host's null device with a regular file. Through
+// the program as shipped, on a private device node (never the host's).
+TEST(ImportProgram, OutputIntoADeviceWritesIntoItAndKeepsIt) {
+  Fixture fx;
+  std::string dev = fx.dir().at("/null");
+  ASSERT_EQ(::mknod(dev.c_str(), S_IFCHR | 0666, ::makedev(1, 3)), 0) << "mknod needs root";
+  test::Ran r = test::run_tool(
+      {"import", "--name", "mes-dashboard", "--root", fx.root(), "--output", dev, "--secrets-output", dev});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("wrote " + dev), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("mes-dashboard"), std::string::npos) << "the report goes to stdout";
+  struct stat st {};
+  ASSERT_EQ(::lstat(dev.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode)) << "the device node was replaced";
+  EXPECT_EQ(st.st_rdev, ::makedev(1, 3));
 }
 
 }  // namespace

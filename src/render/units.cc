@@ -1,5 +1,7 @@
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "contract/naming.h"
 #include "render/render.h"
 #include "runbook/runbook.h"
@@ -143,7 +145,15 @@ Result<std::string> finish(UnitWriter& u) {
   return u.render();
 }
 
+// The activate.d scripts may take [conda] activate_timeout, then the app needs its own start-up
+// time; systemd's default of 90 s stays the floor (docs/contract.md).
+std::string start_timeout(const Contract& c) {
+  constexpr long long kStartAllowance = 60, kFloor = 90;
+  return std::to_string(std::max(kFloor, (c.conda.activate_timeout.count() + 999) / 1000 + kStartAllowance));
+}
+
 void service_identity(UnitWriter& u, const Contract& c, const std::string& unit) {
+  u.set("TimeoutStartSec", start_timeout(c));
   u.set_text("User", c.service.user).set_text("Group", c.service.group);
   u.set_text("WorkingDirectory", c.service.workdir);
   u.set_text("EnvironmentFile", c.service.environment_file);
@@ -191,8 +201,8 @@ Result<std::string> worker_unit_text(const Contract& c, const WorkerSection& w) 
   u.section("Service");
   u.set("Type", "simple");
   service_identity(u, c, worker_unit(c, w));
-  for (const auto& [k, v] : w.environment) u.set_environment(k, v);
-  std::vector<std::string> exec = tool(c, {"exec", "--contract", c.installed_path(), "--"});
+  u.comment("--worker: exec sets the worker's environment after the service's, so the worker's value wins.");
+  std::vector<std::string> exec = tool(c, {"exec", "--contract", c.installed_path(), "--worker", w.name, "--"});
   exec.insert(exec.end(), w.command.begin(), w.command.end());
   u.set_exec("ExecStart", literal(exec));
   u.set("Restart", "on-failure").set("RestartSec", "5");

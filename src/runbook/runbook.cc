@@ -198,10 +198,6 @@ std::string runbook_path(const Contract& c) {
   return join_path(c.service.workdir, "RUNBOOK.md");
 }
 
-std::string deploy_record_path(const Contract& c) {
-  return join_path(parent_dir(c.paths.state_file), "conda-systemd-deploy.json");
-}
-
 const std::map<std::string, std::string>& finding_actions() {
   static const std::map<std::string, std::string> actions = {
       {"CSD101", "a unit or script starts the command through a wrapper; render, so the units use `exec`"},

@@ -58,9 +58,6 @@ const std::vector<std::string>& procedure_ids();
 // Where render installs the runbook: the units' Documentation= points there.
 std::string runbook_path(const Contract& c);
 
-// The record of the current and the previous environment (src/deploy) lies beside the state file.
-std::string deploy_record_path(const Contract& c);
-
 // What to do for each check finding code; a test keeps it in step with check::codes().
 const std::map<std::string, std::string>& finding_actions();
 

@@ -1,14 +1,14 @@
 #include "util/file.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <random>
-
-#include <fmt/format.h>
 
 #include "util/fd.h"
 
@@ -16,7 +16,9 @@ namespace csd {
 
 namespace {
 
-std::string errno_text(int err) { return std::strerror(err); }
+std::string errno_text(int err) {
+  return std::strerror(err);
+}
 
 const char* kind_of(mode_t mode) {
   if (S_ISDIR(mode)) return "a directory";
@@ -25,6 +27,19 @@ const char* kind_of(mode_t mode) {
   if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
   if (S_ISLNK(mode)) return "a symbolic link";
   return "not a regular file";
+}
+
+Status write_all(int fd, const std::string& path, const std::string& content) {
+  std::size_t done = 0;
+  while (done < content.size()) {
+    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return file_error(path, fmt::format("cannot write: {}", errno_text(errno)));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  return ok_status();
 }
 
 }  // namespace
@@ -44,13 +59,12 @@ Result<std::string> read_file(const std::string& path, ReadOptions options) {
     return file_error(path, fmt::format("cannot open: {}", errno_text(err)));
   }
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0)
-    return file_error(path, fmt::format("cannot stat: {}", errno_text(errno)));
+  if (::fstat(fd.get(), &st) != 0) return file_error(path, fmt::format("cannot stat: {}", errno_text(errno)));
   if (!S_ISREG(st.st_mode))
     return file_error(path, fmt::format("is {}, expected a regular file", kind_of(st.st_mode)));
   if (static_cast<std::size_t>(st.st_size) > options.max_bytes)
-    return file_error(path, fmt::format("is {} bytes, more than the {} bytes accepted", st.st_size,
-                                        options.max_bytes));
+    return file_error(
+        path, fmt::format("is {} bytes, more than the {} bytes accepted", st.st_size, options.max_bytes));
   std::string data;
   data.resize(static_cast<std::size_t>(st.st_size));
   std::size_t got = 0;
@@ -69,8 +83,8 @@ Result<std::string> read_file(const std::string& path, ReadOptions options) {
     got += static_cast<std::size_t>(n);
   }
   if (got > options.max_bytes)
-    return file_error(path, fmt::format("grew past the {} bytes accepted while being read",
-                                        options.max_bytes));
+    return file_error(path,
+                      fmt::format("grew past the {} bytes accepted while being read", options.max_bytes));
   data.resize(got);
   return data;
 }
@@ -88,14 +102,9 @@ Status write_file_atomic(const std::string& path, const std::string& content, un
     ::unlink(tmp.c_str());
     return file_error(path, fmt::format("{}: {}", what, errno_text(err)));
   };
-  std::size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = ::write(fd.get(), content.data() + done, content.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail("cannot write");
-    }
-    done += static_cast<std::size_t>(n);
+  if (Status written = write_all(fd.get(), path, content); !written) {
+    ::unlink(tmp.c_str());
+    return written;
   }
   if (::fchmod(fd.get(), mode) != 0) return fail("cannot set mode");
   if (::fsync(fd.get()) != 0) return fail("cannot fsync");
@@ -104,6 +113,32 @@ Status write_file_atomic(const std::string& path, const std::string& content, un
   Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dfd.valid()) ::fsync(dfd.get());
   return ok_status();
+}
+
+Status write_output_file(const std::string& path, const std::string& content, unsigned mode) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno != ENOENT) return file_error(path, fmt::format("cannot stat: {}", errno_text(errno)));
+    struct stat lst {};
+    if (::lstat(path.c_str(), &lst) == 0 && S_ISLNK(lst.st_mode))
+      return file_error(path, "is a symbolic link to a missing file", "write to the link's target instead");
+    return write_file_atomic(path, content, mode);
+  }
+  if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) {
+    // O_NONBLOCK is not set: a FIFO waits for its reader, as a shell redirection does.
+    Fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY));
+    if (!fd.valid()) return file_error(path, fmt::format("cannot open: {}", errno_text(errno)));
+    return write_all(fd.get(), path, content);
+  }
+  if (!S_ISREG(st.st_mode))
+    return file_error(path, fmt::format("is {}, not a file to write", kind_of(st.st_mode)),
+                      "name a regular file, a character device or a FIFO");
+  // A regular file, possibly behind links: replace the file the links lead to, not the links.
+  char* resolved = ::realpath(path.c_str(), nullptr);
+  if (!resolved) return file_error(path, fmt::format("cannot resolve: {}", errno_text(errno)));
+  std::string target = resolved;
+  ::free(resolved);
+  return write_file_atomic(target, content, mode);
 }
 
 bool path_exists(const std::string& path) {

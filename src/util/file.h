@@ -22,6 +22,12 @@ Result<std::string> read_file(const std::string& path, ReadOptions options = {})
 // a crash leaves either the old file or the new one, never a mix.
 Status write_file_atomic(const std::string& path, const std::string& content, unsigned mode = 0644);
 
+// Writes a file the user named on the command line (`--output FILE`), as a plain tool's `>` would
+// but never by replacing what is there: a character device or FIFO is written into, a symbolic
+// link is followed and its target written (atomically when that is a regular file), a missing or
+// regular file is written atomically. A directory, socket or block device is refused.
+Status write_output_file(const std::string& path, const std::string& content, unsigned mode = 0644);
+
 bool path_exists(const std::string& path);
 bool is_directory(const std::string& path);
 bool is_executable_file(const std::string& path);
