@@ -215,7 +215,10 @@ rig_init() {
   mkdir -p "$RIG_RUN_DIR/machines" "$RIG_RUN_DIR/work"
   # Containers run as www-data and read what is bound in from here.
   chmod 755 "$RIG_RUN_DIR" "$RIG_RUN_DIR/work"
-  printf '%s %s\n%s\n' "$BASHPID" "$(_rig_starttime "$BASHPID")" "$(cat "/proc/$BASHPID/comm")" >"$RIG_RUN_DIR/owner"
+  # Written whole, then renamed: a concurrent sweep must never read half an owner and take this
+  # run for an orphan.
+  printf '%s %s\n%s\n' "$BASHPID" "$(_rig_starttime "$BASHPID")" "$(cat "/proc/$BASHPID/comm")" >"$RIG_RUN_DIR/.owner"
+  mv "$RIG_RUN_DIR/.owner" "$RIG_RUN_DIR/owner"
   RIG_WORK=$RIG_RUN_DIR/work
 
   trap '_rig_on_exit' EXIT
