@@ -28,13 +28,17 @@ enum class FlagRejection {
   kOversized,   // more than kMaxFlagBytes
   kUnreadable,  // open or read failed
   kStale,       // older than watchdog.flag_max_age
+  kTooDeep,     // JSON nested deeper than kMaxJsonDepth
 };
 // "flag_malformed", "flag_not_object", "flag_symlink", "flag_fifo", "flag_directory",
-// "flag_not_regular", "flag_oversized", "flag_unreadable", "flag_stale".
+// "flag_not_regular", "flag_oversized", "flag_unreadable", "flag_stale", "flag_too_deep".
 const char* rejection_reason(FlagRejection r);
 
 // A request, with the dashboard's keys normalized the way its watchdog did, except where that
 // was a defect: only a JSON `true` turns manual_override on (Python's bool("false") is True).
+// Every field is bounded (json_bounds.h): strings cut to kMaxFieldBytes (reason and
+// override_reason to kMaxTextBytes), objects and lists replaced by a marker, since each is
+// copied into every state entry.
 struct FlagRequest {
   nlohmann::json user = nullptr;  // as written (a string, normally); null when absent
   nlohmann::json ip = nullptr;

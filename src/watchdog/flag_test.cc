@@ -10,6 +10,7 @@
 
 #include "test_support/temp_dir.h"
 #include "util/file.h"
+#include "watchdog/json_bounds.h"
 
 namespace csd::watchdog {
 namespace {
@@ -70,14 +71,41 @@ TEST(FlagParse, NonObjectsAreRejected) {
   }
 }
 
-TEST(FlagParse, DeepNestingDoesNotCrash) {
+TEST(FlagParse, DeepNestingIsRejectedBeforeParsing) {
   std::string deep(60'000, '[');
   FlagRead r = parse_flag(deep);
   EXPECT_FALSE(r.request);
   std::string closed = std::string(30'000, '[') + std::string(30'000, ']');
   FlagRead c = parse_flag(closed);
   ASSERT_TRUE(c.rejection);
-  EXPECT_EQ(*c.rejection, FlagRejection::kNotObject);
+  EXPECT_EQ(*c.rejection, FlagRejection::kTooDeep);
+  EXPECT_STREQ(rejection_reason(*c.rejection), "flag_too_deep");
+  // Inside a field too: the whole flag is refused.
+  FlagRead f = parse_flag(R"({"user": )" + std::string(40, '[') + std::string(40, ']') + "}");
+  ASSERT_TRUE(f.rejection);
+  EXPECT_EQ(*f.rejection, FlagRejection::kTooDeep);
+}
+
+TEST(FlagParse, CopiedFieldsAreBounded) {
+  // Defect 2 of issue 10: a nested "user" was copied whole into every state entry.
+  std::string big(50'000, 'u');
+  nlohmann::json flag = {{"user", {{"a", {{"b", {1, 2, 3}}}}}},
+               {"ip", big},
+               {"override_reason", big},
+               {"reason", big},
+               {"request_id", big},
+               {"worker_pid", nlohmann::json::array({1, 2})},
+               {"runtime_contract_version", {{"v", 1}}}};
+  FlagRead r = parse_flag(flag.dump());
+  ASSERT_TRUE(r.request);
+  EXPECT_EQ(r.request->user, kOmittedObject);
+  EXPECT_EQ(r.request->worker_pid, kOmittedList);
+  EXPECT_EQ(r.request->runtime_contract_version, kOmittedObject);
+  EXPECT_LE(r.request->ip.get<std::string>().size(), kMaxFieldBytes + 32);
+  EXPECT_LE(r.request->request_id.size(), kMaxFieldBytes + 32);
+  EXPECT_LE(r.request->override_reason.get<std::string>().size(), kMaxTextBytes + 32);
+  EXPECT_LE(r.request->reason.size(), kMaxTextBytes + 32);
+  EXPECT_TRUE(r.request->ip.get<std::string>().ends_with("bytes cut]"));
 }
 
 TEST(FlagParse, SourceIsNormalizedLikeTheDashboard) {
