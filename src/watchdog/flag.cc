@@ -207,6 +207,18 @@ std::vector<std::string> list_claimed_flags(const std::string& flag_path) {
   return out;
 }
 
+std::optional<bool> open_for_writing(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  struct stat st {};
+  if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  if (::fcntl(fd.get(), F_SETLEASE, F_RDLCK) == 0) {
+    ::fcntl(fd.get(), F_SETLEASE, F_UNLCK);
+    return false;
+  }
+  if (errno == EAGAIN) return true;
+  return std::nullopt;
+}
+
 Status discard_claimed_flag(const std::string& claimed_path) {
   if (::unlink(claimed_path.c_str()) == 0 || errno == ENOENT) return ok_status();
   if (errno == EISDIR || errno == EPERM) {

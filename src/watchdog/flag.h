@@ -88,6 +88,13 @@ Result<std::optional<std::string>> claim_flag(const std::string& flag_path, std:
 std::vector<std::string> list_claimed_flags(const std::string& flag_path);
 bool is_claimed_name(const std::string& flag_path, std::string_view name);
 
+// Whether a process has the regular file at `path` open for writing: a read lease
+// (fcntl F_SETLEASE) is granted only when none has, and is given back at once. nullopt when the
+// kernel will not say (not the file's owner and no CAP_LEASE, not a regular file, gone). A flag
+// that arrives by link(2) is complete and closed: it need not wait for an IN_CLOSE_WRITE that never
+// comes. While the lease is held a writer's open() breaks it with SIGIO: the caller ignores SIGIO.
+std::optional<bool> open_for_writing(const std::string& path);
+
 // Removes a claimed flag whatever it is. A non-empty directory cannot be removed safely; it is
 // renamed to ".<flag>.rejected.<...>" instead, out of the way of both writers and the scan.
 Status discard_claimed_flag(const std::string& claimed_path);

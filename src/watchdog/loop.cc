@@ -257,10 +257,10 @@ struct Daemon::Impl {
         } else if (ev->mask & IN_CREATE) {
           struct stat st {};
           bool regular = ::lstat(settings.restart_flag.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-          // Links, FIFOs and directories are never "being written": refuse them at once. A
-          // second hard link of a regular file is the no-replace recipe (link(2) of a whole
-          // temporary file, docs/watchdog.md): complete, claimed at once too.
-          if (!regular || st.st_nlink > 1)
+          // Links, FIFOs and directories are never "being written": refuse them at once. A regular
+          // file nobody has open for writing is complete (link(2) of a whole temporary file, the
+          // no-replace recipe of docs/watchdog.md): claimed at once too.
+          if (!regular || open_for_writing(settings.restart_flag) == std::optional<bool>(false))
             claim_now();
           else if (!settle_at)
             settle_at = steady_clock::now() + kSettle;
@@ -540,6 +540,9 @@ struct Daemon::Impl {
     sigaddset(&mask, SIGINT);
     sigaddset(&mask, SIGHUP);
     if (::sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) return errno_error("sigprocmask");
+    // A writer opening a flag while open_for_writing() holds its lease for a moment would end
+    // the process with SIGIO (the lease break); the lease is given back at once anyway.
+    ::signal(SIGIO, SIG_IGN);
     sigfd = Fd(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
     epoll = Fd(::epoll_create1(EPOLL_CLOEXEC));
     inotify = Fd(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
