@@ -10,6 +10,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   systemd-container systemd gunicorn python3-flask python3.11 python3-pkg-resources curl iproute2
   ansible ansible-lint
+  e2fsprogs mount  # fault injection: mkfs, chattr, losetup
 )
 
 missing=()

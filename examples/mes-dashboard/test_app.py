@@ -103,9 +103,12 @@ class RestartTest(DashboardTestCase):
     def test_flag_has_exactly_the_dashboards_keys(self):
         r = self.client.post("/admin/api/worker/restart", headers=self.auth())
         self.assertEqual(r.status_code, 202, r.data)
-        self.assertEqual(r.json, {"success": True, "flag": self.flag})
+        self.assertEqual(set(r.json), {"success", "flag", "request_id"})
+        self.assertEqual(r.json["flag"], self.flag)
         flag = self.read_flag()
-        self.assertEqual(set(flag), FLAG_KEYS)
+        # The dashboard's keys, and the request_id the 202 and a 409 name it by.
+        self.assertEqual(set(flag), FLAG_KEYS | {"request_id"})
+        self.assertEqual(flag["request_id"], r.json["request_id"])
         self.assertEqual(flag["source"], "manual")
         self.assertEqual(flag["policy_decision"], "pending")
         self.assertIs(flag["manual_override"], False)
@@ -121,28 +124,67 @@ class RestartTest(DashboardTestCase):
 
     def test_write_is_atomic_and_leaves_no_temporary_file(self):
         with mock.patch("os.fsync", wraps=os.fsync) as fsync, \
-                mock.patch("os.replace", wraps=os.replace) as replace:
+                mock.patch("os.link", wraps=os.link) as link:
             r = self.client.post("/admin/api/worker/restart", headers=self.auth())
         self.assertEqual(r.status_code, 202)
         self.assertEqual(os.listdir(self.run_dir), ["restart.flag"])
-        # Renamed from a file in the same directory, after an fsync.
-        (src, dst), _ = replace.call_args
+        # Linked from a whole file in the same directory, after an fsync.
+        (src, dst), _ = link.call_args
         self.assertEqual(os.path.dirname(src), self.run_dir)
         self.assertEqual(dst, self.flag)
         self.assertGreaterEqual(fsync.call_count, 2)  # the file, then the directory
         self.assertEqual(os.stat(self.flag).st_mode & 0o777, 0o644)
 
-    def test_failed_write_keeps_the_old_flag_and_no_temporary_file(self):
+    def test_a_pending_request_is_never_replaced_and_is_named(self):
+        # Issue 10, defect 8: a rename over a pending, unclaimed flag lost that request.
+        first = self.client.post("/admin/api/worker/restart", headers=self.auth())
+        self.assertEqual(first.status_code, 202)
+        before = self.read_flag()
+        r = self.client.post("/admin/api/worker/restart", headers={**self.auth(), "X-Admin-User": "bob"})
+        self.assertEqual(r.status_code, 409, r.data)
+        self.assertFalse(r.json["success"])
+        pending = r.json["pending"]
+        self.assertEqual(pending["request_id"], first.json["request_id"])
+        self.assertEqual(pending["user"], "admin")
+        self.assertGreaterEqual(pending["age_seconds"], 0)
+        self.assertLess(pending["age_seconds"], 60)
+        self.assertEqual(self.read_flag(), before)
+        self.assertEqual(os.listdir(self.run_dir), ["restart.flag"])
+
+    def test_a_pending_flag_that_is_not_json_is_named_by_its_age(self):
         with open(self.flag, "w") as f:
-            f.write("old")
-        with mock.patch("os.replace", side_effect=OSError(28, "No space left on device")), \
+            f.write("")
+        r = self.client.post("/admin/api/worker/restart", headers=self.auth())
+        self.assertEqual(r.status_code, 409)
+        self.assertIsNone(r.json["pending"]["request_id"])
+        self.assertIsNotNone(r.json["pending"]["age_seconds"])
+
+    def test_a_flag_claimed_meanwhile_is_no_reason_to_refuse(self):
+        # The watchdog claims the pending flag between the refusal and the look at it.
+        with open(self.flag, "w") as f:
+            f.write("{}")
+        real_link = os.link
+        calls = []
+
+        def link_after_claim(src, dst):
+            calls.append(dst)
+            if len(calls) == 1:
+                os.rename(self.flag, self.flag + ".claimed")
+                raise FileExistsError(17, "File exists")
+            return real_link(src, dst)
+
+        with mock.patch("os.link", side_effect=link_after_claim):
+            r = self.client.post("/admin/api/worker/restart", headers=self.auth())
+        self.assertEqual(r.status_code, 202, r.data)
+        self.assertEqual(len(calls), 2)
+
+    def test_failed_write_leaves_no_flag_and_no_temporary_file(self):
+        with mock.patch("os.link", side_effect=OSError(28, "No space left on device")), \
                 self.assertLogs("mes_dashboard", "ERROR"):
             r = self.client.post("/admin/api/worker/restart", headers=self.auth())
         self.assertEqual(r.status_code, 500)
         self.assertFalse(r.json["success"])
-        self.assertEqual(os.listdir(self.run_dir), ["restart.flag"])
-        with open(self.flag) as f:
-            self.assertEqual(f.read(), "old")
+        self.assertEqual(os.listdir(self.run_dir), [])
 
     def test_missing_directory_is_an_error(self):
         os.environ["WATCHDOG_RESTART_FLAG"] = os.path.join(self.tmp.name, "absent", "restart.flag")
@@ -162,7 +204,7 @@ class RestartTest(DashboardTestCase):
         })
         self.assertEqual(r.status_code, 202, r.data)
         flag = self.read_flag()
-        self.assertEqual(set(flag), FLAG_KEYS)
+        self.assertEqual(set(flag), FLAG_KEYS | {"request_id"})
         self.assertIs(flag["manual_override"], True)
         self.assertIs(flag["override_acknowledged"], True)
         self.assertEqual(flag["override_reason"], "incident 42")

@@ -19,6 +19,8 @@ inline constexpr const char* kRestartExecuted = "restart_executed";
 inline constexpr const char* kFlagRejected = "flag_rejected";
 inline constexpr const char* kReloadSignalled = "reload_signalled";
 inline constexpr const char* kWorkersScaled = "workers_scaled";
+// A request replaced by another flag before it was claimed (issue 10, defect 8).
+inline constexpr const char* kFlagSuperseded = "flag_superseded";
 
 // {"event", "timestamp", "runtime_contract_version", ...payload}: payload keys never override
 // the first three.

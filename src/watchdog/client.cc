@@ -6,9 +6,12 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <random>
+#include <thread>
 
 #include "util/fd.h"
 #include "util/file.h"
@@ -36,12 +39,26 @@ Millis left_until(steady_clock::time_point deadline) {
   return std::max(Millis(0), std::chrono::duration_cast<Millis>(deadline - steady_clock::now()));
 }
 
-// Blocks until `done()` holds, re-checking whenever something happens in `dir`
-// (inotify; no polling), at most until `deadline`.
+// Blocks until `done()` holds, re-checking whenever something happens in `dir` (inotify), at
+// most until `deadline`. Without inotify (issue 10, defect 5: max_user_instances reached, and the
+// wait gave up at once and blamed the watchdog) it polls instead, from 10 ms up to 500 ms
+// apart, and says why in `degraded`.
 bool wait_in_directory(const std::string& dir, uint32_t mask, const std::function<bool()>& done,
-                       steady_clock::time_point deadline) {
+                       steady_clock::time_point deadline, std::string* degraded) {
   Fd in(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
-  if (!in.valid() || ::inotify_add_watch(in.get(), dir.c_str(), mask) < 0) return done();
+  if (!in.valid() || ::inotify_add_watch(in.get(), dir.c_str(), mask) < 0) {
+    if (degraded)
+      *degraded = fmt::format("inotify is unavailable ({}{}); polled {} instead", std::strerror(errno),
+                              errno == EMFILE ? ": fs.inotify.max_user_instances reached" : "", dir);
+    auto pause = std::chrono::milliseconds(10);
+    while (!done()) {
+      Millis left = left_until(deadline);
+      if (left.count() == 0) return false;
+      std::this_thread::sleep_for(std::min<Millis>(left, pause));
+      pause = std::min<std::chrono::milliseconds>(pause * 2, std::chrono::milliseconds(500));
+    }
+    return true;
+  }
   alignas(struct inotify_event) char buf[4096];
   while (!done()) {
     Millis left = left_until(deadline);
@@ -89,12 +106,14 @@ Result<std::string> request_restart(const Settings& s, const RestartRequest& r, 
     if (!placed) return placed.error();
     if (*placed) return f.request_id;
     // Someone else's request is pending: it is never overwritten. Wait for its claim.
+    std::string degraded;
     bool gone = wait_in_directory(
         parent_dir(s.restart_flag), IN_MOVED_FROM | IN_DELETE | IN_MOVED_TO | IN_CLOSE_WRITE,
-        [&] { return !flag_pending(s); }, deadline);
+        [&] { return !flag_pending(s); }, deadline, &degraded);
     if (!gone)
       return file_error(s.restart_flag,
-                        "another restart request is pending and no watchdog claimed it in time",
+                        "another restart request is pending and no watchdog claimed it in time" +
+                            (degraded.empty() ? std::string() : " (" + degraded + ")"),
                         "is the watchdog running? `conda-systemd status --contract ...`");
   }
 }
@@ -120,11 +139,15 @@ Result<json> wait_for_decision(const Settings& s, const std::string& request_id,
     if (rec && rec->value("confirmation", "") != "pending") found = rec;
     return found.has_value();
   };
-  wait_in_directory(parent_dir(s.state_file), IN_MOVED_TO | IN_CLOSE_WRITE, decided, deadline);
+  std::string degraded;
+  wait_in_directory(parent_dir(s.state_file), IN_MOVED_TO | IN_CLOSE_WRITE, decided, deadline, &degraded);
   if (found) return *found;
-  return make_error(fmt::format("no decision on request {} within {} s", request_id, timeout.count() / 1000),
-                    flag_pending(s) ? "the flag was not even claimed: is the watchdog running?"
-                                    : "the watchdog claimed it; see `conda-systemd status` and the journal");
+  std::string why = fmt::format("no decision on request {} within {} s ({})", request_id,
+                                timeout.count() / 1000.0, answer.error().message);
+  if (!degraded.empty()) why += "; " + degraded;
+  return make_error(why, flag_pending(s)
+                             ? "the flag was not even claimed: is the watchdog running?"
+                             : "the watchdog claimed it; see `conda-systemd status` and the journal");
 }
 
 json collect_status(const Settings& s, bool ask_systemd) {

@@ -12,6 +12,8 @@
 #include <chrono>
 #include <cstring>
 
+#include "watchdog/json_bounds.h"
+
 namespace csd::watchdog {
 
 using nlohmann::json;
@@ -85,46 +87,101 @@ void ControlServer::on_acceptable(const Watch& watch) {
     int fd = ::accept4(listen_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
     if (fd < 0) return;  // EAGAIN: nothing more pending
     if (clients_.size() >= kMaxControlClients) {
-      ::close(fd);
-      continue;
+      // The newest client is served: the least recently active one makes room.
+      auto oldest = clients_.begin();
+      for (auto it = clients_.begin(); it != clients_.end(); ++it)
+        if (it->second.last_active < oldest->second.last_active) oldest = it;
+      close_client(oldest->first, watch);
     }
-    clients_[fd].fd = Fd(fd);
+    Client& c = clients_[fd];
+    c.fd = Fd(fd);
+    c.last_active = std::chrono::steady_clock::now();
     watch(fd, true);
   }
+}
+
+bool ControlServer::add_wait(int client, const std::string& id) {
+  auto it = clients_.find(client);
+  if (it == clients_.end()) return false;
+  if (!it->second.waits.count(id) && it->second.waits.size() >= kMaxWaitsPerClient) return false;
+  it->second.waits.insert(id);
+  waiting_[id].insert(client);
+  return true;
+}
+
+std::vector<int> ControlServer::take_waiters(const std::string& id) {
+  std::vector<int> out;
+  auto it = waiting_.find(id);
+  if (it == waiting_.end()) return out;
+  for (int c : it->second) {
+    out.push_back(c);
+    if (auto cl = clients_.find(c); cl != clients_.end()) cl->second.waits.erase(id);
+  }
+  waiting_.erase(it);
+  return out;
+}
+
+std::vector<std::pair<int, std::string>> ControlServer::all_waits() const {
+  std::vector<std::pair<int, std::string>> out;
+  for (const auto& [id, clients] : waiting_)
+    for (int c : clients) out.emplace_back(c, id);
+  return out;
+}
+
+std::chrono::steady_clock::time_point ControlServer::deadline_of(const Client& c) const {
+  return c.last_active + (c.waits.empty() ? kClientIdle : kWaitingIdle);
+}
+
+std::optional<std::chrono::steady_clock::time_point> ControlServer::next_deadline() const {
+  std::optional<std::chrono::steady_clock::time_point> next;
+  for (const auto& [fd, c] : clients_)
+    if (!next || deadline_of(c) < *next) next = deadline_of(c);
+  return next;
+}
+
+void ControlServer::expire(std::chrono::steady_clock::time_point now, const Watch& watch) {
+  std::vector<int> idle;
+  for (const auto& [fd, c] : clients_)
+    if (deadline_of(c) <= now) idle.push_back(fd);
+  for (int fd : idle) close_client(fd, watch);
 }
 
 void ControlServer::on_readable(int client, const Handler& handler, const Watch& watch) {
   auto it = clients_.find(client);
   if (it == clients_.end()) return;
+  it->second.last_active = std::chrono::steady_clock::now();
   char buf[4096];
   for (;;) {
     ssize_t n = ::read(client, buf, sizeof(buf));
-    if (n > 0) {
-      it->second.in.append(buf, static_cast<std::size_t>(n));
-      if (it->second.in.size() > kMaxControlLine) return close_client(client, watch);
-      continue;
-    }
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) break;
+    if (n < 0 && errno == EAGAIN) return;
     // EOF or an error: a client waiting for an answer hung up.
-    return close_client(client, watch);
+    if (n <= 0) return close_client(client, watch);
+    it->second.in.append(buf, static_cast<std::size_t>(n));
+    // Complete lines are answered as they come, so only an unfinished line is held.
+    for (;;) {
+      auto nl = it->second.in.find('\n');
+      if (nl == std::string::npos) break;
+      std::string line = it->second.in.substr(0, nl);
+      it->second.in.erase(0, nl + 1);
+      answer(client, line, handler, watch);
+      it = clients_.find(client);
+      if (it == clients_.end()) return;  // closed while answering
+    }
+    if (it->second.in.size() > kMaxControlLine) return close_client(client, watch);
   }
-  for (;;) {
-    it = clients_.find(client);
-    if (it == clients_.end()) return;
-    auto nl = it->second.in.find('\n');
-    if (nl == std::string::npos) return;
-    std::string line = it->second.in.substr(0, nl);
-    it->second.in.erase(0, nl + 1);
-    json request = json::parse(line, nullptr, false);
-    std::optional<json> response;
-    if (request.is_discarded() || !request.is_object() || !request.contains("cmd") ||
-        !request["cmd"].is_string())
-      response = json{{"ok", false}, {"error", "expected one JSON object with a string \"cmd\" per line"}};
-    else
-      response = handler(client, request);
-    if (response) respond(client, *response, watch);
-  }
+}
+
+void ControlServer::answer(int client, const std::string& line, const Handler& handler, const Watch& watch) {
+  json request = nests_deeper_than(line, kMaxJsonDepth) ? json(json::value_t::discarded)
+                                                        : json::parse(line, nullptr, false);
+  std::optional<json> response;
+  if (request.is_discarded() || !request.is_object() || !request.contains("cmd") ||
+      !request["cmd"].is_string())
+    response = json{{"ok", false}, {"error", "expected one JSON object with a string \"cmd\" per line"}};
+  else
+    response = handler(client, request);
+  if (response) respond(client, *response, watch);
 }
 
 void ControlServer::respond(int client, const json& response, const Watch& watch) {
@@ -142,7 +199,16 @@ void ControlServer::respond(int client, const json& response, const Watch& watch
 }
 
 void ControlServer::close_client(int client, const Watch& watch) {
-  if (clients_.erase(client) == 0) return;
+  auto it = clients_.find(client);
+  if (it == clients_.end()) return;
+  // A client that hung up waits for nothing any more: its ids are freed with it.
+  for (const auto& id : it->second.waits) {
+    auto w = waiting_.find(id);
+    if (w == waiting_.end()) continue;
+    w->second.erase(client);
+    if (w->second.empty()) waiting_.erase(w);
+  }
+  clients_.erase(it);
   watch(client, false);
 }
 
@@ -176,7 +242,10 @@ Result<json> control_call(const std::string& path, const json& request, Millis t
     if (in.size() > kMaxControlLine) return file_error(path, "answer too long");
     auto nl = in.find('\n');
     if (nl == std::string::npos) continue;
-    json answer = json::parse(in.substr(0, nl), nullptr, false);
+    std::string line = in.substr(0, nl);
+    if (nests_deeper_than(line, kMaxJsonDepth))
+      return file_error(path, "the watchdog's answer nests too deep");
+    json answer = json::parse(line, nullptr, false);
     if (answer.is_discarded() || !answer.is_object())
       return file_error(path, "the watchdog's answer is not JSON");
     return answer;

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <set>
 #include <thread>
 
 #include "test_support/temp_dir.h"
@@ -99,6 +100,76 @@ TEST(ControlSocket, NoWatchdogIsAnErrorNotAHang) {
   test::TempDir tmp;
   auto r = control_call(tmp.at("/none.sock"), {{"cmd", "ping"}}, Millis(1000));
   EXPECT_FALSE(r.ok());
+}
+
+// A client connected to `path`; -1 on failure.
+int connect_to(const std::string& path) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::snprintf(a.sun_path, sizeof(a.sun_path), "%s", path.c_str());
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) return ::close(fd), -1;
+  return fd;
+}
+
+bool closed_by_server(int fd) {
+  char c;
+  return ::recv(fd, &c, 1, MSG_DONTWAIT) == 0;
+}
+
+TEST(ControlSocket, AtCapacityTheLeastRecentlyActiveClientMakesRoom) {
+  // Defect 4 of issue 10: 64 idle clients and the 65th (status, verify) was refused for good.
+  test::TempDir tmp;
+  auto server = ControlServer::listen(tmp.at("/w.sock"));
+  ASSERT_TRUE(server.ok());
+  std::set<int> watched;
+  auto watch = [&](int fd, bool add) { add ? (void)watched.insert(fd) : (void)watched.erase(fd); };
+  std::vector<int> clients;
+  for (std::size_t i = 0; i <= kMaxControlClients; ++i) {
+    clients.push_back(connect_to(tmp.at("/w.sock")));
+    ASSERT_GE(clients.back(), 0);
+    server->on_acceptable(watch);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // distinct activity times
+  }
+  EXPECT_EQ(server->client_count(), kMaxControlClients);
+  EXPECT_EQ(watched.size(), kMaxControlClients);
+  EXPECT_TRUE(closed_by_server(clients.front())) << "the oldest went";
+  EXPECT_FALSE(closed_by_server(clients.back())) << "the newest is served";
+  // Idle past the bound: all closed, and no deadline (no timer) is left.
+  ASSERT_TRUE(server->next_deadline());
+  server->expire(*server->next_deadline() + kClientIdle, watch);
+  EXPECT_EQ(server->client_count(), 0u);
+  EXPECT_FALSE(server->next_deadline());
+  EXPECT_TRUE(closed_by_server(clients.back()));
+  for (int fd : clients) ::close(fd);
+}
+
+TEST(ControlSocket, WaitsAreBoundedPerClientAndFreedWithIt) {
+  // Defect 4: 200,000 ids waited on by clients that hung up were kept for good (7.6 -> 80 MB).
+  test::TempDir tmp;
+  auto server = ControlServer::listen(tmp.at("/w.sock"));
+  ASSERT_TRUE(server.ok());
+  auto watch = [](int, bool) {};
+  int a = connect_to(tmp.at("/w.sock")), b = connect_to(tmp.at("/w.sock"));
+  server->on_acceptable(watch);
+  ASSERT_EQ(server->client_count(), 2u);
+  int sa = -1, sb = -1;
+  for (int fd = 0; fd < 1024; ++fd)
+    if (server->is_client(fd)) (sa < 0 ? sa : sb) = fd;
+  for (std::size_t i = 0; i < kMaxWaitsPerClient; ++i)
+    EXPECT_TRUE(server->add_wait(sa, "id-" + std::to_string(i)));
+  EXPECT_FALSE(server->add_wait(sa, "one-too-many"));
+  EXPECT_TRUE(server->add_wait(sa, "id-0")) << "the same id again is no new wait";
+  EXPECT_TRUE(server->add_wait(sb, "id-0"));
+  EXPECT_EQ(server->waiting_ids(), kMaxWaitsPerClient);
+  // A waiting client is not idle for kClientIdle: it waits for kWaitingIdle.
+  server->expire(std::chrono::steady_clock::now() + kClientIdle + std::chrono::seconds(1), watch);
+  EXPECT_EQ(server->client_count(), 2u);
+  server->close_client(sa, watch);
+  EXPECT_EQ(server->waiting_ids(), 1u) << "only b's id-0 is left";
+  EXPECT_EQ(server->take_waiters("id-0"), std::vector<int>{sb});
+  EXPECT_EQ(server->waiting_ids(), 0u);
+  ::close(a), ::close(b);
 }
 
 }  // namespace

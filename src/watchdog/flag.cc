@@ -15,6 +15,7 @@
 #include "util/fd.h"
 #include "util/file.h"
 #include "util/strings.h"
+#include "watchdog/json_bounds.h"
 
 namespace csd::watchdog {
 
@@ -70,6 +71,8 @@ const char* rejection_reason(FlagRejection r) {
       return "flag_unreadable";
     case FlagRejection::kStale:
       return "flag_stale";
+    case FlagRejection::kTooDeep:
+      return "flag_too_deep";
   }
   return "flag_rejected";
 }
@@ -82,13 +85,18 @@ FlagRead parse_flag(std::string_view text) {
     out.request = r;
     return out;
   }
+  if (nests_deeper_than(text, kMaxJsonDepth)) {
+    out.rejection = FlagRejection::kTooDeep;
+    out.detail = fmt::format("JSON nested deeper than {} levels", kMaxJsonDepth);
+    return out;
+  }
   json doc;
   try {
     doc = json::parse(text.begin(), text.end());
   } catch (const json::parse_error& e) {
     out.rejection = FlagRejection::kMalformed;
     // nlohmann's message names the byte offset, which is what an operator needs.
-    out.detail = fmt::format("not valid JSON: {}", e.what());
+    out.detail = bounded_text(fmt::format("not valid JSON: {}", e.what()), kMaxTextBytes);
     return out;
   }
   if (!doc.is_object()) {
@@ -97,8 +105,8 @@ FlagRead parse_flag(std::string_view text) {
     return out;
   }
   FlagRequest r;
-  r.user = field(doc, "user");
-  r.ip = field(doc, "ip");
+  r.user = bounded_scalar(field(doc, "user"));
+  r.ip = bounded_scalar(field(doc, "ip"));
   if (const json& ts = field(doc, "timestamp"); ts.is_string())
     r.timestamp = parse_timestamp(ts.get<std::string>());
   // The dashboard: str(source or "manual").strip().lower(), anything but auto/manual is manual.
@@ -107,11 +115,11 @@ FlagRead parse_flag(std::string_view text) {
   r.manual_override = field(doc, "manual_override").is_boolean() && field(doc, "manual_override").get<bool>();
   r.override_acknowledged =
       field(doc, "override_acknowledged").is_boolean() && field(doc, "override_acknowledged").get<bool>();
-  r.override_reason = field(doc, "override_reason");
-  r.worker_pid = field(doc, "worker_pid");
-  r.runtime_contract_version = field(doc, "runtime_contract_version");
-  r.request_id = string_or_empty(field(doc, "request_id"));
-  r.reason = string_or_empty(field(doc, "reason"));
+  r.override_reason = bounded_scalar(field(doc, "override_reason"), kMaxTextBytes);
+  r.worker_pid = bounded_scalar(field(doc, "worker_pid"));
+  r.runtime_contract_version = bounded_scalar(field(doc, "runtime_contract_version"));
+  r.request_id = bounded_text(string_or_empty(field(doc, "request_id")), kMaxFieldBytes);
+  r.reason = bounded_text(string_or_empty(field(doc, "reason")), kMaxTextBytes);
   out.request = std::move(r);
   return out;
 }
@@ -197,6 +205,18 @@ std::vector<std::string> list_claimed_flags(const std::string& flag_path) {
   // Names embed the claim time with fixed width: lexical order is claim order.
   std::sort(out.begin(), out.end());
   return out;
+}
+
+std::optional<bool> open_for_writing(const std::string& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  struct stat st {};
+  if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+  if (::fcntl(fd.get(), F_SETLEASE, F_RDLCK) == 0) {
+    ::fcntl(fd.get(), F_SETLEASE, F_UNLCK);
+    return false;
+  }
+  if (errno == EAGAIN) return true;
+  return std::nullopt;
 }
 
 Status discard_claimed_flag(const std::string& claimed_path) {

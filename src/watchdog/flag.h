@@ -28,13 +28,17 @@ enum class FlagRejection {
   kOversized,   // more than kMaxFlagBytes
   kUnreadable,  // open or read failed
   kStale,       // older than watchdog.flag_max_age
+  kTooDeep,     // JSON nested deeper than kMaxJsonDepth
 };
 // "flag_malformed", "flag_not_object", "flag_symlink", "flag_fifo", "flag_directory",
-// "flag_not_regular", "flag_oversized", "flag_unreadable", "flag_stale".
+// "flag_not_regular", "flag_oversized", "flag_unreadable", "flag_stale", "flag_too_deep".
 const char* rejection_reason(FlagRejection r);
 
 // A request, with the dashboard's keys normalized the way its watchdog did, except where that
 // was a defect: only a JSON `true` turns manual_override on (Python's bool("false") is True).
+// Every field is bounded (json_bounds.h): strings cut to kMaxFieldBytes (reason and
+// override_reason to kMaxTextBytes), objects and lists replaced by a marker, since each is
+// copied into every state entry.
 struct FlagRequest {
   nlohmann::json user = nullptr;  // as written (a string, normally); null when absent
   nlohmann::json ip = nullptr;
@@ -83,6 +87,13 @@ Result<std::optional<std::string>> claim_flag(const std::string& flag_path, std:
 // first: they are requests like any other.
 std::vector<std::string> list_claimed_flags(const std::string& flag_path);
 bool is_claimed_name(const std::string& flag_path, std::string_view name);
+
+// Whether a process has the regular file at `path` open for writing: a read lease
+// (fcntl F_SETLEASE) is granted only when none has, and is given back at once. nullopt when the
+// kernel will not say (not the file's owner and no CAP_LEASE, not a regular file, gone). A flag
+// that arrives by link(2) is complete and closed: it need not wait for an IN_CLOSE_WRITE that never
+// comes. While the lease is held a writer's open() breaks it with SIGIO: the caller ignores SIGIO.
+std::optional<bool> open_for_writing(const std::string& path);
 
 // Removes a claimed flag whatever it is. A non-empty directory cannot be removed safely; it is
 // renamed to ".<flag>.rejected.<...>" instead, out of the way of both writers and the scan.

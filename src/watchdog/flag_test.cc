@@ -7,9 +7,11 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "test_support/temp_dir.h"
 #include "util/file.h"
+#include "watchdog/json_bounds.h"
 
 namespace csd::watchdog {
 namespace {
@@ -70,14 +72,41 @@ TEST(FlagParse, NonObjectsAreRejected) {
   }
 }
 
-TEST(FlagParse, DeepNestingDoesNotCrash) {
+TEST(FlagParse, DeepNestingIsRejectedBeforeParsing) {
   std::string deep(60'000, '[');
   FlagRead r = parse_flag(deep);
   EXPECT_FALSE(r.request);
   std::string closed = std::string(30'000, '[') + std::string(30'000, ']');
   FlagRead c = parse_flag(closed);
   ASSERT_TRUE(c.rejection);
-  EXPECT_EQ(*c.rejection, FlagRejection::kNotObject);
+  EXPECT_EQ(*c.rejection, FlagRejection::kTooDeep);
+  EXPECT_STREQ(rejection_reason(*c.rejection), "flag_too_deep");
+  // Inside a field too: the whole flag is refused.
+  FlagRead f = parse_flag(R"({"user": )" + std::string(40, '[') + std::string(40, ']') + "}");
+  ASSERT_TRUE(f.rejection);
+  EXPECT_EQ(*f.rejection, FlagRejection::kTooDeep);
+}
+
+TEST(FlagParse, CopiedFieldsAreBounded) {
+  // Defect 2 of issue 10: a nested "user" was copied whole into every state entry.
+  std::string big(50'000, 'u');
+  nlohmann::json flag = {{"user", {{"a", {{"b", {1, 2, 3}}}}}},
+                         {"ip", big},
+                         {"override_reason", big},
+                         {"reason", big},
+                         {"request_id", big},
+                         {"worker_pid", nlohmann::json::array({1, 2})},
+                         {"runtime_contract_version", {{"v", 1}}}};
+  FlagRead r = parse_flag(flag.dump());
+  ASSERT_TRUE(r.request);
+  EXPECT_EQ(r.request->user, kOmittedObject);
+  EXPECT_EQ(r.request->worker_pid, kOmittedList);
+  EXPECT_EQ(r.request->runtime_contract_version, kOmittedObject);
+  EXPECT_LE(r.request->ip.get<std::string>().size(), kMaxFieldBytes + 32);
+  EXPECT_LE(r.request->request_id.size(), kMaxFieldBytes + 32);
+  EXPECT_LE(r.request->override_reason.get<std::string>().size(), kMaxTextBytes + 32);
+  EXPECT_LE(r.request->reason.size(), kMaxTextBytes + 32);
+  EXPECT_TRUE(r.request->ip.get<std::string>().ends_with("bytes cut]"));
 }
 
 TEST(FlagParse, SourceIsNormalizedLikeTheDashboard) {
@@ -315,6 +344,25 @@ TEST_F(FlagFiles, PlaceFlagNeverReplacesAPendingOne) {
        {"user", "ip", "timestamp", "worker_pid", "source", "manual_override", "override_acknowledged",
         "override_reason", "policy_state", "policy_decision", "runtime_contract_version"})
     EXPECT_TRUE(j.contains(key)) << key;
+}
+
+TEST_F(FlagFiles, OpenForWritingTellsAFileBeingWrittenFromAComplete) {
+  std::string flag = tmp.at("/f");
+  {
+    std::ofstream writing(flag);
+    writing << "{";
+    ASSERT_TRUE(open_for_writing(flag).has_value());
+    EXPECT_TRUE(*open_for_writing(flag)) << "still open for writing";
+  }
+  EXPECT_EQ(open_for_writing(flag), std::optional<bool>(false)) << "closed";
+  // The no-replace recipe: a whole temporary file linked to the flag's name, then removed.
+  tmp.write("/whole.tmp", "{}");
+  ASSERT_EQ(::link(tmp.at("/whole.tmp").c_str(), tmp.at("/linked").c_str()), 0);
+  ::unlink(tmp.at("/whole.tmp").c_str());
+  EXPECT_EQ(open_for_writing(tmp.at("/linked")), std::optional<bool>(false));
+  ASSERT_EQ(::mkfifo(tmp.at("/fifo").c_str(), 0600), 0);
+  EXPECT_FALSE(open_for_writing(tmp.at("/fifo")).has_value()) << "never opened as a flag";
+  EXPECT_FALSE(open_for_writing(tmp.at("/absent")).has_value());
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "util/file.h"
 #include "watchdog/audit.h"
 #include "watchdog/flag.h"
 
@@ -72,27 +73,31 @@ json RequestHandler::base_entry(const FlagRead& read, const std::string& request
 }
 
 Outcome RequestHandler::reject(const FlagRead& read, const std::string& request_id,
-                               const std::string& claimed, TimePoint now) {
+                               const std::string& claimed, json& state, TimePoint now) {
   Outcome out;
   out.request_id = request_id;
   out.rejected = true;
-  json record = {{"request_id", request_id}, {"rejected_at", format_timestamp(now)},
-                 {"decision", "rejected"},   {"decision_reason", rejection_reason(*read.rejection)},
-                 {"detail", read.detail},    {"success", false}};
+  json record = {{"request_id", request_id},   {"rejected_at", format_timestamp(now)},
+                 {"decision", "rejected"},     {"decision_reason", rejection_reason(*read.rejection)},
+                 {"detail", read.detail},      {"success", false},
+                 {"claim", base_name(claimed)}};
   if (read.request) {
     record["requested_by"] = read.request->user;
     record["source"] = read.request->source;
   }
   if (read.request || read.mtime) record["requested_at"] = format_timestamp(requested_at(read, now));
+  append_rejection(state, record, settings_.history_limit);
+  if (Status saved = store_.save(state); !saved) {
+    out.retry = "cannot record the rejection: " + saved.error().to_string();
+    return out;
+  }
   out.record = record;
-  Status saved = store_.update(
-      [&](json& state, const LoadInfo&) { append_rejection(state, record, settings_.history_limit); }, now);
-  json payload = {{"request_id", request_id},
-                  {"decision_reason", record["decision_reason"]},
-                  {"detail", read.detail},
-                  {"actor", record.value("requested_by", json())}};
-  if (!saved) payload["state_error"] = saved.error().to_string();
-  audit(kFlagRejected, payload, LOG_WARNING);
+  audit(kFlagRejected,
+        {{"request_id", request_id},
+         {"decision_reason", record["decision_reason"]},
+         {"detail", read.detail},
+         {"actor", record.value("requested_by", json())}},
+        LOG_WARNING);
   // A rejected flag is removed whatever it is, so it can never loop (defect 5).
   (void)discard_claimed_flag(claimed);
   return out;
@@ -100,71 +105,107 @@ Outcome RequestHandler::reject(const FlagRead& read, const std::string& request_
 
 Outcome RequestHandler::handle(const std::string& claimed) {
   TimePoint now = hooks_.now();
+  Outcome out;
+  // Nothing is decided, let alone signalled, without the state: on any problem with it the claim
+  // stays on disk and in the queue, and the loop tries again (issue 10, defect 3).
+  auto lock = store_.try_lock();
+  if (!lock) {
+    out.retry = lock.error().to_string();
+    return out;
+  }
+  if (!lock->has_value()) {
+    out.retry = fmt::format("the state lock {} is held by {}", store_.lock_path(), store_.lock_holder());
+    out.lock_busy = true;
+    return out;
+  }
+  LoadInfo info;
+  auto state = store_.load_for_update(info, now);
+  if (!state) {
+    out.retry = state.error().to_string();
+    return out;
+  }
+  // A claim's identity is its unique name, recorded with its decision before the decision is
+  // acted on: a claim left on disk by a watchdog killed after the save is never decided again
+  // (issue 10, defect 6), whatever it holds.
+  std::string claim = base_name(claimed);
+  if (auto done = find_claim(*state, claim)) {
+    out.duplicate = true;
+    out.request_id = done->value("request_id", std::string());
+    out.record = *done;
+    (void)discard_claimed_flag(claimed);
+    return out;
+  }
   FlagRead read = read_claimed_flag(claimed);
   reject_if_stale(read, now, Micros(settings_.flag_max_age));
   std::string id =
       read.request && !read.request->request_id.empty() ? read.request->request_id : new_request_id(now);
-  if (read.rejection) return reject(read, id, claimed, now);
-  const FlagRequest& req = *read.request;
-
-  Outcome out;
   out.request_id = id;
+  if (read.rejection) return reject(read, id, claimed, *state, now);
+  const FlagRequest& req = *read.request;
+  if (!req.request_id.empty())
+    if (auto legacy = find_request(*state, req.request_id); legacy && !legacy->contains("claim")) {
+      // Decided by a version that did not record claims, before it could remove the flag.
+      out.duplicate = true;
+      out.record = *legacy;
+      (void)discard_claimed_flag(claimed);
+      return out;
+    }
+
   json entry = base_entry(read, id, now);
-  auto fail_without_state = [&](const Error& e) {
-    // Without a state the policy cannot be applied: nothing is signalled (fail closed).
-    entry["decision"] = "failed";
-    entry["decision_reason"] = kStateUnreadable;
-    entry["detail"] = e.to_string();
-    out.record = entry;
-    json payload = payload_of(entry);
-    payload["decision_reason"] = kStateUnreadable;
-    payload["detail"] = e.to_string();
-    audit(kRestartFailed, payload, LOG_ERR);
-    (void)discard_claimed_flag(claimed);
-    return std::move(out);
-  };
-
-  auto lock = store_.lock();
-  if (!lock) return fail_without_state(lock.error());
-  LoadInfo info;
-  auto state = store_.load_for_update(info, now);
-  if (!state) return fail_without_state(state.error());
-  if (!req.request_id.empty() && find_request(*state, req.request_id)) {
-    // Claimed and decided by a run that died before removing the flag.
-    out.duplicate = true;
-    out.record = *find_request(*state, req.request_id);
-    (void)discard_claimed_flag(claimed);
-    return out;
-  }
-
+  entry["claim"] = claim;
   PolicyState policy = evaluate_policy(settings_.policy, attempts_from_history((*state)["history"]),
                                        last_requested_at(*state), now);
   Decision d = decide(policy, req.source, req.manual_override, req.override_acknowledged);
-  if (info.corrupt) {
-    entry["state_problem"] = fmt::format("{}; moved aside to {}", info.problem, info.moved_to);
-    // A lost history must not read as "no restarts yet" (defect 3): only an acknowledged
-    // override goes ahead.
-    if (d.decision != "manual_override") d = Decision{false, "blocked", kStateUnreadable, true};
+  // A lost history must not read as "no restarts yet" (defect 3), neither for the request that
+  // found it damaged nor for the next ones, across restarts: until the recovery is a window old
+  // only an acknowledged override goes ahead.
+  if (auto recovered = recovered_at(*state)) {
+    d = after_recovery(d, req.source, *recovered, now, settings_.policy);
+    if (d.reason == kStateUnreadable)
+      entry["state_problem"] = fmt::format(
+          "the state was damaged ({}) and recovered at {}, moved aside to {}; until {} only an acknowledged "
+          "override restarts",
+          info.corrupt ? info.problem : (*state)["recovered_from"].value("problem", std::string("?")),
+          format_timestamp(*recovered), (*state)["recovered_from"].value("file", std::string("?")),
+          format_timestamp(recovery_blocks_until(*recovered, settings_.policy)));
   }
   entry["policy_state"] = policy.to_json();
   entry["policy_decision"] = d.decision;
 
-  auto record = [&](const char* event, int priority, json payload) {
+  // The decision is saved before anything is done about it (audit, signal, removal of the
+  // claim); when it cannot be saved nothing is done and the claim is retried.
+  auto save = [&]() -> bool {
     append_entry(*state, entry, settings_.history_limit);
-    Status saved = store_.save(*state);
-    if (!saved) payload["state_error"] = saved.error().to_string();
+    if (Status saved = store_.save(*state); !saved) {
+      out.retry = "cannot save the decision: " + saved.error().to_string();
+      return false;
+    }
+    return true;
+  };
+  auto finish = [&](const char* event, int priority, json payload) {
     audit(event, payload, priority);
     (void)discard_claimed_flag(claimed);
     out.record = entry;
+  };
+  auto fail = [&](const std::string& reason, const std::string& detail) {
+    entry["decision"] = "failed";
+    entry["decision_reason"] = reason;
+    entry["detail"] = detail;
+    if (!save()) return;
+    json payload = payload_of(entry);
+    payload["decision_reason"] = reason;
+    payload["detail"] = detail;
+    finish(kRestartFailed, LOG_ERR, payload);
   };
 
   if (!d.allowed) {
     entry["decision"] = "blocked";
     entry["decision_reason"] = d.reason;
     entry["requires_acknowledgement"] = d.requires_acknowledgement;
+    if (!save()) return out;
     json payload = payload_of(entry);
     payload["decision"] = d.to_json();
-    record(kRestartBlocked, LOG_WARNING, payload);
+    finish(kRestartBlocked, LOG_WARNING, payload);
     return out;
   }
 
@@ -174,42 +215,41 @@ Outcome RequestHandler::handle(const std::string& claimed) {
   entry["systemd_main_pid"] = expect.main_pid ? json(*expect.main_pid) : json(nullptr);
   MasterCheck check = find_master(settings_.pid_file, expect);
   if (!check.master) {
-    entry["decision"] = "failed";
-    entry["decision_reason"] = check.refusal.reason;
-    entry["detail"] = check.refusal.detail;
-    json payload = payload_of(entry);
-    payload["decision_reason"] = check.refusal.reason;
-    payload["detail"] = check.refusal.detail;
-    record(kRestartFailed, LOG_ERR, payload);
+    fail(check.refusal.reason, check.refusal.detail);
     return out;
   }
 
   pid_t master_pid = check.master->pidfd.pid();
   auto workers = std::make_unique<WorkerTracker>(master_pid, settings_.workers);
-  Status sent = check.master->pidfd.send_signal(SIGHUP);
-  auto signalled = steady_clock::now();
   entry["master_pid"] = master_pid;
   entry["old_workers"] = workers->old_workers();
-  if (!sent) {
-    entry["decision"] = "failed";
-    entry["decision_reason"] = kSignalFailed;
-    entry["detail"] = sent.error().message;
-    json payload = payload_of(entry);
-    payload["decision_reason"] = kSignalFailed;
-    payload["detail"] = sent.error().message;
-    record(kRestartFailed, LOG_ERR, payload);
-    return out;
-  }
   entry["decision"] = "executed";
   entry["decision_reason"] = kSignalSighup;
+  // Recorded just before the signal: a watchdog killed right after it leaves an entry that the
+  // next start closes as "abandoned", never a second SIGHUP.
   entry["signalled_at"] = format_timestamp(hooks_.now());
   // success stays false until the reload is confirmed (defect 7).
   entry["confirmation"] = "pending";
+  if (!save()) return out;
+  auto signalled = steady_clock::now();
+  if (Status sent = check.master->pidfd.send_signal(SIGHUP); !sent) {
+    entry["decision"] = "failed";
+    entry["decision_reason"] = kSignalFailed;
+    entry["detail"] = sent.error().message;
+    entry.erase("confirmation");
+    replace_entry(*state, id, entry);
+    json payload = payload_of(entry);
+    payload["decision_reason"] = kSignalFailed;
+    payload["detail"] = sent.error().message;
+    if (Status saved = store_.save(*state); !saved) payload["state_error"] = saved.error().to_string();
+    finish(kRestartFailed, LOG_ERR, payload);
+    return out;
+  }
   json payload = payload_of(entry);
   payload["master_pid"] = master_pid;
   payload["old_workers"] = entry["old_workers"];
   payload["manual_override"] = req.manual_override;
-  record(kReloadSignalled, LOG_INFO, payload);
+  finish(kReloadSignalled, LOG_INFO, payload);
 
   auto pending = std::make_unique<PendingReload>();
   pending->request_id = id;
@@ -298,7 +338,10 @@ bool RequestHandler::advance(PendingReload& p, json& final_entry) {
     if (entry.contains("unit_restart")) payload["unit_restart"] = entry["unit_restart"];
   }
   Status saved = save_final(entry, true, wall);
-  if (!saved) payload["state_error"] = saved.error().to_string();
+  if (!saved) {
+    payload["state_error"] = saved.error().to_string();
+    unsaved_.push_back(entry);  // saved later by save_unsaved(), so the state ends up right
+  }
   audit(confirmed ? kRestartExecuted : kRestartFailed, payload, confirmed ? LOG_NOTICE : LOG_ERR);
   final_entry = std::move(entry);
   return true;
@@ -319,11 +362,48 @@ Status RequestHandler::save_final(const json& entry, bool replace, TimePoint now
       now);
 }
 
+Status RequestHandler::record_superseded(long long count) {
+  TimePoint now = hooks_.now();
+  std::vector<json> records;
+  for (long long i = 0; i < count; ++i)
+    records.push_back({{"request_id", new_request_id(now)},
+                       {"decision", "superseded"},
+                       {"decision_reason", "flag_superseded"},
+                       {"detail",
+                        "another flag was renamed over this one before the watchdog claimed it; what it "
+                        "asked for is lost (write flags without replacing: docs/watchdog.md)"},
+                       {"superseded_at", format_timestamp(now)},
+                       {"success", false}});
+  Status saved = store_.update(
+      [&](json& state, const LoadInfo&) {
+        for (const auto& r : records) append_rejection(state, r, settings_.history_limit);
+        auto before = state.find("superseded_flags");
+        long long total = before != state.end() && before->is_number_integer() ? before->get<long long>() : 0;
+        state["superseded_flags"] = total + count;
+      },
+      now, Millis(200));
+  if (!saved) return saved;
+  for (const auto& r : records)
+    audit(kFlagSuperseded,
+          {{"request_id", r["request_id"]}, {"decision_reason", "flag_superseded"}, {"detail", r["detail"]}},
+          LOG_WARNING);
+  return ok_status();
+}
+
+Status RequestHandler::save_unsaved() {
+  while (!unsaved_.empty()) {
+    if (Status saved = save_final(unsaved_.front(), true, hooks_.now()); !saved) return saved;
+    unsaved_.erase(unsaved_.begin());
+  }
+  return ok_status();
+}
+
 Status RequestHandler::close_abandoned_reloads() {
   TimePoint now = hooks_.now();
   std::vector<json> closed;
   Status st = store_.update(
       [&](json& state, const LoadInfo&) {
+        store_.remove_stale_temp_files();
         if (!state["history"].is_array()) return;
         for (auto& e : state["history"]) {
           if (!e.is_object() || e.value("confirmation", "") != "pending") continue;

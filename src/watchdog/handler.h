@@ -58,6 +58,10 @@ struct Outcome {
   nlohmann::json record;   // the state entry, or the rejection
   bool rejected = false;   // a flag that was never a valid request
   bool duplicate = false;  // a leftover claim already decided before a crash: nothing recorded
+  // Not decided: the state could not be locked, read or written. Nothing was signalled, audited
+  // or removed; the claim stays on disk and must be handled again later. Says why.
+  std::string retry;
+  bool lock_busy = false;                  // the reason is another process holding the state lock
   std::unique_ptr<PendingReload> pending;  // set when a reload awaits confirmation
 };
 
@@ -68,8 +72,9 @@ class RequestHandler {
   const Settings& settings() const { return settings_; }
   const StateStore& store() const { return store_; }
 
-  // Decides a claimed flag and removes it once the decision is saved (so a crash in between
-  // re-reads it at the next start rather than losing it).
+  // Decides a claimed flag: the decision, with the claim's name, is saved before it is acted on
+  // (audit, signal, removal of the claim), so a crash at any point neither loses the request
+  // nor decides it twice. Never waits for the state lock (see Outcome::retry).
   Outcome handle(const std::string& claimed_path);
 
   // Advances a pending reload: true when it is finished, with the final entry in `final_entry`
@@ -81,14 +86,24 @@ class RequestHandler {
   std::chrono::milliseconds next_check(const PendingReload& pending) const;
 
   // At start-up: entries left "pending" by a watchdog that died mid-confirmation are closed as
-  // failed, so nothing stays pending forever.
+  // failed, so nothing stays pending forever, and temporary files of the state left by a killed
+  // writer are removed.
   Status close_abandoned_reloads();
+
+  // `count` requests were replaced by a flag moved over them before their claim (an app writing
+  // with tmp+rename): each is recorded in rejected_flags as decision "superseded" (reason
+  // flag_superseded), counted in the state's "superseded_flags" and audited as flag_superseded.
+  Status record_superseded(long long count);
+
+  // Final entries advance() could not save (the lock held elsewhere, a full disk): saved now.
+  bool has_unsaved() const { return !unsaved_.empty(); }
+  Status save_unsaved();
 
  private:
   nlohmann::json base_entry(const FlagRead& read, const std::string& request_id, TimePoint now) const;
   void audit(const char* event, const nlohmann::json& payload, int priority);
   Outcome reject(const FlagRead& read, const std::string& request_id, const std::string& claimed,
-                 TimePoint now);
+                 nlohmann::json& state, TimePoint now);
   Status save_final(const nlohmann::json& entry, bool replace, TimePoint now);
   std::string new_request_id(TimePoint now);
 
@@ -96,6 +111,7 @@ class RequestHandler {
   HandlerHooks hooks_;
   StateStore store_;
   std::uint64_t seq_ = 0;
+  std::vector<nlohmann::json> unsaved_;
 };
 
 }  // namespace csd::watchdog

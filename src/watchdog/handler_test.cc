@@ -48,9 +48,10 @@ class Handler : public ::testing::Test {
   }
 
   // Writes a flag and claims it, as the loop does.
+  std::uint64_t seq = 0;
   std::string claimed(const std::string& content) {
     tmp.write("/run/restart.flag", content);
-    auto c = claim_flag(tmp.at("/run/restart.flag"), 1, now);
+    auto c = claim_flag(tmp.at("/run/restart.flag"), ++seq, now);
     EXPECT_TRUE(c.ok() && c->has_value());
     return **c;
   }
@@ -183,7 +184,7 @@ TEST_F(Handler, SymlinkFifoDirectoryOversizedAreRejectedAndRemoved) {
   };
   for (auto& [make, reason] : cases) {
     make();
-    auto c = claim_flag(flag_path, 7, now);
+    auto c = claim_flag(flag_path, ++seq, now);  // claim names are unique, as in the loop
     ASSERT_TRUE(c.ok() && c->has_value());
     Outcome o = h.handle(**c);
     EXPECT_TRUE(o.rejected);
@@ -242,13 +243,55 @@ TEST_F(Handler, EmptyFlagIsARestartWithoutDetails) {
   EXPECT_TRUE(o.record["requested_by"].is_null());
 }
 
-TEST_F(Handler, LeftoverClaimAlreadyDecidedIsNotDecidedTwice) {
+TEST_F(Handler, AClaimIsDecidedOnceWhateverItHolds) {
+  // Defect 6 of issue 10: a dashboard-format flag (no request_id) left claimed by a watchdog
+  // killed after its save was decided again. The claim's name is recorded with the decision.
   RequestHandler h = handler(settings());
-  std::string f = json{{"request_id", "r-1"}, {"timestamp", format_timestamp(now)}}.dump();
-  h.handle(claimed(f));
-  Outcome again = h.handle(claimed(f));
+  std::string dashboard = json{{"user", "alice"}, {"timestamp", format_timestamp(now)}}.dump();
+  std::string claim = claimed(dashboard);
+  tmp.write("/run/keep", dashboard);
+  ASSERT_EQ(::link(tmp.at("/run/keep").c_str(), (claim + ".copy").c_str()), 0);
+  Outcome first = h.handle(claim);
+  EXPECT_EQ(first.record["claim"], base_name(claim));
+  // As if killed between the save and the removal: the same claim is back on disk.
+  ASSERT_EQ(::rename((claim + ".copy").c_str(), claim.c_str()), 0);
+  Outcome again = h.handle(claim);
   EXPECT_TRUE(again.duplicate);
+  EXPECT_FALSE(path_exists(claim));
   EXPECT_EQ(state()["history"].size(), 1u);
+  EXPECT_EQ(final_events(), 1);
+}
+
+TEST_F(Handler, TwoIdenticalFlagsAreTwoRequests) {
+  RequestHandler h = handler(settings());
+  for (const std::string& f : {json{{"user", "alice"}, {"timestamp", format_timestamp(now)}}.dump(),
+                               json{{"request_id", "r-1"}, {"timestamp", format_timestamp(now)}}.dump()}) {
+    Outcome a = h.handle(claimed(f));
+    Outcome b = h.handle(claimed(f));
+    EXPECT_FALSE(a.duplicate);
+    EXPECT_FALSE(b.duplicate);
+    EXPECT_NE(a.record["claim"], b.record["claim"]);
+  }
+  EXPECT_EQ(state()["history"].size(), 4u);
+  EXPECT_EQ(final_events(), 4);
+}
+
+TEST_F(Handler, AnUnsavableDecisionIsNotActedOnAndIsRetried) {
+  // The state lock held by another process: nothing decided, audited, signalled or removed.
+  testing::Child holder = testing::hold_flock(tmp.at("/state/.state.json.lock"));
+  RequestHandler h = handler(settings());
+  std::string claim = claimed(flag());
+  Outcome o = h.handle(claim);
+  EXPECT_TRUE(o.lock_busy);
+  EXPECT_NE(o.retry.find("held by PID " + std::to_string(holder.pid())), std::string::npos) << o.retry;
+  EXPECT_TRUE(path_exists(claim));
+  EXPECT_TRUE(audits.empty());
+  holder.stop();
+  Outcome later = h.handle(claim);
+  EXPECT_TRUE(later.retry.empty());
+  EXPECT_EQ(later.record["decision"], "failed");
+  EXPECT_FALSE(path_exists(claim));
+  EXPECT_EQ(final_events(), 1);
 }
 
 TEST_F(Handler, RealReloadIsConfirmedBeforeSuccess) {
@@ -321,6 +364,37 @@ TEST_F(Handler, AbandonedPendingEntriesAreClosedAtStart) {
   EXPECT_EQ(st["last_restart"]["confirmation"], "abandoned");
   EXPECT_EQ(st["history"][0]["confirmation"], "abandoned");
   EXPECT_EQ(final_events(), 1);
+}
+
+TEST_F(Handler, RecoveredHistoryBlocksTheNextRequestsUntilAWindowHasPassed) {
+  // Defect 1 of issue 10: damaged while the watchdog was down, moved aside at its start (by
+  // close_abandoned_reloads), and the next request was allowed.
+  tmp.write("/state/state.json", "{\"history\": [");
+  Settings s = settings();
+  RequestHandler h = handler(s);
+  ASSERT_TRUE(h.close_abandoned_reloads().ok());
+  ASSERT_TRUE(state().contains("recovered_from"));
+  Outcome first = h.handle(claimed(flag()));
+  EXPECT_EQ(first.record["decision"], "blocked");
+  EXPECT_EQ(first.record["decision_reason"], "state_unreadable");
+  EXPECT_NE(first.record["state_problem"].get<std::string>().find("moved aside"), std::string::npos);
+  now += std::chrono::seconds(120);  // past the cooldown, inside the window
+  Outcome second = h.handle(claimed(flag()));
+  EXPECT_EQ(second.record["decision_reason"], "state_unreadable");
+  Outcome override_ = h.handle(claimed(flag("manual", true, true)));
+  EXPECT_EQ(override_.record["policy_decision"], "manual_override");
+  now += s.policy.window;
+  Outcome later = h.handle(claimed(flag("auto")));
+  EXPECT_NE(later.record["decision_reason"], "state_unreadable") << later.record;
+}
+
+TEST_F(Handler, AMissingStateBesideAMovedAsideCopyIsStillARecovery) {
+  // The damaged file was moved aside and the watchdog died before the new state was written.
+  tmp.write("/state/state.json.corrupt-" + std::to_string(now.time_since_epoch().count()), "{");
+  RequestHandler h = handler(settings());
+  Outcome o = h.handle(claimed(flag()));
+  EXPECT_EQ(o.record["decision_reason"], "state_unreadable");
+  EXPECT_TRUE(state().contains("recovered_from")) << "the marker now lives in the new state";
 }
 
 }  // namespace

@@ -43,8 +43,15 @@ constexpr milliseconds kSettle{1000};
 constexpr milliseconds kDirectoryRetry{1000};
 constexpr std::size_t kRecentRecords = 256;
 constexpr int kMaxClaimsAtOnce = 64;
-constexpr uint32_t kDirMask =
-    IN_CLOSE_WRITE | IN_MOVED_TO | IN_ATTRIB | IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
+// A request that could not be decided (the state locked elsewhere, unreadable, or not writable)
+// is tried again after these, doubling; past kRetryPatience it is reported as an error.
+constexpr milliseconds kRetryFirst{50};
+constexpr milliseconds kRetryMax{2000};
+constexpr milliseconds kRetryPatience{3000};
+// IN_MOVED_FROM and IN_DELETE tell when the flag's name becomes free again, so that a rename
+// onto a name still taken is known to have replaced a request (supersession, below).
+constexpr uint32_t kDirMask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ATTRIB |
+                              IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
 
 Status errno_error(const char* what) {
   return make_error(fmt::format("{}: {}", what, std::strerror(errno)));
@@ -66,13 +73,22 @@ struct Daemon::Impl {
   bool listening = false;
 
   std::deque<std::string> queue;  // claimed flags, oldest first
+  // Issue 10, defect 8: an app writing its flag with tmp+rename replaces a pending request that
+  // was not claimed yet. The directory's events say when: a rename onto the flag's name while it
+  // is still taken (no IN_MOVED_FROM or IN_DELETE of it since it arrived) replaced a request.
+  bool flag_taken = false;
+  long long superseded_unrecorded = 0;
   std::uint64_t seq = 0;
   std::unique_ptr<PendingReload> pending;
   std::set<int> pending_fds;
-  std::optional<SteadyTime> settle_at, dir_retry_at, reload_check_at;
+  std::optional<SteadyTime> settle_at, dir_retry_at, reload_check_at, retry_at;
+  // Why the request at the head of the queue could not be decided, since when, next wait.
+  std::string retry_reason;
+  std::optional<SteadyTime> retry_since;
+  milliseconds retry_backoff{0};
+  bool retry_reported = false;
   bool stopping = false;
 
-  std::map<std::string, std::set<int>> waiters;  // request_id -> clients waiting for it
   std::deque<std::pair<std::string, json>> recent;
   json last_record;
   std::string last_action = "started";
@@ -96,7 +112,6 @@ struct Daemon::Impl {
       ::epoll_ctl(epoll.get(), EPOLL_CTL_ADD, fd, &ev);
     } else {
       ::epoll_ctl(epoll.get(), EPOLL_CTL_DEL, fd, nullptr);
-      for (auto& [id, clients] : waiters) clients.erase(fd);
     }
   }
 
@@ -150,6 +165,9 @@ struct Daemon::Impl {
     std::string dir = parent_dir(settings.restart_flag);
     if (wd >= 0 && dir == watched_dir) return true;
     if (wd >= 0) ::inotify_rm_watch(inotify.get(), wd), wd = -1;
+    // Looked at before the watch exists: a flag arriving in between can only be undercounted.
+    struct stat st {};
+    flag_taken = ::lstat(settings.restart_flag.c_str(), &st) == 0;
     wd = ::inotify_add_watch(inotify.get(), dir.c_str(), kDirMask);
     if (wd < 0) {
       if (!dir_retry_at)
@@ -208,6 +226,10 @@ struct Daemon::Impl {
         auto* ev = reinterpret_cast<struct inotify_event*>(p);
         p += sizeof(struct inotify_event) + ev->len;
         if (ev->mask & IN_Q_OVERFLOW) {
+          log(LOG_WARNING,
+              "inotify queue overflowed: flags replaced before their claim meanwhile are not counted");
+          struct stat st {};
+          flag_taken = ::lstat(settings.restart_flag.c_str(), &st) == 0;
           claim_now();
           continue;
         }
@@ -220,13 +242,25 @@ struct Daemon::Impl {
           continue;
         }
         if (ev->len == 0 || base_name(settings.restart_flag) != ev->name) continue;
+        if (ev->mask & (IN_MOVED_FROM | IN_DELETE)) {
+          flag_taken = false;
+          continue;
+        }
+        if (ev->mask & IN_MOVED_TO) {
+          if (flag_taken) ++superseded_unrecorded;
+          flag_taken = true;
+        } else if (ev->mask & IN_CREATE) {
+          flag_taken = true;
+        }
         if (ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) {
           claim_now();
         } else if (ev->mask & IN_CREATE) {
           struct stat st {};
           bool regular = ::lstat(settings.restart_flag.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-          // Links, FIFOs and directories are never "being written": refuse them at once.
-          if (!regular)
+          // Links, FIFOs and directories are never "being written": refuse them at once. A regular
+          // file nobody has open for writing is complete (link(2) of a whole temporary file, the
+          // no-replace recipe of docs/watchdog.md): claimed at once too.
+          if (!regular || open_for_writing(settings.restart_flag) == std::optional<bool>(false))
             claim_now();
           else if (!settle_at)
             settle_at = steady_clock::now() + kSettle;
@@ -243,11 +277,7 @@ struct Daemon::Impl {
     recent.emplace_back(id, record);
     if (recent.size() > kRecentRecords) recent.pop_front();
     last_record = record;
-    auto it = waiters.find(id);
-    if (it == waiters.end()) return;
-    std::set<int> clients = std::move(it->second);
-    waiters.erase(it);
-    for (int c : clients)
+    for (int c : control.take_waiters(id))
       control.respond(c, {{"ok", true}, {"request_id", id}, {"record", record}}, watcher());
   }
 
@@ -259,11 +289,64 @@ struct Daemon::Impl {
       ++counters[record.value("decision", std::string("unknown"))];
   }
 
+  // Fail closed, lose nothing: the claim stays queued and on disk, nothing was signalled, and
+  // the loop keeps serving signals and the socket while it waits to try again.
+  void schedule_retry(const std::string& claimed, const std::string& why) {
+    auto now = steady_clock::now();
+    if (!retry_since) {
+      retry_since = now;
+      retry_backoff = kRetryFirst;
+      retry_reported = false;
+      log(LOG_WARNING, fmt::format("{} not decided yet, nothing signalled: {}; trying again", claimed, why));
+    } else {
+      retry_backoff = std::min(retry_backoff * 2, kRetryMax);
+    }
+    if (!retry_reported && now - *retry_since >= kRetryPatience) {
+      retry_reported = true;
+      log(LOG_ERR, fmt::format("{} still not decided after {} ms, nothing signalled: {}; trying every {} ms",
+                               claimed, kRetryPatience.count(), why, kRetryMax.count()));
+    }
+    retry_reason = why;
+    retry_at = now + retry_backoff;
+    status("request waiting: " + why);
+  }
+
+  void retry_succeeded() {
+    if (!retry_since) return;
+    log(LOG_INFO,
+        fmt::format("the state is usable again after {} ms",
+                    std::chrono::duration_cast<milliseconds>(steady_clock::now() - *retry_since).count()));
+    retry_since.reset();
+    retry_reason.clear();
+    retry_at.reset();
+  }
+
+  // Each replaced request gets its entry and its audit event: none vanishes silently.
+  void record_superseded() {
+    if (superseded_unrecorded == 0) return;
+    Status saved = handler->record_superseded(superseded_unrecorded);
+    if (!saved)
+      return schedule_retry(fmt::format("{} superseded request(s)", superseded_unrecorded),
+                            saved.error().to_string());
+    counters["superseded"] += superseded_unrecorded;
+    ++counters["decided"];
+    superseded_unrecorded = 0;
+  }
+
   void process_one() {
+    if (handler->has_unsaved()) {
+      if (Status saved = handler->save_unsaved(); !saved)
+        return schedule_retry("a final entry", saved.error().to_string());
+    }
     std::string claimed = queue.front();
     queue.pop_front();
-    ++counters["claimed"];
     Outcome o = handler->handle(claimed);
+    if (!o.retry.empty()) {
+      queue.push_front(claimed);
+      return schedule_retry(base_name(claimed), o.retry);
+    }
+    retry_succeeded();
+    ++counters["claimed"];
     if (o.duplicate) {
       log(LOG_INFO,
           fmt::format("request {} was already decided before a restart of the watchdog", o.request_id));
@@ -310,6 +393,7 @@ struct Daemon::Impl {
       status(fmt::format("request {}: reload NOT confirmed: {}", id,
                          final_entry.value("detail", std::string())));
     remember(id, final_entry);
+    if (handler->has_unsaved()) schedule_retry("request " + id, "its final entry could not be saved");
     if (deferred_settings) apply_settings(std::move(*deferred_settings)), deferred_settings.reset();
   }
 
@@ -323,13 +407,19 @@ struct Daemon::Impl {
             {"started_at", format_timestamp(started)},
             {"contract", settings.contract_path},
             {"contract_version", settings.contract_version},
-            {"phase", pending ? "confirming" : (stopping ? "stopping" : "idle")},
+            {"phase", pending       ? "confirming"
+                      : stopping    ? "stopping"
+                      : retry_since ? "retrying"
+                                    : "idle"},
+            {"retry_reason", retry_since ? json(retry_reason) : json(nullptr)},
             {"pending_request", pending ? json(pending->request_id) : json(nullptr)},
             {"pending_detail", pending ? json(pending->last_problem) : json(nullptr)},
             {"queued", queue.size()},
             {"watching", wd >= 0},
             {"counters", c},
             {"last_action", last_action},
+            {"clients", control.client_count()},
+            {"waiting_ids", control.waiting_ids()},
             {"last_record", last_record},
             {"paths", paths_json(settings)}};
   }
@@ -356,7 +446,10 @@ struct Daemon::Impl {
           if (auto rec = find_request(*state, id); rec && rec->value("confirmation", "") != "pending")
             return json{{"ok", true}, {"request_id", id}, {"record", *rec}};
       // Not decided yet (or not even claimed): answered when it is; the client bounds the wait.
-      waiters[id].insert(client);
+      if (!control.add_wait(client, id))
+        return json{
+            {"ok", false},
+            {"error", fmt::format("at most {} requests waited for on one connection", kMaxWaitsPerClient)}};
       return std::nullopt;
     }
     return json{{"ok", false}, {"error", fmt::format("unknown command '{}'", cmd)}};
@@ -408,7 +501,7 @@ struct Daemon::Impl {
 
   void arm_timer() {
     std::optional<SteadyTime> next;
-    for (const auto& t : {settle_at, dir_retry_at, reload_check_at})
+    for (const auto& t : {settle_at, dir_retry_at, reload_check_at, retry_at, control.next_deadline()})
       if (t && (!next || *t < *next)) next = t;
     struct itimerspec spec {};
     if (next) {
@@ -425,9 +518,19 @@ struct Daemon::Impl {
     uint64_t expirations = 0;
     (void)::read(timer.get(), &expirations, sizeof(expirations));
     auto now = steady_clock::now();
+    control.expire(now, watcher());
     if (settle_at && *settle_at <= now) claim_now();
     if (dir_retry_at && *dir_retry_at <= now) try_watch_directory();
     if (reload_check_at && *reload_check_at <= now) advance_pending();
+    if (retry_at && *retry_at <= now) {
+      retry_at.reset();
+      if (handler->has_unsaved() && !pending) {
+        if (Status saved = handler->save_unsaved(); !saved)
+          schedule_retry("a final entry", saved.error().to_string());
+        else
+          retry_succeeded();
+      }
+    }
   }
 
   Status setup() {
@@ -437,6 +540,9 @@ struct Daemon::Impl {
     sigaddset(&mask, SIGINT);
     sigaddset(&mask, SIGHUP);
     if (::sigprocmask(SIG_BLOCK, &mask, nullptr) != 0) return errno_error("sigprocmask");
+    // A writer opening a flag while open_for_writing() holds its lease for a moment would end
+    // the process with SIGIO (the lease break); the lease is given back at once anyway.
+    ::signal(SIGIO, SIG_IGN);
     sigfd = Fd(::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK));
     epoll = Fd(::epoll_create1(EPOLL_CLOEXEC));
     inotify = Fd(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK));
@@ -477,7 +583,7 @@ struct Daemon::Impl {
     struct epoll_event events[32];
     for (;;) {
       if (stopping && !pending) break;
-      bool work = !pending && !queue.empty() && !stopping;
+      bool work = !pending && !queue.empty() && !stopping && !retry_at;
       arm_timer();
       int n = ::epoll_wait(epoll.get(), events, 32, work ? 0 : -1);
       if (n < 0 && errno != EINTR) {
@@ -510,14 +616,14 @@ struct Daemon::Impl {
         }
       }
       if (pid_event) advance_pending();
-      if (!pending && !queue.empty() && !stopping) process_one();
+      if (superseded_unrecorded > 0 && !retry_at) record_superseded();
+      if (!pending && !queue.empty() && !stopping && !retry_at) process_one();
     }
     if (!queue.empty())
       log(LOG_INFO, fmt::format("{} claimed request(s) left for the next start", queue.size()));
-    for (auto& [id, clients] : waiters)
-      for (int c : clients)
-        control.respond(c, {{"ok", false}, {"request_id", id}, {"error", "the watchdog is stopping"}},
-                        watcher());
+    for (const auto& [c, id] : control.all_waits())
+      control.respond(c, {{"ok", false}, {"request_id", id}, {"error", "the watchdog is stopping"}},
+                      watcher());
     return 0;
   }
 };

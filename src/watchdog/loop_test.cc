@@ -18,6 +18,7 @@
 #include "util/strings.h"
 #include "watchdog/client.h"
 #include "watchdog/control.h"
+#include "watchdog/daemon_fixture.h"
 #include "watchdog/flag.h"
 #include "watchdog/reload.h"
 #include "watchdog/state_store.h"
@@ -29,124 +30,32 @@ namespace {
 using nlohmann::json;
 using std::chrono::seconds;
 using testing::Child;
-
-std::string text_of(const std::string& path) {
-  auto t = read_file(path);
-  return t ? *t : std::string();
-}
-
-class WatchdogDaemon : public ::testing::Test {
- protected:
-  test::TempDir tmp;
-  std::string contract = tmp.at("/contract.toml");
-  std::string flag = tmp.at("/run/mes_dashboard_restart.flag");
-  std::string state_file = tmp.at("/state/state.json");
-  std::string socket = tmp.at("/run/watchdog.sock");
-  std::string log = tmp.at("/watchdog.log");
-
-  void SetUp() override {
-    tmp.mkdirs("/run");
-    tmp.mkdirs("/state");
-    tmp.mkdirs("/env");
-    write_contract("v1");
-  }
-
-  void write_contract(const std::string& version, const std::string& prefix = "", int workers = 2,
-                      const std::string& health = "") {
-    std::ofstream(contract)
-        << "[contract]\nname = \"mes-dashboard\"\nversion = \"" << version << "\"\n"
-        << "[conda]\nprefix = \"" << (prefix.empty() ? tmp.at("/env") : prefix) << "\"\n"
-        << "[service]\nuser = \"" << current_user() << "\"\nworkdir = \"" << tmp.path()
-        << "\"\ncommand = [\"gunicorn\", \"app:app\"]\nworkers = " << workers << "\n"
-        << (health.empty() ? "" : "health_url = \"" + health + "\"\n") << "[paths]\nruntime_dir = \""
-        << tmp.at("/run") << "\"\nstate_file = \"" << state_file
-        << "\"\n[watchdog]\nhistory_limit = 500\ncooldown = \"2s\"\nreload_timeout = \"20s\"\n";
-  }
-
-  Child start() {
-    testing::SpawnOptions o;
-    o.log = log;
-    Child c = testing::spawn({CSD_BINARY, "watchdog", "--contract", contract, "--no-bus"}, o);
-    bool up = testing::wait_until(
-        [&] {
-          return control_call(socket, {{"cmd", "ping"}}, Millis(500)).ok();
-        },
-        seconds(20));
-    EXPECT_TRUE(up) << "the watchdog did not come up; its log:\n" << text_of(log);
-    return c;
-  }
-
-  json state() {
-    auto s = StateStore(state_file, 500).load();
-    EXPECT_TRUE(s.ok()) << s.error().to_string();
-    return s.ok() ? *s : json();
-  }
-
-  std::size_t decided() {
-    auto s = StateStore(state_file, 500).load();
-    if (!s) return 0;
-    return (*s)["history"].size() + s->value("rejected_flags", json::array()).size();
-  }
-
-  // Final audit events in the daemon's log, by request id.
-  std::map<std::string, std::string> final_audits() {
-    std::map<std::string, std::string> out;
-    auto text = read_file(log);
-    if (!text) return out;
-    for (const auto& line : split(*text, '\n')) {
-      auto at = line.find("worker_watchdog_audit ");
-      if (at == std::string::npos) continue;
-      json e = json::parse(line.substr(at + 22), nullptr, false);
-      if (e.is_discarded()) continue;
-      std::string ev = e.value("event", "");
-      if (ev == "restart_blocked" || ev == "restart_failed" || ev == "restart_executed" ||
-          ev == "flag_rejected") {
-        EXPECT_EQ(out.count(e.value("request_id", "")), 0u) << "two final events for one request: " << line;
-        out[e.value("request_id", "")] = ev;
-      }
-    }
-    return out;
-  }
-
-  // As `restart --no-wait` does it: never over a pending flag.
-  void place(const std::string& id) {
-    json f = {{"user", "burst"}, {"timestamp", format_timestamp(now_utc())}, {"request_id", id}};
-    ASSERT_TRUE(testing::wait_until(
-        [&] {
-          auto placed = place_flag(flag, f.dump());
-          return placed.ok() && *placed;
-        },
-        seconds(20)));
-  }
-
-  int run_cli(const std::vector<std::string>& args, std::string* output = nullptr) {
-    std::vector<std::string> argv = {CSD_BINARY};
-    argv.insert(argv.end(), args.begin(), args.end());
-    testing::SpawnOptions o;
-    std::string out_file = tmp.at("/cli.out");
-    ::unlink(out_file.c_str());
-    o.log = out_file;
-    Child c = testing::spawn(argv, o);
-    int status = c.wait();
-    if (output) *output = text_of(out_file);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-};
+using testing::text_of;
+using testing::WatchdogDaemon;
 
 TEST_F(WatchdogDaemon, IdleItSleepsWithNoTimerArmed) {
-  // Defect 1: the old watchdog woke every 5 s. Idle, no timerfd of ours may be armed.
+  // Defect 1: the old watchdog woke every 5 s. Idle, no timerfd of ours may be armed. (A control
+  // client arms one for its idle bound: the ping of start() is gone once the watchdog has seen it
+  // hang up, so the check is repeated until then.)
   Child d = start();
-  int timers = 0;
   std::string fddir = "/proc/" + std::to_string(d.pid()) + "/fdinfo";
-  DIR* dir = ::opendir(fddir.c_str());
-  ASSERT_NE(dir, nullptr);
-  while (auto* e = ::readdir(dir)) {
-    auto info = read_file(fddir + "/" + e->d_name);
-    if (!info || info->find("clockid:") == std::string::npos) continue;
-    ++timers;
-    EXPECT_NE(info->find("it_value: (0, 0)"), std::string::npos) << *info;
-  }
-  ::closedir(dir);
+  int timers = 0;
+  std::string armed;
+  auto idle = [&] {
+    timers = 0;
+    armed.clear();
+    DIR* dir = ::opendir(fddir.c_str());
+    if (!dir) return false;
+    while (auto* e = ::readdir(dir)) {
+      auto info = read_file(fddir + "/" + e->d_name);
+      if (!info || info->find("clockid:") == std::string::npos) continue;
+      ++timers;
+      if (info->find("it_value: (0, 0)") == std::string::npos) armed += *info;
+    }
+    ::closedir(dir);
+    return armed.empty();
+  };
+  EXPECT_TRUE(testing::wait_until(idle, seconds(20))) << armed;
   EXPECT_EQ(timers, 1) << "one timerfd for pending work; none for WATCHDOG=1 without WatchdogSec=";
 }
 

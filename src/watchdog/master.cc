@@ -4,11 +4,13 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 
 #include "util/file.h"
 #include "util/strings.h"
+#include "watchdog/proc.h"
 
 namespace csd::watchdog {
 
@@ -27,6 +29,31 @@ bool is_python(const std::string& arg0) {
 
 constexpr const char* kSharedNamespaceHint =
     "the watchdog and the app must run in the same user namespace (PrivateUsers= off for both units)";
+
+// Outside systemd nothing vouches for the process, and a command line is easy to share (any
+// python of the environment running a script named gunicorn). gunicorn's arbiter leaves marks
+// of its own: before it forks a worker it creates the worker's heartbeat file (a temporary file
+// "wgunicorn-*", unlinked at once) and holds it open while the worker lives, and the worker holds
+// it too. So a master holds deleted "wgunicorn-" files and a child of the same executable holds
+// one of them. "" when the marks are there, else what is missing.
+std::string missing_arbiter_marks(const ProcessInfo& p) {
+  auto held = deleted_files_held(p.pid, "wgunicorn-");
+  if (held.empty())
+    return fmt::format("PID {} holds no worker heartbeat file (wgunicorn-*) as gunicorn's arbiter does",
+                       p.pid);
+  std::size_t children = 0;
+  for (pid_t child : list_children(p.pid)) {
+    auto c = read_process_identity(child);
+    if (!c || c->exe != p.exe) continue;
+    ++children;
+    for (ino_t ino : deleted_files_held(child, "wgunicorn-"))
+      if (std::find(held.begin(), held.end(), ino) != held.end()) return "";
+  }
+  return fmt::format(
+      "PID {} holds heartbeat files but none of its {} worker(s) shares one with it, as gunicorn's "
+      "workers do",
+      p.pid, children);
+}
 
 MasterCheck refuse(const char* reason, std::string detail) {
   MasterCheck c;
@@ -113,9 +140,6 @@ MasterCheck verify_master(pid_t pid, const MasterExpectation& expect) {
       parent && parent->exe == p.exe && is_gunicorn_master_cmdline(parent->argv) && parent->argv == p.argv)
     return refuse(kPidNotGunicorn,
                   fmt::format("PID {} is a gunicorn worker of master {}, not a master", pid, p.ppid));
-  if (!p.unit.empty() && !expect.app_unit.empty() && p.unit != expect.app_unit)
-    return refuse(kPidWrongUnit,
-                  fmt::format("PID {} belongs to {}, not to {}", pid, p.unit, expect.app_unit));
   if (expect.main_pid && *expect.main_pid != pid) {
     if (*expect.main_pid == 0)
       return refuse(kPidNotMainPid, fmt::format("{} has no main process (not running); the PID file names {}",
@@ -123,6 +147,15 @@ MasterCheck verify_master(pid_t pid, const MasterExpectation& expect) {
     return refuse(kPidNotMainPid, fmt::format("{}'s main process is {}, the PID file names {}",
                                               expect.app_unit, *expect.main_pid, pid));
   }
+  // Under systemd (it answered with the MainPID) the master must be in the app unit's cgroup;
+  // outside it, a process in another unit is refused too.
+  if ((expect.main_pid || !p.unit.empty()) && !expect.app_unit.empty() && p.unit != expect.app_unit)
+    return refuse(kPidWrongUnit,
+                  fmt::format("PID {} belongs to {}, not to {}", pid,
+                              p.unit.empty() ? std::string("no systemd unit") : p.unit, expect.app_unit));
+  if (!expect.main_pid)
+    if (std::string missing = missing_arbiter_marks(p); !missing.empty())
+      return refuse(kPidNotGunicorn, missing);
   // Signal 0 through the pidfd: still alive, so the /proc reads above were about this process.
   if (auto alive = pidfd->send_signal(0); !alive) return refuse(kPidUnavailable, alive.error().message);
   MasterCheck ok;

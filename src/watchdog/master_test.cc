@@ -4,6 +4,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <fstream>
+
 #include "test_support/temp_dir.h"
 #include "watchdog/test_fixture.h"
 
@@ -192,8 +195,12 @@ TEST_F(MasterIdentity, MainPidMismatchIsRefused) {
   e.main_pid = 0;
   c = find_master(pid_file, e);
   EXPECT_EQ(c.refusal.reason, kPidNotMainPid);
+  // The MainPID itself, but outside the unit's cgroup (this test runs in none of systemd's
+  // units): under systemd the cgroup must be the app unit's too (issue 10, defect 7).
   e.main_pid = g->pid();
-  EXPECT_TRUE(find_master(pid_file, e).master);
+  c = find_master(pid_file, e);
+  ASSERT_FALSE(c.master);
+  EXPECT_EQ(c.refusal.reason, kPidWrongUnit) << c.refusal.detail;
 }
 
 TEST_F(MasterIdentity, DeadOrMissingProcessIsUnavailable) {
@@ -225,6 +232,54 @@ TEST(MasterUser, UidOfUser) {
   ASSERT_TRUE(root.ok());
   EXPECT_EQ(*root, 0u);
   EXPECT_FALSE(uid_of_user("no-such-user-csd").ok());
+}
+
+// A python of the environment running a script named gunicorn that forks workers of the same
+// executable: everything the command line, the owner and the executable can say matches a master.
+Child fake_gunicorn(const testing::FixtureEnv& env, const std::string& dir) {
+  std::ofstream(dir + "/gunicorn") << "import os, time\n"
+                                      "for _ in range(2):\n"
+                                      "    if os.fork() == 0:\n"
+                                      "        time.sleep(300)\n"
+                                      "        os._exit(0)\n"
+                                      "time.sleep(300)\n";
+  Child c = spawn({env.python, dir + "/gunicorn", "app:app"});
+  testing::wait_until(
+      [&] {
+        auto p = read_process(c.pid());
+        return p && p->argv.size() == 3 && p->argv[2] == "app:app" && list_children(c.pid()).size() == 2;
+      },
+      std::chrono::seconds(10));
+  return c;
+}
+
+TEST_F(MasterIdentity, APythonScriptNamedGunicornIsNotTheArbiter) {
+  // Defect 7 of issue 10: any python of the environment whose script was named gunicorn passed.
+  CSD_REQUIRE_FIXTURE_ENV(env);
+  Child fake = fake_gunicorn(*env, tmp.path());
+  ASSERT_EQ(list_children(fake.pid()).size(), 2u);
+  ASSERT_TRUE(is_gunicorn_master_cmdline(read_process(fake.pid())->argv));
+  write_pid(fake.pid());
+  MasterCheck c = find_master(pid_file, expect(env->prefix));
+  ASSERT_FALSE(c.master);
+  EXPECT_EQ(c.refusal.reason, kPidNotGunicorn);
+  EXPECT_NE(c.refusal.detail.find("wgunicorn"), std::string::npos) << c.refusal.detail;
+  EXPECT_TRUE(fake.running());
+}
+
+TEST_F(MasterIdentity, TheRealArbiterSharesAHeartbeatFileWithEachWorker) {
+  CSD_REQUIRE_FIXTURE_ENV(env);
+  auto g = testing::start_gunicorn(*env, tmp.path(), 2, pid_file);
+  ASSERT_TRUE(g);
+  auto master_files = deleted_files_held(g->pid(), "wgunicorn-");
+  EXPECT_GE(master_files.size(), 2u) << "one per worker";
+  for (pid_t w : list_children(g->pid())) {
+    auto held = deleted_files_held(w, "wgunicorn-");
+    bool shared = false;
+    for (ino_t i : held)
+      shared |= std::find(master_files.begin(), master_files.end(), i) != master_files.end();
+    EXPECT_TRUE(shared) << "worker " << w;
+  }
 }
 
 }  // namespace

@@ -107,4 +107,14 @@ Decision decide(const PolicyState& state, std::string_view source, bool manual_o
   return {true, "allowed", "policy_allows_manual_restart", false};
 }
 
+TimePoint recovery_blocks_until(TimePoint recovered_at, const PolicyConfig& config) {
+  return recovered_at + std::max(config.window, config.cooldown);
+}
+
+Decision after_recovery(const Decision& d, std::string_view source, TimePoint recovered_at, TimePoint now,
+                        const PolicyConfig& config) {
+  if (d.decision == "manual_override" || now >= recovery_blocks_until(recovered_at, config)) return d;
+  return {false, "blocked", "state_unreadable", source != "auto"};
+}
+
 }  // namespace csd::watchdog

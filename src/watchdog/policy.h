@@ -74,4 +74,16 @@ struct Decision {
 Decision decide(const PolicyState& state, std::string_view source, bool manual_override,
                 bool override_acknowledged);
 
+// A state that was damaged and recovered (moved aside, started afresh) may be missing entries the
+// policy would count: attempts of the last `window` and the last request of the `cooldown`.
+// Those are all older than the recovery, so one window or one cooldown after it, whichever is
+// longer, the recovered history is as good as the lost one.
+TimePoint recovery_blocks_until(TimePoint recovered_at, const PolicyConfig& config);
+
+// The decision for a history recovered at `recovered_at`: until recovery_blocks_until, every
+// request but an acknowledged override is blocked with reason "state_unreadable" (fail closed).
+// A manual request is told it needs --override --ack; an automatic one cannot give it.
+Decision after_recovery(const Decision& d, std::string_view source, TimePoint recovered_at, TimePoint now,
+                        const PolicyConfig& config);
+
 }  // namespace csd::watchdog

@@ -256,5 +256,32 @@ TEST(PolicyState, HasExactlyTheThirteenKeys) {
   EXPECT_EQ(j["cooldown_remaining_seconds"], 55);
 }
 
+
+TEST(PolicyRecovery, ARecoveredHistoryBlocksForAWindowOrACooldown) {
+  // Defect 1 of issue 10: a state recovered while the watchdog was down read as "no restarts".
+  PolicyConfig c = config();
+  EXPECT_EQ(recovery_blocks_until(kNow, c), kNow + seconds{600});
+  c.cooldown = seconds{900};
+  EXPECT_EQ(recovery_blocks_until(kNow, c), kNow + seconds{900}) << "the longer of window and cooldown";
+  c = config();
+  Decision allowed = decide(allowed_state(), "manual", false, false);
+  Decision d = after_recovery(allowed, "manual", kNow - seconds{10}, kNow, c);
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.decision, "blocked");
+  EXPECT_EQ(d.reason, "state_unreadable");
+  EXPECT_TRUE(d.requires_acknowledgement);
+  Decision auto_d = after_recovery(decide(allowed_state(), "auto", false, false), "auto", kNow, kNow, c);
+  EXPECT_EQ(auto_d.reason, "state_unreadable");
+  EXPECT_FALSE(auto_d.requires_acknowledgement) << "an automatic request cannot acknowledge";
+  // An acknowledged override goes ahead; after the window everything is the policy's again.
+  Decision ov = decide(allowed_state(), "manual", true, true);
+  EXPECT_EQ(after_recovery(ov, "manual", kNow, kNow, c).decision, "manual_override");
+  EXPECT_EQ(after_recovery(allowed, "manual", kNow - seconds{600}, kNow, c).decision, "allowed");
+  // A blocked decision stays blocked, now for the recovery.
+  Decision cooling =
+      decide(evaluate_policy(c, attempts_ago({5}), kNow - seconds{5}, kNow), "manual", false, false);
+  EXPECT_EQ(after_recovery(cooling, "manual", kNow, kNow, c).reason, "state_unreadable");
+}
+
 }  // namespace
 }  // namespace csd::watchdog

@@ -2,10 +2,12 @@
 
 #include <dirent.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 
 #include "util/file.h"
@@ -35,6 +37,32 @@ bool parse_pid(std::string_view s, pid_t& out) {
 }
 
 }  // namespace
+
+std::vector<ino_t> deleted_files_held(pid_t pid, std::string_view prefix) {
+  std::vector<ino_t> out;
+  std::string dir = fmt::format("/proc/{}/fd", pid);
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return out;
+  constexpr std::string_view kDeleted = " (deleted)";
+  int looked = 0;
+  while (struct dirent* e = ::readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    if (++looked > 4096) break;
+    std::string link = dir + "/" + e->d_name;
+    char target[PATH_MAX];
+    ssize_t n = ::readlink(link.c_str(), target, sizeof(target) - 1);
+    if (n <= 0) continue;
+    std::string_view t(target, static_cast<std::size_t>(n));
+    if (!ends_with(t, kDeleted)) continue;
+    t.remove_suffix(kDeleted.size());
+    auto slash = t.rfind('/');
+    if (!starts_with(slash == std::string_view::npos ? t : t.substr(slash + 1), prefix)) continue;
+    struct stat st {};
+    if (::stat(link.c_str(), &st) == 0) out.push_back(st.st_ino);
+  }
+  ::closedir(d);
+  return out;
+}
 
 bool parse_stat(const std::string& text, ProcessInfo& out) {
   auto close = text.rfind(')');

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "util/error.h"
@@ -40,6 +41,10 @@ std::string unit_of_cgroup(const std::string& text);
 // The direct children of a process: /proc/PID/task/*/children when the kernel provides it,
 // else a scan of /proc for the parent PID.
 std::vector<pid_t> list_children(pid_t parent);
+
+// The inodes of the deleted files whose name starts with `prefix` that the process holds open
+// (/proc/PID/fd links "DIR/prefix... (deleted)"), at most the first 4096 descriptors looked at.
+std::vector<ino_t> deleted_files_held(pid_t pid, std::string_view prefix);
 
 // True while the process exists and is not a zombie.
 bool process_running(pid_t pid);

@@ -1,14 +1,20 @@
 #include "watchdog/state_store.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <thread>
+#include <vector>
 
 #include "util/file.h"
+#include "util/strings.h"
+#include "watchdog/json_bounds.h"
 
 namespace csd::watchdog {
 
@@ -81,6 +87,26 @@ std::optional<TimePoint> last_requested_at(const json& state) {
   return parse_timestamp(at->get<std::string>());
 }
 
+std::optional<json> find_claim(const json& state, const std::string& claim) {
+  if (claim.empty() || !state.is_object()) return std::nullopt;
+  for (const char* list : {"history", "rejected_flags"}) {
+    auto it = state.find(list);
+    if (it == state.end() || !it->is_array()) continue;
+    for (auto e = it->rbegin(); e != it->rend(); ++e)
+      if (e->is_object() && e->value("claim", json()) == claim) return *e;
+  }
+  return std::nullopt;
+}
+
+std::optional<TimePoint> recovered_at(const json& state) {
+  if (!state.is_object()) return std::nullopt;
+  auto r = state.find("recovered_from");
+  if (r == state.end() || !r->is_object()) return std::nullopt;
+  auto at = r->find("at");
+  if (at == r->end() || !at->is_string()) return std::nullopt;
+  return parse_timestamp(at->get<std::string>());
+}
+
 std::optional<json> find_request(const json& state, const std::string& request_id) {
   if (request_id.empty() || !state.is_object()) return std::nullopt;
   for (const char* list : {"history", "rejected_flags"}) {
@@ -114,6 +140,8 @@ Result<json> StateStore::load() const {
     if (!path_exists(path_)) return empty_state(history_limit_);
     return text.error();
   }
+  if (nests_deeper_than(*text, kMaxJsonDepth))
+    return file_error(path_, fmt::format("nests JSON deeper than {} levels", kMaxJsonDepth));
   json state = json::parse(*text, nullptr, false);
   if (state.is_discarded()) return file_error(path_, "is not valid JSON");
   if (auto valid = validate_state(state); !valid) return file_error(path_, valid.error().message);
@@ -134,23 +162,75 @@ void StateStore::Lock::release() {
   fd_ = -1;
 }
 
-Result<StateStore::Lock> StateStore::lock() const {
-  std::string lock_path = join_path(parent_dir(path_), "." + base_name(path_) + ".lock");
+std::string StateStore::lock_path() const {
+  return join_path(parent_dir(path_), "." + base_name(path_) + ".lock");
+}
+
+Result<std::optional<StateStore::Lock>> StateStore::try_lock() const {
+  std::string path = lock_path();
   // Reopened when the file was replaced or removed, so that every writer locks the same inode.
   struct stat by_path {
   }, by_fd{};
-  if (lock_fd_.valid() &&
-      (::lstat(lock_path.c_str(), &by_path) != 0 || ::fstat(lock_fd_.get(), &by_fd) != 0 ||
-       by_path.st_ino != by_fd.st_ino || by_path.st_dev != by_fd.st_dev))
+  if (lock_fd_.valid() && (::lstat(path.c_str(), &by_path) != 0 || ::fstat(lock_fd_.get(), &by_fd) != 0 ||
+                           by_path.st_ino != by_fd.st_ino || by_path.st_dev != by_fd.st_dev))
     lock_fd_.reset();
+  if (!lock_fd_.valid()) lock_fd_ = Fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (!lock_fd_.valid())
-    lock_fd_ = Fd(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
-  if (!lock_fd_.valid())
-    return file_error(lock_path, fmt::format("cannot open the state lock: {}", std::strerror(errno)),
+    return file_error(path, fmt::format("cannot open the state lock: {}", std::strerror(errno)),
                       "the state directory must be writable by the watchdog's user");
-  while (::flock(lock_fd_.get(), LOCK_EX) != 0)
-    if (errno != EINTR) return file_error(lock_path, fmt::format("cannot lock: {}", std::strerror(errno)));
-  return Lock(lock_fd_.get());
+  for (;;) {
+    if (::flock(lock_fd_.get(), LOCK_EX | LOCK_NB) == 0) return std::optional<Lock>(Lock(lock_fd_.get()));
+    if (errno == EWOULDBLOCK) return std::optional<Lock>();
+    if (errno != EINTR) return file_error(path, fmt::format("cannot lock: {}", std::strerror(errno)));
+  }
+}
+
+Result<StateStore::Lock> StateStore::lock(Millis max_wait) const {
+  auto deadline = std::chrono::steady_clock::now() + max_wait;
+  for (;;) {
+    auto held = try_lock();
+    if (!held) return held.error();
+    if (held->has_value()) return std::move(**held);
+    if (std::chrono::steady_clock::now() >= deadline)
+      return file_error(
+          lock_path(),
+          fmt::format("the state lock is held by {} for more than {} ms", lock_holder(), max_wait.count()),
+          "nothing but the watchdog should lock the state; see `fuser -v` on the lock file");
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+std::string StateStore::lock_holder() const {
+  struct stat st {};
+  if (!lock_fd_.valid() || ::fstat(lock_fd_.get(), &st) != 0) return "another process";
+  // "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF": the device and inode name the file.
+  auto locks = read_file("/proc/locks", ReadOptions{.max_bytes = 1 << 20});
+  if (!locks) return "another process";
+  std::string inode = fmt::format(":{} ", st.st_ino);
+  for (std::string_view line : split(*locks, '\n')) {
+    auto at = line.find(inode);
+    if (at == std::string_view::npos || line.find("->") != std::string_view::npos) continue;
+    std::vector<std::string> fields;
+    for (const auto& f : split(line, ' '))
+      if (!f.empty()) fields.push_back(f);
+    if (fields.size() < 6) continue;
+    std::string pid = fields[4];
+    auto comm = read_file("/proc/" + pid + "/comm", ReadOptions{.max_bytes = 64});
+    return fmt::format("PID {} ({})", pid, comm ? std::string(trim(*comm)) : std::string("?"));
+  }
+  return "another process";
+}
+
+void StateStore::remove_stale_temp_files() const {
+  std::string dir = parent_dir(path_);
+  std::string prefix = "." + base_name(path_) + ".tmp-";
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return;
+  std::vector<std::string> stale;
+  while (struct dirent* e = ::readdir(d))
+    if (std::string_view(e->d_name).starts_with(prefix)) stale.push_back(join_path(dir, e->d_name));
+  ::closedir(d);
+  for (const auto& f : stale) ::unlink(f.c_str());
 }
 
 Result<json> StateStore::load_for_update(LoadInfo& info, TimePoint now) const {
@@ -162,6 +242,14 @@ Result<json> StateStore::load_for_update(LoadInfo& info, TimePoint now) const {
     return std::move(cache_.state);
   }
   auto state = load();
+  if (state && !info.existed) {
+    if (auto aside = latest_corrupt_copy(); aside)
+      (*state)["recovered_from"] = {
+          {"file", aside->first},
+          {"problem", "moved aside; the state that should record it was never written"},
+          {"at", format_timestamp(aside->second)}};
+    return state;
+  }
   if (state) return state;
   if (!info.existed) return state.error();
   // Keep the evidence, start afresh; the caller blocks this request (see LoadInfo::corrupt).
@@ -177,6 +265,26 @@ Result<json> StateStore::load_for_update(LoadInfo& info, TimePoint now) const {
   return fresh;
 }
 
+std::optional<std::pair<std::string, TimePoint>> StateStore::latest_corrupt_copy() const {
+  std::string dir = parent_dir(path_);
+  std::string prefix = base_name(path_) + ".corrupt-";
+  std::optional<std::pair<std::string, TimePoint>> latest;
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return latest;
+  while (struct dirent* e = ::readdir(d)) {
+    std::string_view name = e->d_name;
+    if (!name.starts_with(prefix)) continue;
+    std::string_view digits = name.substr(prefix.size());
+    if (digits.empty() || digits.size() > 19 ||
+        digits.find_first_not_of("0123456789") != std::string_view::npos)
+      continue;
+    TimePoint at{Micros{std::stoll(std::string(digits))}};
+    if (!latest || at > latest->second) latest = std::make_pair(join_path(dir, std::string(name)), at);
+  }
+  ::closedir(d);
+  return latest;
+}
+
 Status StateStore::save(const json& state) const {
   std::string text = state.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
   // 0644 as the dashboard wrote it: the app reads it, possibly as another user.
@@ -189,8 +297,9 @@ Status StateStore::save(const json& state) const {
   return written;
 }
 
-Status StateStore::update(const std::function<void(json&, const LoadInfo&)>& change, TimePoint now) const {
-  auto held = lock();
+Status StateStore::update(const std::function<void(json&, const LoadInfo&)>& change, TimePoint now,
+                          Millis max_wait) const {
+  auto held = lock(max_wait);
   if (!held) return held.error();
   LoadInfo info;
   auto state = load_for_update(info, now);

@@ -13,11 +13,16 @@
 #include <string>
 #include <utility>
 
+#include "util/duration.h"
 #include "util/error.h"
 #include "util/fd.h"
 #include "watchdog/timestamp.h"
 
 namespace csd::watchdog {
+
+// How long one-shot writers wait for the state lock at most. The watchdog's own decisions never
+// wait: they try once and retry later from the event loop.
+inline constexpr Millis kLockWait{2000};
 
 nlohmann::json empty_state(int history_limit);
 
@@ -35,6 +40,13 @@ void append_rejection(nlohmann::json& state, nlohmann::json rejection, int histo
 std::optional<TimePoint> last_requested_at(const nlohmann::json& state);
 // The entry (or rejection) carrying this request_id, newest first; nullopt when none does.
 std::optional<nlohmann::json> find_request(const nlohmann::json& state, const std::string& request_id);
+
+// When the state was last recovered from a damaged file: "recovered_from"."at". The policy fails
+// closed for a while after it (policy.h, after_recovery).
+std::optional<TimePoint> recovered_at(const nlohmann::json& state);
+
+// The entry (or rejection) recording this claim (the claimed flag's file name), if any.
+std::optional<nlohmann::json> find_claim(const nlohmann::json& state, const std::string& claim);
 
 // What update() found on disk before the change.
 struct LoadInfo {
@@ -75,17 +87,31 @@ class StateStore {
     void release();
     int fd_ = -1;  // the store's lock file, locked; unlocked (not closed) on release
   };
-  // Blocks until no other writer holds the lock. The lock file stays open between calls.
-  Result<Lock> lock() const;
+  // Never blocks: nullopt while another process holds the lock (issue 10, defect 3: a process
+  // holding it stalled the event loop for good). The lock file stays open between calls.
+  Result<std::optional<Lock>> try_lock() const;
+  // Tries every 10 ms for at most `max_wait`, then fails naming the holder.
+  Result<Lock> lock(Millis max_wait = kLockWait) const;
+  // Who holds the lock, for messages: "PID 123 (python3)", else "another process".
+  std::string lock_holder() const;
+  std::string lock_path() const;
+
+  // Removes ".STATE.tmp-*" files a writer killed between its write and its rename left behind.
+  // Only under the lock: every writer holds it while its temporary file exists.
+  void remove_stale_temp_files() const;
 
   // Loads under the caller's lock, repairing a damaged file as LoadInfo describes. Takes the
   // cached state rather than copying it (save() caches again): no copy before the signal.
+  // The recovery is recorded in the new state ("recovered_from"); until that state is written
+  // (a crash, a full disk), the moved-aside file's name carries it: a missing state beside a
+  // "STATE.corrupt-<µs>" file is that recovery, never a fresh start.
   Result<nlohmann::json> load_for_update(LoadInfo& info, TimePoint now) const;
   // Writes atomically; the caller holds the lock.
   Status save(const nlohmann::json& state) const;
 
-  // lock + load_for_update + change + save, for one-shot writers.
-  Status update(const std::function<void(nlohmann::json&, const LoadInfo&)>& change, TimePoint now) const;
+  // lock (bounded) + load_for_update + change + save, for one-shot writers.
+  Status update(const std::function<void(nlohmann::json&, const LoadInfo&)>& change, TimePoint now,
+                Millis max_wait = kLockWait) const;
 
  private:
   // The last state read or written, with the identity of the file it came from: the watchdog
@@ -100,6 +126,8 @@ class StateStore {
     nlohmann::json state;
   };
   bool cache_matches(const struct stat& st) const;
+  // The newest "STATE.corrupt-<µs>" beside the state, and the time in its name.
+  std::optional<std::pair<std::string, TimePoint>> latest_corrupt_copy() const;
   void remember(const struct stat& st, const nlohmann::json& state) const;
 
   std::string path_;

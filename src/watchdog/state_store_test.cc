@@ -10,6 +10,7 @@
 
 #include "test_support/temp_dir.h"
 #include "util/file.h"
+#include "watchdog/test_fixture.h"
 
 namespace csd::watchdog {
 namespace {
@@ -198,7 +199,7 @@ TEST_F(StateFiles, ConcurrentWritersNeverLoseAnEntry) {
             [&](json& s, const LoadInfo&) {
               append_entry(s, entry(std::to_string(w) + "-" + std::to_string(i)), 10'000);
             },
-            kNow);
+            kNow, Millis(120'000));
         if (!st.ok()) ::_exit(1);
       }
       ::_exit(0);
@@ -227,6 +228,47 @@ TEST_F(StateFiles, ConcurrentWritersNeverLoseAnEntry) {
   auto s = big.load();
   ASSERT_TRUE(s.ok());
   EXPECT_EQ((*s)["history"].size(), static_cast<std::size_t>(kWriters * kEach));
+}
+
+TEST_F(StateFiles, TheLockIsNeverWaitedForWithoutBound) {
+  // Defect 3 of issue 10: another process holding the lock stalled the watchdog for good.
+  testing::Child holder = testing::hold_flock(tmp.at("/.state.json.lock"));
+  ASSERT_TRUE(holder.running());
+  auto tried = store.try_lock();
+  ASSERT_TRUE(tried.ok()) << tried.error().to_string();
+  EXPECT_FALSE(tried->has_value()) << "held elsewhere: no lock, and no wait";
+  EXPECT_NE(store.lock_holder().find("PID " + std::to_string(holder.pid())), std::string::npos)
+      << store.lock_holder();
+  auto waited = store.lock(Millis(50));
+  ASSERT_FALSE(waited.ok());
+  EXPECT_NE(waited.error().message.find("held by PID " + std::to_string(holder.pid())), std::string::npos)
+      << waited.error().message;
+  Status update = store.update([](json&, const LoadInfo&) {}, kNow, Millis(50));
+  EXPECT_FALSE(update.ok());
+  holder.stop();
+  auto free = store.try_lock();
+  ASSERT_TRUE(free.ok());
+  EXPECT_TRUE(free->has_value());
+}
+
+TEST_F(StateFiles, StaleTemporaryFilesAreRemovedUnderTheLock) {
+  tmp.write("/.state.json.tmp-0badf00d", "{\"half\": ");
+  tmp.write("/.other.json.tmp-0badf00d", "not ours");
+  auto held = store.lock();
+  ASSERT_TRUE(held.ok());
+  store.remove_stale_temp_files();
+  EXPECT_FALSE(path_exists(tmp.at("/.state.json.tmp-0badf00d")));
+  EXPECT_TRUE(path_exists(tmp.at("/.other.json.tmp-0badf00d")));
+}
+
+TEST(StateClaims, FindClaimLooksAtHistoryAndRejections) {
+  json s = empty_state(50);
+  append_entry(s, {{"request_id", "a"}, {"claim", ".f.claimed.1"}}, 50);
+  append_rejection(s, {{"request_id", "b"}, {"claim", ".f.claimed.2"}}, 50);
+  EXPECT_EQ((*find_claim(s, ".f.claimed.1"))["request_id"], "a");
+  EXPECT_EQ((*find_claim(s, ".f.claimed.2"))["request_id"], "b");
+  EXPECT_FALSE(find_claim(s, ".f.claimed.3"));
+  EXPECT_FALSE(find_claim(s, ""));
 }
 
 }  // namespace

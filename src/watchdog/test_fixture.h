@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -121,6 +122,29 @@ inline Child spawn(const std::vector<std::string>& argv, const SpawnOptions& o =
     ::_exit(127);
   }
   return Child(pid);
+}
+
+// A process that holds an exclusive flock(2) on `path` until it is stopped: another writer of
+// the state, or a stuck one. Returns once the lock is held.
+inline Child hold_flock(const std::string& path) {
+  int ready[2];
+  if (::pipe(ready) != 0) return Child();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    ::close(ready[0]);
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0 || ::flock(fd, LOCK_EX) != 0) ::_exit(1);
+    (void)!::write(ready[1], "x", 1);
+    for (;;) ::pause();
+  }
+  ::close(ready[1]);
+  char c;
+  bool held = ::read(ready[0], &c, 1) == 1;
+  ::close(ready[0]);
+  Child child(pid);
+  if (!held) child.stop();
+  return child;
 }
 
 inline bool wait_until(const std::function<bool()>& ok, std::chrono::milliseconds max) {

@@ -477,3 +477,18 @@ rig_summary() {
   echo "$RIG_PASSED passed, $RIG_FAILED failed"
   [ "$RIG_FAILED" -eq 0 ]
 }
+
+# Stages the example dashboard for a scenario, before rig_boot: the fixture environment at PREFIX
+# under ROOT, the app in ROOT/opt/mes-dashboard, its contract at ROOT/CONTRACT with TOOL as the
+# contract's tool and a free port, which is left in $port.
+rig_stage_example() {  # rig_stage_example ROOT PREFIX CONTRACT TOOL
+  local root=$1 prefix=$2 contract=$3 tool=$4
+  "$RIG_REPO/tests/fixtures/make-conda-env.sh" --root "$root" --prefix "$prefix" >/dev/null
+  mkdir -p "$root/opt/mes-dashboard"
+  cp -r "$RIG_REPO/examples/mes-dashboard/." "$root/opt/mes-dashboard/"
+  find "$root/opt/mes-dashboard" -name __pycache__ -prune -exec rm -rf {} +
+  port=$(rig_free_port)
+  sed -e "s|^version = .*|&\ntool = \"$tool\"|" -e "s|127.0.0.1:8080|127.0.0.1:$port|g" \
+    "$RIG_REPO/examples/mes-dashboard/runtime.toml" >"$root$contract"
+  chmod -R a+rX "$root/opt"
+}

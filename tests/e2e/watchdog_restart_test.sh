@@ -25,14 +25,7 @@ rig_on_fail() {
 }
 
 [ -x "$RIG_CONDA_SYSTEMD_BIN" ] || rig_die "no conda-systemd binary at $RIG_CONDA_SYSTEMD_BIN"
-"$RIG_REPO/tests/fixtures/make-conda-env.sh" --root "$root" --prefix "$prefix" >/dev/null
-mkdir -p "$root/opt/mes-dashboard"
-cp -r "$RIG_REPO/examples/mes-dashboard/." "$root/opt/mes-dashboard/"
-find "$root/opt/mes-dashboard" -name __pycache__ -prune -exec rm -rf {} +
-port=$(rig_free_port)
-sed -e "s|^version = .*|&\ntool = \"$tool\"|" -e "s|127.0.0.1:8080|127.0.0.1:$port|g" \
-  "$RIG_REPO/examples/mes-dashboard/runtime.toml" >"$root$contract"
-chmod -R a+rX "$root/opt"
+rig_stage_example "$root" "$prefix" "$contract" "$tool"
 
 rig_boot "csd-e2e-wd-restart-$$" --bind="$root/opt:/opt"
 rig_check "render writes the deployment" rig_run "$tool" render --contract "$contract"

@@ -6,7 +6,8 @@ end-to-end test of conda-systemd uses it where the real dashboard would run.
 
     GET  /health                     200 {"status": "ok", "pid", "runtime_contract_version"};
                                      503 in maintenance (MES_DASHBOARD_MAINTENANCE set)
-    POST /admin/api/worker/restart   writes the restart flag, 202
+    POST /admin/api/worker/restart   writes the restart flag, 202 {"request_id"}; 409 with the
+                                     pending request's id, user and age when one waits
     GET  /admin/api/worker/status    reads the watchdog's state file, 200
 
 The admin endpoints want `Authorization: Bearer <MES_ADMIN_TOKEN>`.
@@ -22,6 +23,7 @@ import json
 import logging
 import os
 import tempfile
+import uuid
 
 from flask import Flask, jsonify, request
 
@@ -130,32 +132,70 @@ def last_policy_state():
     return policy if isinstance(policy, dict) else {}
 
 
-def write_atomically(path, data):
-    """Writes JSON so that a reader sees the old file or the new one, never
-    a part: a temporary file in the same directory (same file system, so the
-    rename is atomic), fsync, rename over the target, fsync the directory."""
+def place_flag(path, data):
+    """Puts the flag in place unless a request is already pending there.
+
+    True when placed; False when a flag is there (never replaced: a rename
+    over it would silently drop that request). The flag is written whole
+    to a temporary file first, then linked to its name: link(2) is atomic
+    and fails with EEXIST where rename(2) would replace.
+    """
     directory = os.path.dirname(path) or "."
     fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            # mkstemp creates 0600; the watchdog may run as another user.
             os.fchmod(f.fileno(), 0o644)
             json.dump(data, f, sort_keys=True)
             f.write("\n")
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+    finally:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
-        raise
     dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+    return True
+
+
+def pending_request(path):
+    """What the flag waiting at `path` asks for: request_id, user, age_seconds.
+
+    None when there is no flag any more (the watchdog claimed it). A flag
+    that is not the JSON we write still names itself by its age.
+    """
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read(65536)
+        age = max(0.0, datetime.datetime.now().timestamp() - os.stat(path).st_mtime)
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return {"request_id": None, "user": None, "age_seconds": None}
+    try:
+        flag = json.loads(text)
+    except ValueError:
+        flag = None
+    if not isinstance(flag, dict):
+        flag = {}
+    stamp = flag.get("timestamp")
+    if isinstance(stamp, str):
+        try:
+            when = datetime.datetime.fromisoformat(stamp)
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=datetime.timezone.utc)
+            age = max(0.0, (datetime.datetime.now(datetime.timezone.utc) - when).total_seconds())
+        except ValueError:
+            pass
+    return {"request_id": flag.get("request_id"), "user": flag.get("user"), "age_seconds": round(age, 3)}
 
 
 def _body():
@@ -219,16 +259,33 @@ def create_app():
             "runtime_contract_version": contract_version(),
         }
         path = restart_flag_path()
-        try:
-            write_atomically(path, flag)
-        except OSError as e:
-            log.error("restart request from %s not recorded: %s", flag["user"], e)
-            return _error(500, f"cannot write the restart flag {path}: {e.strerror}")
+        flag["request_id"] = "app-" + uuid.uuid4().hex
+        # A pending request is never replaced: the caller is told which one waits. The flag
+        # may be claimed between the refusal and the look at it; then try again.
+        for _ in range(5):
+            try:
+                placed = place_flag(path, flag)
+            except OSError as e:
+                log.error("restart request from %s not recorded: %s", flag["user"], e)
+                return _error(500, f"cannot write the restart flag {path}: {e.strerror}")
+            if placed:
+                break
+            pending = pending_request(path)
+            if pending is not None:
+                log.info("restart request from %s refused: request %s of %s is pending",
+                         flag["user"], pending["request_id"], pending["user"])
+                return jsonify({
+                    "success": False,
+                    "error": "another restart request is pending; try again once it is decided",
+                    "pending": pending,
+                }), 409
+        else:
+            return _error(503, "the restart flag kept changing; try again")
         log.info(
-            "restart requested by %s from %s (reason: %s), flag %s",
-            flag["user"], flag["ip"], body.get("reason") or "-", path,
+            "restart %s requested by %s from %s (reason: %s), flag %s",
+            flag["request_id"], flag["user"], flag["ip"], body.get("reason") or "-", path,
         )
-        return jsonify({"success": True, "flag": path}), 202
+        return jsonify({"success": True, "flag": path, "request_id": flag["request_id"]}), 202
 
     @app.get("/admin/api/worker/status")
     def worker_status():
