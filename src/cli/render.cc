@@ -4,19 +4,40 @@
 #include "cli/command.h"
 #include "contract/resolve.h"
 #include "render/install.h"
+#include "render/orphans.h"
+#include "systemd/runtime_state.h"
 #include "util/file.h"
+#include "verify/systemd_units.h"
 
 namespace csd::cli {
 
+namespace {
+
+// Active as systemd says over its bus when render runs on the live system; under --root, or
+// without a bus, from systemd's runtime state (a control group or an invocation ID: conservative).
+bool orphan_may_be_active(const Root& root, const std::string& unit) {
+  if (root.empty()) {
+    if (auto bus = verify::Systemd::connect()) {
+      if (auto status = bus->unit(unit))
+        return status->active_state != "inactive" && status->active_state != "failed";
+    }
+  }
+  return systemd::may_be_active(root, unit);
+}
+
+}  // namespace
+
 void register_render(CLI::App& parent, Commands& out) {
-  CLI::App* app = add_subcommand(parent, "render", "Write the systemd units, environment file and installed contract");
+  CLI::App* app =
+      add_subcommand(parent, "render", "Write the systemd units, environment file and installed contract");
   struct Options {
     DeploymentOptions deployment;
     bool check = false;
   };
   auto o = std::make_shared<Options>();
   add_deployment_options(app, o->deployment);
-  app->add_flag("--check", o->check, "write nothing; print a unified diff against what is installed, exit 1 if any");
+  app->add_flag("--check", o->check,
+                "write nothing; print a unified diff against what is installed, exit 1 if any");
   out.push_back({app, [o] {
                    Root root(o->deployment.root);
                    auto c = load_resolved_contract(o->deployment.contract, root, home_dir());
@@ -25,8 +46,10 @@ void register_render(CLI::App& parent, Commands& out) {
                    if (!text) return print_error(text.error()), int(kUnusable);
                    auto files = render::render_all(*c, *text);
                    if (!files) return print_error(files.error()), int(kUnusable);
+                   auto orphans = render::find_orphans(*c, root);
                    if (o->check) {
                      std::string diff = render::compare(*files, root);
+                     for (const auto& orphan : orphans) diff += render::compare_removed(orphan.path, root);
                      fmt::print("{}", diff);
                      return diff.empty() ? int(kOk) : int(kFailed);
                    }
@@ -36,9 +59,28 @@ void register_render(CLI::App& parent, Commands& out) {
                      bool changed = std::find(written->begin(), written->end(), f.path) != written->end();
                      fmt::print("{} {}\n", changed ? "wrote    " : "unchanged", f.path);
                    }
-                   if (!written->empty())
+                   bool kept = false;
+                   for (const auto& orphan : orphans) {
+                     // render stops nothing itself: a running orphan stays until the operator stops it.
+                     if (orphan_may_be_active(root, orphan.unit)) {
+                       kept = true;
+                       fmt::print(
+                           "kept      {}: {} is no longer in the contract but may be running\n"
+                           "          stop it first: systemctl disable --now {}, then render again\n",
+                           orphan.path, orphan.unit, orphan.unit);
+                       continue;
+                     }
+                     if (auto r = render::remove_orphan(*c, orphan, root); !r) {
+                       print_error(r.error());
+                       kept = true;
+                       continue;
+                     }
+                     fmt::print("removed   {}\n          next: systemctl disable --now {}\n", orphan.path,
+                                orphan.unit);
+                   }
+                   if (!written->empty() || orphans.size() > 0)
                      fmt::print("next: systemctl daemon-reload, then start or restart the changed units\n");
-                   return int(kOk);
+                   return kept ? int(kFailed) : int(kOk);
                  }});
 }
 

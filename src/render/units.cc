@@ -51,15 +51,19 @@ void writable_paths(UnitWriter& u, const Contract& c, bool writes_state) {
   if (!runtime.empty()) {
     u.comment("Shared by the app and the watchdog: preserved on stop so neither unit deletes the other's");
     u.comment("PID file or a pending restart flag; /run is emptied at boot anyway.");
-    u.set_words("RuntimeDirectory", {runtime}).set("RuntimeDirectoryMode", "0750").set("RuntimeDirectoryPreserve", "yes");
+    u.set_words("RuntimeDirectory", {runtime})
+        .set("RuntimeDirectoryMode", "0750")
+        .set("RuntimeDirectoryPreserve", "yes");
   } else {
     u.set_words("ReadWritePaths", {"-" + c.paths.runtime_dir});
   }
   std::string state_dir = parent_dir(c.paths.state_file);
   if (writes_state) {
     std::string state = below(state_dir, "/var/lib");
-    if (!state.empty()) u.set_words("StateDirectory", {state}).set("StateDirectoryMode", "0750");
-    else if (!path_is_under(state_dir, c.paths.runtime_dir)) u.set_words("ReadWritePaths", {"-" + state_dir});
+    if (!state.empty())
+      u.set_words("StateDirectory", {state}).set("StateDirectoryMode", "0750");
+    else if (!path_is_under(state_dir, c.paths.runtime_dir))
+      u.set_words("ReadWritePaths", {"-" + state_dir});
   }
 }
 
@@ -70,13 +74,60 @@ bool is_loopback_host(const std::string& host) {
 // True when no unit of the service needs to talk beyond this host.
 bool loopback_only(const Contract& c) {
   if (!c.workers.empty()) return false;  // workers talk to Redis and databases wherever they are
-  if (c.service.bind.empty() || !is_loopback_host(c.service.bind.substr(0, c.service.bind.rfind(':')))) return false;
+  if (c.service.bind.empty() || !is_loopback_host(c.service.bind.substr(0, c.service.bind.rfind(':'))))
+    return false;
   if (c.service.health_url.empty()) return true;
   std::string rest = c.service.health_url.substr(c.service.health_url.find("//") + 2);
   std::string host = rest.substr(0, rest.find_first_of("/"));
   if (host.rfind(':') != std::string::npos && host.back() != ']') host = host.substr(0, host.rfind(':'));
   return is_loopback_host(host);
 }
+
+}  // namespace
+
+// Every key hardening() and writable_paths() may write: check calls a change to one of them
+// "hardening weakened" rather than "differs".
+bool is_hardening_key(std::string_view key) {
+  static const char* const keys[] = {"NoNewPrivileges",
+                                     "CapabilityBoundingSet",
+                                     "AmbientCapabilities",
+                                     "ProtectSystem",
+                                     "ProtectHome",
+                                     "PrivateTmp",
+                                     "PrivateDevices",
+                                     "ProtectKernelTunables",
+                                     "ProtectKernelModules",
+                                     "ProtectKernelLogs",
+                                     "ProtectControlGroups",
+                                     "ProtectClock",
+                                     "ProtectHostname",
+                                     "ProtectProc",
+                                     "ProcSubset",
+                                     "RestrictNamespaces",
+                                     "RestrictRealtime",
+                                     "RestrictSUIDSGID",
+                                     "LockPersonality",
+                                     "RemoveIPC",
+                                     "UMask",
+                                     "PrivateMounts",
+                                     "KeyringMode",
+                                     "DevicePolicy",
+                                     "MemoryDenyWriteExecute",
+                                     "RestrictAddressFamilies",
+                                     "IPAddressDeny",
+                                     "IPAddressAllow",
+                                     "SystemCallArchitectures",
+                                     "SystemCallFilter",
+                                     "SystemCallErrorNumber",
+                                     "RuntimeDirectoryMode",
+                                     "StateDirectoryMode",
+                                     "ReadWritePaths"};
+  for (const char* k : keys)
+    if (key == k) return true;
+  return false;
+}
+
+namespace {
 
 void hardening(UnitWriter& u, const Contract& c) {
   u.comment("Hardening: `systemd-analyze security` rates this unit; see docs/hardening.md.");
@@ -116,7 +167,8 @@ void hardening(UnitWriter& u, const Contract& c) {
   u.set("SystemCallArchitectures", "native");
   u.set("SystemCallFilter", "@system-service");
   u.set("SystemCallFilter", "~@privileged @resources");
-  u.comment("gunicorn's workers call setuid() on their own uid at boot; without capabilities that grants nothing.");
+  u.comment(
+      "gunicorn's workers call setuid() on their own uid at boot; without capabilities that grants nothing.");
   u.set("SystemCallFilter", "setuid setgid");
   u.set("SystemCallErrorNumber", "EPERM");
 }
@@ -163,7 +215,8 @@ Result<std::string> app_unit_text(const Contract& c, const std::vector<std::stri
   service_identity(u, c, app_unit(c));
   std::vector<std::string> exec = tool(c, {"exec", "--contract", c.installed_path(), "--"});
   exec.insert(exec.end(), argv.begin(), argv.end());
-  u.comment("exec replaces itself with the command: gunicorn is the main process and gets systemd's signals.");
+  u.comment(
+      "exec replaces itself with the command: gunicorn is the main process and gets systemd's signals.");
   u.set_exec("ExecStart", literal(exec));
   u.set("ExecReload", "/bin/kill -HUP $MAINPID");
   u.set("KillMode", "mixed");
@@ -203,20 +256,7 @@ Result<std::string> worker_unit_text(const Contract& c, const WorkerSection& w) 
 
 }  // namespace
 
-std::string generated_notice(const Contract& c) {
-  return fmt::format(
-      "Generated by conda-systemd from contract {0} version {1} ({2}).\n"
-      "Do not edit: change the contract, then run `conda-systemd render --contract {2}`.",
-      c.name, c.version, c.installed_path());
-}
-
-std::string generated_header(const Contract& c, const char* comment) {
-  std::string out;
-  for (const auto& line : split(generated_notice(c), '\n')) out += fmt::format("{} {}\n", comment, line);
-  return out;
-}
-
-Result<std::vector<File>> render_all(const Contract& c, const std::string& contract_text) {
+Result<std::vector<File>> render_units(const Contract& c) {
   auto argv = service_argv(c);
   if (!argv) return argv.error();
   const std::string dir = "/etc/systemd/system/";
@@ -231,9 +271,15 @@ Result<std::vector<File>> render_all(const Contract& c, const std::string& contr
   for (const auto& w : c.workers)
     if (auto s = add(worker_unit(c, w), worker_unit_text(c, w)); !s) return s.error();
   files.push_back({c.service.environment_file, render_environment_file(c)});
-  files.push_back({c.installed_path(), contract_text});
+  return files;
+}
+
+Result<std::vector<File>> render_all(const Contract& c, const std::string& contract_text) {
+  auto files = render_units(c);
+  if (!files) return files;
+  files->push_back({c.installed_path(), contract_text});
   // The operations runbook, where every unit's Documentation= points.
-  files.push_back({runbook::runbook_path(c), runbook::render_runbook(c)});
+  files->push_back({runbook::runbook_path(c), runbook::render_runbook(c)});
   return files;
 }
 

@@ -90,11 +90,19 @@ void dropin_dirs(const std::string& dir, const std::string& name, std::vector<st
   if (parse_unit_name(built)) dropin_dirs(dir, built, out);
 }
 
-// The "*.conf" names in a directory; none when it does not exist or is not a directory.
-std::vector<std::string> conf_names(const std::string& dir) {
+// The "*.conf" names in a directory; none when it does not exist or is not a directory. One that
+// exists but cannot be read is added to `problems` under its deployment path `shown`.
+std::vector<std::string> conf_names(const std::string& dir, const std::string& shown,
+                                    std::vector<Error>& problems) {
   std::vector<std::string> names;
   DIR* d = ::opendir(dir.c_str());
-  if (!d) return names;
+  if (!d) {
+    if (errno != ENOENT && errno != ENOTDIR)
+      problems.push_back(
+          file_error(shown, fmt::format("cannot read the drop-in directory: {}", std::strerror(errno)),
+                     "make it readable (mode 0755) or remove it"));
+    return names;
+  }
   while (dirent* e = ::readdir(d)) {
     std::string n = e->d_name;
     if (n.empty() || n[0] == '.' || !ends_with(n, ".conf")) continue;
@@ -211,7 +219,7 @@ Result<UnitConfig> load_unit(const Root& root, const std::string& unit_name,
 
   std::map<std::string, std::string> chosen;  // file name -> first path, sorted by file name
   for (const auto& d : dirs)
-    for (const auto& n : conf_names(root.map(d))) chosen.emplace(n, join_path(d, n));
+    for (const auto& n : conf_names(root.map(d), d, config.problems_)) chosen.emplace(n, join_path(d, n));
 
   for (const auto& [name, path] : chosen) {
     auto r = resolve(root, path);
