@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "check/context.h"
+#include "check/rules.h"
 #include "check/scan.h"
 #include "contract/naming.h"
 #include "systemd/env_file.h"
@@ -20,15 +21,7 @@ void check_env_file(const Context& ctx, const std::string& path, bool rendered, 
                 .fix = rendered ? render_hint(c) : file.error().hint});
     return;
   }
-  for (const auto& issue : file->issues) {
-    report.add(
-        {.code = "CSD111",
-         .severity = issue.severity == systemd::Severity::kError ? Severity::kError : Severity::kWarning,
-         .file = path,
-         .line = issue.where.line,
-         .message = issue.where.message,
-         .fix = issue.where.hint});
-  }
+  for (const auto& issue : file->issues) report.add(rule_env_issue(issue, path, 0));
   auto vars = path_vars(c);
   std::map<std::string, std::string> expected;
   if (rendered)

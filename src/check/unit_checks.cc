@@ -5,6 +5,7 @@
 #include <map>
 
 #include "check/context.h"
+#include "check/rules.h"
 #include "check/scan.h"
 #include "contract/naming.h"
 #include "render/render.h"
@@ -17,8 +18,6 @@
 namespace csd::check {
 
 namespace {
-
-enum class Role { kApp, kWatchdog, kWorker };
 
 struct Loaded {
   std::string name;
@@ -163,13 +162,7 @@ void check_environment_settings(const Context& ctx, const Loaded& u, Report& rep
   const Contract& c = ctx.contract;
   for (const auto& a : u.config.values("Service", "Environment")) {
     auto setting = systemd::parse_environment_value(a.value, u.config.specifiers(), a.file, a.line);
-    for (const auto& issue : setting.issues)
-      report.add({.code = "CSD111",
-                  .severity = Severity::kWarning,
-                  .file = a.file,
-                  .line = a.line,
-                  .message = issue.where.message,
-                  .fix = issue.where.hint});
+    for (const auto& issue : setting.issues) report.add(rule_env_issue(issue, a.file, a.line));
     for (const auto& e : setting.entries) {
       if (const PathVar* pv = find_path_var(vars, e.name); pv && e.value != *pv->expected)
         report.add(
@@ -220,63 +213,12 @@ void check_environment_settings(const Context& ctx, const Loaded& u, Report& rep
                 .keys = {"Service.EnvironmentFile"}});
 }
 
-// Directories systemd makes writable under ProtectSystem=strict, as deployment paths.
-std::vector<std::string> writable_dirs(const systemd::UnitConfig& config) {
-  std::vector<std::string> dirs;
-  for (const auto& a : config.values("Service", "ReadWritePaths"))
-    for (const auto& word : split(a.value, ' ')) {
-      std::string p(trim(word));
-      while (!p.empty() && (p[0] == '-' || p[0] == '+')) p.erase(0, 1);
-      if (!p.empty()) dirs.push_back(p);
-    }
-  const std::pair<const char*, const char*> managed[] = {{"RuntimeDirectory", "/run/"},
-                                                         {"StateDirectory", "/var/lib/"},
-                                                         {"CacheDirectory", "/var/cache/"},
-                                                         {"LogsDirectory", "/var/log/"}};
-  for (const auto& [key, base] : managed)
-    for (const auto& a : config.values("Service", key))
-      for (const auto& word : split(a.value, ' '))
-        if (!trim(word).empty())
-          dirs.push_back(base + std::string(trim(word)).substr(0, std::string(trim(word)).find(':')));
-  return dirs;
-}
-
 void check_sandbox(const Context& ctx, const Loaded& u, Report& report) {
   const Contract& c = ctx.contract;
-  std::vector<std::pair<std::string, const char*>> writes;
-  if (u.role == Role::kApp)
-    writes = {{c.paths.pid_file, "paths.pid_file"}, {c.paths.restart_flag, "paths.restart_flag"}};
-  if (u.role == Role::kWatchdog)
-    writes = {{c.paths.restart_flag, "paths.restart_flag"},
-              {c.paths.state_file, "paths.state_file"},
-              {c.paths.control_socket, "paths.control_socket"}};
-  auto protect = u.config.last("Service", "ProtectSystem");
-  if (protect && protect->value == "strict") {
-    auto dirs = writable_dirs(u.config);
-    std::vector<std::string> uncovered;
-    for (const auto& [path, key] : writes)
-      if (std::none_of(dirs.begin(), dirs.end(),
-                       [&](const std::string& d) { return path_is_under(path, d); }))
-        uncovered.push_back(fmt::format("{} ({})", path, key));
-    // One finding for all the paths: one dropped directory is one drift.
-    // Blame the drop-in that took the directory away, when one did; else ProtectSystem= itself.
-    const systemd::Assignment* at = &*protect;
-    for (const auto& a : u.config.assignments())
-      if (a.file != u.config.fragment_path() &&
-          (a.key == "ProtectSystem" || a.key == "ReadWritePaths" || ends_with(a.key, "Directory")))
-        at = &a;
-    if (!uncovered.empty())
-      report.add(
-          {.code = "CSD108",
-           .file = at->file,
-           .line = at->line,
-           .message = fmt::format("{} writes {} but ProtectSystem=strict makes it read-only", u.name,
-                                  fmt::join(uncovered, ", ")),
-           .expected = "ReadWritePaths= or a RuntimeDirectory=/StateDirectory= covering it",
-           .found = dirs.empty() ? "no writable paths" : fmt::format("writable: {}", fmt::join(dirs, " ")),
-           .fix = render_hint(c),
-           .keys = {"Service.ProtectSystem", "Service.ReadWritePaths", "Service.RuntimeDirectory",
-                    "Service.StateDirectory", "Service.CacheDirectory", "Service.LogsDirectory"}});
+  auto writes = written_paths(c, u.role);
+  for (auto& f : rule_writable_paths(u.config, writes)) {
+    f.fix = render_hint(c);
+    report.add(std::move(f));
   }
   // Without "-", a missing ReadWritePaths= directory fails the start with 226/NAMESPACE.
   for (const auto& a : u.config.values("Service", "ReadWritePaths"))
@@ -320,36 +262,6 @@ void check_version(const Context& ctx, const Loaded& u, Report& report) {
               .found = version.empty() ? "no conda-systemd header" : "version " + version,
               .fix = render_hint(c),
               .keys = {"Unit.Description"}});
-}
-
-// Two units with the same RuntimeDirectory=: the first stop deletes it under the other, taking the
-// PID file and any pending restart flag with it, unless both preserve it.
-void check_shared_runtime_dirs(const std::vector<Loaded>& units, const Contract& c, Report& report) {
-  std::map<std::string, std::vector<const Loaded*>> by_dir;
-  for (const auto& u : units)
-    for (const auto& a : u.config.values("Service", "RuntimeDirectory"))
-      for (const auto& word : split(a.value, ' '))
-        if (!trim(word).empty()) by_dir[std::string(trim(word))].push_back(&u);
-  for (const auto& [dir, users] : by_dir) {
-    if (users.size() < 2) continue;
-    for (const Loaded* u : users) {
-      auto preserve = u->config.last("Service", "RuntimeDirectoryPreserve");
-      if (is_yes(preserve)) continue;
-      auto a = u->config.values("Service", "RuntimeDirectory").back();
-      const systemd::Assignment& at = preserve ? *preserve : a;
-      report.add(
-          {.code = "CSD109",
-           .file = at.file,
-           .line = at.line,
-           .message = fmt::format(
-               "{} shares RuntimeDirectory={} with another unit and deletes it when it stops", u->name, dir),
-           .expected = "RuntimeDirectoryPreserve=yes",
-           .found = preserve ? "RuntimeDirectoryPreserve=" + preserve->value : "(not set: no)",
-           .fix = fix_for(c, u->config, at.file),
-           .unit = u->name,
-           .keys = {"Service.RuntimeDirectoryPreserve", "Service.RuntimeDirectory"}});
-    }
-  }
 }
 
 // The findings from `first` on are about `u`: each explains the setting at its file and line (so the
@@ -415,7 +327,13 @@ void check_units(const Context& ctx, Report& report) {
     check_sandbox(ctx, u, report);
     tag(ctx, u, first, report);
   }
-  check_shared_runtime_dirs(units, c, report);
+  std::vector<const systemd::UnitConfig*> configs;
+  for (const auto& u : units) configs.push_back(&u.config);
+  for (auto& f : rule_shared_runtime_dirs(configs)) {
+    for (const auto& u : units)
+      if (u.name == f.unit) f.fix = fix_for(c, u.config, f.file);
+    report.add(std::move(f));
+  }
   // Last, so that every specific finding above takes precedence: one drift, one finding.
   if (!rendered) return;
   for (const auto& u : units) {
