@@ -54,8 +54,10 @@ TEST(Rules, EnvironmentLineKeepsTheSeverityOfItsIssue) {
   Finding f = rule_env_issue(bad.issues[0], "/x.service", 7);
   EXPECT_EQ(f.code, "CSD111");
   EXPECT_EQ(f.line, 7);
-  EXPECT_EQ(f.severity, bad.issues[0].severity == systemd::Severity::kError ? Severity::kError : Severity::kWarning);
-  EXPECT_EQ(f.severity, Severity::kError) << "bad quoting drops the rest of the value: an error, in check and import";
+  EXPECT_EQ(f.severity,
+            bad.issues[0].severity == systemd::Severity::kError ? Severity::kError : Severity::kWarning);
+  EXPECT_EQ(f.severity, Severity::kError)
+      << "bad quoting drops the rest of the value: an error, in check and import";
 }
 
 }  // namespace

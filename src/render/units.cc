@@ -183,10 +183,10 @@ UnitWriter common_head(const Contract& c, const std::string& what) {
 }
 
 // The app and the watchdog restart alike and share the runtime directory.
-void restart_and_sandbox(UnitWriter& u, const Contract& c, bool writes_state) {
+void restart_and_sandbox(UnitWriter& u, const Contract& c, bool writes_state, const UnitWriter& sandbox) {
   u.set("Restart", "on-failure").set("RestartSec", "2");
   writable_paths(u, c, writes_state);
-  hardening(u, c);
+  u.append(sandbox);
 }
 
 Result<std::string> finish(UnitWriter& u) {
@@ -205,7 +205,8 @@ void service_identity(UnitWriter& u, const Contract& c, const std::string& unit)
   u.set_exec("ExecStartPre", literal(tool(c, {"check", "--contract", c.installed_path(), "--unit", unit})));
 }
 
-Result<std::string> app_unit_text(const Contract& c, const std::vector<std::string>& argv) {
+Result<std::string> app_unit_text(const Contract& c, const std::vector<std::string>& argv,
+                                  const UnitWriter& sandbox) {
   UnitWriter u = common_head(c, "application");
   u.set("After", "network.target");
   u.set("Wants", watchdog_unit(c));
@@ -221,11 +222,11 @@ Result<std::string> app_unit_text(const Contract& c, const std::vector<std::stri
   u.set("ExecReload", "/bin/kill -HUP $MAINPID");
   u.set("KillMode", "mixed");
   u.set("TimeoutStopSec", std::to_string(c.service.graceful_timeout.count() / 1000 + 5));
-  restart_and_sandbox(u, c, false);
+  restart_and_sandbox(u, c, false, sandbox);
   return finish(u);
 }
 
-Result<std::string> watchdog_unit_text(const Contract& c) {
+Result<std::string> watchdog_unit_text(const Contract& c, const UnitWriter& sandbox) {
   UnitWriter u = common_head(c, "restart watchdog");
   u.set("After", app_unit(c));
   u.section("Service");
@@ -234,11 +235,11 @@ Result<std::string> watchdog_unit_text(const Contract& c) {
   u.set_exec("ExecStart", literal(tool(c, {"watchdog", "--contract", c.installed_path()})));
   u.set("ExecReload", "/bin/kill -HUP $MAINPID");
   if (c.watchdog.watchdog_sec.count() > 0) u.set("WatchdogSec", format_duration(c.watchdog.watchdog_sec));
-  restart_and_sandbox(u, c, true);
+  restart_and_sandbox(u, c, true, sandbox);
   return finish(u);
 }
 
-Result<std::string> worker_unit_text(const Contract& c, const WorkerSection& w) {
+Result<std::string> worker_unit_text(const Contract& c, const WorkerSection& w, const UnitWriter& sandbox) {
   UnitWriter u = common_head(c, "worker " + w.name);
   u.set("After", "network.target");
   u.section("Service");
@@ -250,7 +251,7 @@ Result<std::string> worker_unit_text(const Contract& c, const WorkerSection& w) 
   u.set_exec("ExecStart", literal(exec));
   u.set("Restart", "on-failure").set("RestartSec", "5");
   u.set("TimeoutStopSec", "30");
-  hardening(u, c);
+  u.append(sandbox);
   return finish(u);
 }
 
@@ -266,10 +267,13 @@ Result<std::vector<File>> render_units(const Contract& c) {
     files.push_back({dir + unit, std::move(text).value()});
     return ok_status();
   };
-  if (auto s = add(app_unit(c), app_unit_text(c, *argv)); !s) return s.error();
-  if (auto s = add(watchdog_unit(c), watchdog_unit_text(c)); !s) return s.error();
+  // The same sandbox in every unit: written once (check renders all units at every start).
+  UnitWriter sandbox = UnitWriter::block();
+  hardening(sandbox, c);
+  if (auto s = add(app_unit(c), app_unit_text(c, *argv, sandbox)); !s) return s.error();
+  if (auto s = add(watchdog_unit(c), watchdog_unit_text(c, sandbox)); !s) return s.error();
   for (const auto& w : c.workers)
-    if (auto s = add(worker_unit(c, w), worker_unit_text(c, w)); !s) return s.error();
+    if (auto s = add(worker_unit(c, w), worker_unit_text(c, w, sandbox)); !s) return s.error();
   files.push_back({c.service.environment_file, render_environment_file(c)});
   return files;
 }

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 #include <map>
 
 #include "systemd/paths.h"
@@ -132,7 +133,7 @@ std::vector<std::string> default_unit_dirs() {
 std::vector<Assignment> UnitConfig::values(std::string_view section, std::string_view key) const {
   std::vector<Assignment> out;
   for (const auto& a : assignments_) {
-    if (a.section != section || a.key != key) continue;
+    if (a.key != key || a.section != section) continue;
     if (a.value.empty())
       out.clear();
     else
@@ -143,7 +144,7 @@ std::vector<Assignment> UnitConfig::values(std::string_view section, std::string
 
 std::optional<Assignment> UnitConfig::last(std::string_view section, std::string_view key) const {
   for (auto it = assignments_.rbegin(); it != assignments_.rend(); ++it)
-    if (it->section == section && it->key == key) return *it;
+    if (it->key == key && it->section == section) return *it;
   return std::nullopt;
 }
 
@@ -208,7 +209,7 @@ Result<UnitConfig> load_unit(const Root& root, const std::string& unit_name,
   auto fragment = parse_unit_file(root.map(resolved->path), config.fragment_path_);
   if (!fragment) return fragment.error();
   config.files_.push_back(UnitSource{config.fragment_path_, false, false});
-  config.assignments_ = fragment->assignments();
+  config.assignments_ = std::move(*fragment).take_assignments();
 
   std::vector<std::string> dirs;
   std::vector<std::string> names = {config.name_};
@@ -231,8 +232,8 @@ Result<UnitConfig> load_unit(const Root& root, const std::string& unit_name,
     auto dropin = parse_unit_file(root.map(r->path), path);
     if (!dropin) return dropin.error();
     config.files_.push_back(UnitSource{path, true, false});
-    auto more = dropin->assignments();
-    config.assignments_.insert(config.assignments_.end(), more.begin(), more.end());
+    auto more = std::move(*dropin).take_assignments();
+    std::move(more.begin(), more.end(), std::back_inserter(config.assignments_));
   }
   return config;
 }

@@ -1,6 +1,7 @@
 #include "util/file.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,15 +9,15 @@
 #include <cstring>
 #include <random>
 
-#include <fmt/format.h>
-
 #include "util/fd.h"
 
 namespace csd {
 
 namespace {
 
-std::string errno_text(int err) { return std::strerror(err); }
+std::string errno_text(int err) {
+  return std::strerror(err);
+}
 
 const char* kind_of(mode_t mode) {
   if (S_ISDIR(mode)) return "a directory";
@@ -44,23 +45,28 @@ Result<std::string> read_file(const std::string& path, ReadOptions options) {
     return file_error(path, fmt::format("cannot open: {}", errno_text(err)));
   }
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0)
-    return file_error(path, fmt::format("cannot stat: {}", errno_text(errno)));
+  if (::fstat(fd.get(), &st) != 0) return file_error(path, fmt::format("cannot stat: {}", errno_text(errno)));
   if (!S_ISREG(st.st_mode))
     return file_error(path, fmt::format("is {}, expected a regular file", kind_of(st.st_mode)));
   if (static_cast<std::size_t>(st.st_size) > options.max_bytes)
-    return file_error(path, fmt::format("is {} bytes, more than the {} bytes accepted", st.st_size,
-                                        options.max_bytes));
+    return file_error(
+        path, fmt::format("is {} bytes, more than the {} bytes accepted", st.st_size, options.max_bytes));
   std::string data;
   data.resize(static_cast<std::size_t>(st.st_size));
   std::size_t got = 0;
   // The size may change under us; read to EOF but never past the limit.
   for (;;) {
+    ssize_t n;
     if (got == data.size()) {
       if (data.size() >= options.max_bytes + 1) break;
-      data.resize(std::min(options.max_bytes + 1, data.size() * 2 + 4096));
+      // Usually just the end of the file: probe it with a small read rather than growing (and
+      // zero-filling) the buffer first; check reads a few dozen files at every start.
+      char probe[4096];
+      n = ::read(fd.get(), probe, std::min(sizeof probe, options.max_bytes + 1 - got));
+      if (n > 0) data.append(probe, static_cast<std::size_t>(n));
+    } else {
+      n = ::read(fd.get(), data.data() + got, data.size() - got);
     }
-    ssize_t n = ::read(fd.get(), data.data() + got, data.size() - got);
     if (n < 0) {
       if (errno == EINTR) continue;
       return file_error(path, fmt::format("cannot read: {}", errno_text(errno)));
@@ -69,8 +75,8 @@ Result<std::string> read_file(const std::string& path, ReadOptions options) {
     got += static_cast<std::size_t>(n);
   }
   if (got > options.max_bytes)
-    return file_error(path, fmt::format("grew past the {} bytes accepted while being read",
-                                        options.max_bytes));
+    return file_error(path,
+                      fmt::format("grew past the {} bytes accepted while being read", options.max_bytes));
   data.resize(got);
   return data;
 }
