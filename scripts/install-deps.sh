@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config
   libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   libsystemd-dev libcurl4-openssl-dev
+  libdtl-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   systemd-container systemd gunicorn python3-flask python3.11 python3-pkg-resources curl iproute2
   ansible ansible-lint

@@ -6,9 +6,12 @@ Report run(const Context& ctx) {
   Report report;
   check_environment(ctx, report);
   check_units(ctx, report);
+  check_installed_contract(ctx, report);
   check_env_files(ctx, report);
   check_scripts(ctx, report);
   check_runtime_dirs(ctx, report);
+  check_orphans(ctx, report);
+  check_collisions(ctx, report);
   return report;
 }
 

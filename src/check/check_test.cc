@@ -6,10 +6,13 @@
 
 #include "check/format.h"
 #include "test_support/deployment.h"
+#include "test_support/findings.h"
 
 namespace csd::check {
 namespace {
 
+using test::dump;
+using test::with_code;
 using ::testing::HasSubstr;
 
 const std::string kApp = "/etc/systemd/system/app.service";
@@ -20,16 +23,6 @@ Report check(const test::Deployment& d, const std::string& unit = "") {
   return run({.contract = d.contract(), .root = Root(d.root()), .only_unit = unit});
 }
 
-// The findings with `code`, so each test says exactly which it expects.
-std::vector<Finding> with_code(const Report& r, const std::string& code) {
-  std::vector<Finding> out;
-  for (const auto& f : r.findings())
-    if (f.code == code) out.push_back(f);
-  return out;
-}
-
-std::string dump(const Report& r) { return format_text(r, false); }
-
 TEST(Check, RenderedDeploymentIsClean) {
   test::Deployment d;
   Report r = check(d);
@@ -38,13 +31,15 @@ TEST(Check, RenderedDeploymentIsClean) {
 
 TEST(Check, CondaRunWrapper) {
   test::Deployment d;
-  d.write(kDropIn, "[Service]\nExecStart=\nExecStart=/usr/bin/env bash -lc 'exec conda run -n app gunicorn app:app'\n");
+  d.write(
+      kDropIn,
+      "[Service]\nExecStart=\nExecStart=/usr/bin/env bash -lc 'exec conda run -n app gunicorn app:app'\n");
   auto f = with_code(check(d), "CSD101");
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(f[0].file, kDropIn);
   EXPECT_EQ(f[0].line, 3);
   EXPECT_THAT(f[0].message, HasSubstr("runs through 'conda run'"));
-  EXPECT_THAT(f[0].fix, HasSubstr("conda-systemd render"));
+  EXPECT_THAT(f[0].fix, HasSubstr("remove the drop-in " + kDropIn)) << "render never writes drop-ins";
 }
 
 TEST(Check, ShellWrapperAndSourceActivate) {
@@ -71,7 +66,9 @@ TEST(Check, BinaryOutsideTheEnvironment) {
 
 TEST(Check, EnvironmentBinaryWithoutExecIsAWarning) {
   test::Deployment d;
-  d.write(kDropIn, "[Service]\nExecStart=\nExecStart=/opt/miniconda3/envs/app/bin/gunicorn --pid /run/app/gunicorn.pid app:app\n");
+  d.write(kDropIn,
+          "[Service]\nExecStart=\nExecStart=/opt/miniconda3/envs/app/bin/gunicorn --pid "
+          "/run/app/gunicorn.pid app:app\n");
   auto f = with_code(check(d), "CSD102");
   ASSERT_EQ(f.size(), 1u);
   EXPECT_EQ(f[0].severity, Severity::kWarning);
@@ -94,8 +91,10 @@ TEST(Check, PidFileDiffersEverywhere) {
   test::Deployment d;
   d.write(kDropIn, "[Service]\nPIDFile=/run/app/other.pid\nEnvironment=WATCHDOG_PID_FILE=/tmp/g.pid\n");
   d.edit(kApp, "--pid /run/app/gunicorn.pid", "--pid /run/app/gunicorn2.pid");
-  d.edit("/etc/app/runtime.env", "WATCHDOG_PID_FILE=/run/app/gunicorn.pid", "WATCHDOG_PID_FILE=/var/run/g.pid");
-  d.write("/opt/app/scripts/start.sh", "#!/bin/sh\nPIDFILE=x\nWATCHDOG_PID_FILE=\"${WATCHDOG_PID_FILE:-/tmp/gunicorn.pid}\"\n");
+  d.edit("/etc/app/runtime.env", "WATCHDOG_PID_FILE=/run/app/gunicorn.pid",
+         "WATCHDOG_PID_FILE=/var/run/g.pid");
+  d.write("/opt/app/scripts/start.sh",
+          "#!/bin/sh\nPIDFILE=x\nWATCHDOG_PID_FILE=\"${WATCHDOG_PID_FILE:-/tmp/gunicorn.pid}\"\n");
   auto f = with_code(check(d), "CSD104");
   std::vector<std::string> found;
   for (const auto& x : f) found.push_back(x.file + " " + x.found);
@@ -123,7 +122,8 @@ TEST(Check, ReadWritePathsDoNotCoverTheStateFile) {
   auto f = with_code(check(d), "CSD108");
   ASSERT_EQ(f.size(), 1u) << dump(check(d));
   EXPECT_THAT(f[0].message, HasSubstr("/var/lib/app/app_restart_state.json"));
-  EXPECT_EQ(f[0].file, kWatchdog);
+  EXPECT_EQ(f[0].file, "/etc/systemd/system/app-watchdog.service.d/state.conf")
+      << "the drop-in that took it away";
 }
 
 TEST(Check, MissingReadWritePathWithoutDashWarns) {
@@ -183,8 +183,11 @@ TEST(Check, UnitFromAnotherContractVersion) {
 
 TEST(Check, HandWrittenUnitIsNotRendered) {
   test::Deployment d;
-  d.write(kApp, "[Service]\nUser=www-data\nGroup=www-data\nWorkingDirectory=/opt/app\nEnvironmentFile=/etc/app/runtime.env\n"
-                "ExecStart=/usr/local/bin/conda-systemd exec --contract /etc/conda-systemd/app.toml -- gunicorn app:app\n");
+  d.write(kApp,
+          "[Service]\nUser=www-data\nGroup=www-data\nWorkingDirectory=/opt/app\nEnvironmentFile=/etc/app/"
+          "runtime.env\n"
+          "ExecStart=/usr/local/bin/conda-systemd exec --contract /etc/conda-systemd/app.toml -- gunicorn "
+          "app:app\n");
   auto f = with_code(check(d), "CSD113");
   ASSERT_EQ(f.size(), 1u);
   EXPECT_THAT(f[0].message, HasSubstr("not rendered by conda-systemd"));
@@ -215,7 +218,8 @@ TEST(Check, AWorkersMissingProgramDoesNotStopTheApp) {
 TEST(Check, EnvironmentMissing) {
   test::Deployment d;
   d.dir().mkdirs("/trash");
-  ::rename(d.dir().at("/opt/miniconda3/envs/app/conda-meta").c_str(), d.dir().at("/trash/conda-meta").c_str());
+  ::rename(d.dir().at("/opt/miniconda3/envs/app/conda-meta").c_str(),
+           d.dir().at("/trash/conda-meta").c_str());
   auto f = with_code(check(d), "CSD120");
   ASSERT_EQ(f.size(), 1u);
   EXPECT_THAT(f[0].message, HasSubstr("not a conda environment"));

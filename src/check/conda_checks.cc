@@ -16,7 +16,10 @@ void check_environment(const Context& ctx, Report& report) {
   auto layout = conda::inspect(c.conda.prefix, ctx.root);
   if (!layout) {
     const Error& e = layout.error();
-    report.add({.code = "CSD120", .file = e.file, .message = e.message, .expected = "a conda environment at " + c.conda.prefix,
+    report.add({.code = "CSD120",
+                .file = e.file,
+                .message = e.message,
+                .expected = "a conda environment at " + c.conda.prefix,
                 .fix = e.hint});
     return;
   }
@@ -25,7 +28,8 @@ void check_environment(const Context& ctx, Report& report) {
                 .file = c.conda.prefix + "/conda-meta",
                 .message = "the environment's Python is not the contract's",
                 .expected = "python " + c.conda.python,
-                .found = layout->python_version.empty() ? "no python package record" : "python " + layout->python_version,
+                .found = layout->python_version.empty() ? "no python package record"
+                                                        : "python " + layout->python_version,
                 .fix = fmt::format("install python={} into {}, or change conda.python in {}", c.conda.python,
                                    c.conda.prefix, c.source)});
   }
@@ -56,16 +60,23 @@ void check_environment(const Context& ctx, Report& report) {
     if (std::find(allowed.begin(), allowed.end(), base_name(program)) != allowed.end()) return;
     if (program[0] == '/') {
       if (!path_is_under(program, c.conda.prefix))
-        report.add({.code = "CSD102", .file = c.source, .message = where + " runs a binary outside the environment",
-                    .expected = "a program of " + c.conda.prefix + "/bin", .found = program,
-                    .fix = "name the program without a path (exec finds it in the environment), or list it in service.allow_outside_env"});
+        report.add({.code = "CSD102",
+                    .file = c.source,
+                    .message = where + " runs a binary outside the environment",
+                    .expected = "a program of " + c.conda.prefix + "/bin",
+                    .found = program,
+                    .fix = "name the program without a path (exec finds it in the environment), or list it "
+                           "in service.allow_outside_env"});
       return;
     }
     if (!is_executable_file(ctx.root.map(c.conda.prefix + "/bin/" + program)))
-      report.add({.code = "CSD124", .file = c.source,
+      report.add({.code = "CSD124",
+                  .file = c.source,
                   .message = fmt::format("{} runs '{}', which the environment does not have", where, program),
-                  .expected = c.conda.prefix + "/bin/" + program, .found = "nothing executable there",
-                  .fix = fmt::format("conda install -p {} <the package that provides {}>", c.conda.prefix, program)});
+                  .expected = c.conda.prefix + "/bin/" + program,
+                  .found = "nothing executable there",
+                  .fix = fmt::format("conda install -p {} <the package that provides {}>", c.conda.prefix,
+                                     program)});
   };
   // With --unit, a worker's missing program must not stop the app's start (or another worker's).
   auto selected = [&](const std::string& unit) { return ctx.only_unit.empty() || ctx.only_unit == unit; };

@@ -30,6 +30,12 @@ const std::vector<Code>& codes() {
       {"CSD124", "the command is not in the environment"},
       {"CSD130", "the restart flag's directory is writable by other users"},
       {"CSD131", "a runtime path under /tmp in a unit with PrivateTmp=yes"},
+      {"CSD132", "a setting differs from what render writes"},
+      {"CSD133", "hardening weakened: a sandboxing setting differs from what render writes"},
+      {"CSD134", "an orphaned unit: rendered from this contract, which no longer renders it"},
+      {"CSD135", "two installed contracts claim the same path, unit name or address"},
+      {"CSD136", "an installed contract cannot be read"},
+      {"CSD140", "a drop-in adds a setting render does not write (accepted)"},
   };
   return table;
 }
@@ -45,7 +51,20 @@ int Report::errors() const {
                                         [](const Finding& f) { return f.severity == Severity::kError; }));
 }
 
-int Report::warnings() const { return static_cast<int>(findings_.size()) - errors(); }
+int Report::warnings() const {
+  return static_cast<int>(std::count_if(findings_.begin(), findings_.end(),
+                                        [](const Finding& f) { return f.severity == Severity::kWarning; }));
+}
+
+int Report::notes() const {
+  return static_cast<int>(findings_.size()) - errors() - warnings();
+}
+
+bool Report::explains(const std::string& unit, const std::string& key) const {
+  return std::any_of(findings_.begin(), findings_.end(), [&](const Finding& f) {
+    return f.unit == unit && std::find(f.keys.begin(), f.keys.end(), key) != f.keys.end();
+  });
+}
 
 std::vector<Finding> Report::sorted() const {
   std::vector<Finding> out = findings_;

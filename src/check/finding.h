@@ -7,7 +7,8 @@
 
 namespace csd::check {
 
-enum class Severity { kWarning, kError };
+// kNote: accepted, shown with --verbose only (a drop-in adding a key render does not set).
+enum class Severity { kNote, kWarning, kError };
 
 struct Finding {
   std::string code;  // stable, documented in docs/diagnostics.md: "CSD104"
@@ -18,6 +19,10 @@ struct Finding {
   std::string expected;  // may be empty
   std::string found;     // may be empty
   std::string fix;
+  // The unit and the settings ("Service.User") a finding about a unit accounts for: the comparison
+  // with the rendering reports only differences no specific finding already explains.
+  std::string unit;
+  std::vector<std::string> keys;
 };
 
 // One line of docs/diagnostics.md, and the title shown in --json output.
@@ -32,8 +37,12 @@ class Report {
  public:
   void add(Finding f) { findings_.push_back(std::move(f)); }
   const std::vector<Finding>& findings() const { return findings_; }
+  std::vector<Finding>& findings() { return findings_; }
   int errors() const;
   int warnings() const;
+  int notes() const;
+  // Some finding already accounts for `key` ("Service.User") of `unit`.
+  bool explains(const std::string& unit, const std::string& key) const;
   // Findings sorted by file then line, as a compiler lists them.
   std::vector<Finding> sorted() const;
 

@@ -8,7 +8,8 @@
 
 namespace csd::check {
 
-std::string format_text(const Report& report, bool colour);
-nlohmann::json format_json(const Report& report);
+// Notes (what check accepts, such as a drop-in adding MemoryMax=) only when `verbose`.
+std::string format_text(const Report& report, bool colour, bool verbose = false);
+nlohmann::json format_json(const Report& report, bool verbose = false);
 
 }  // namespace csd::check

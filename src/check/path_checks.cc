@@ -15,7 +15,8 @@ void check_runtime_dirs(const Context& ctx, Report& report) {
   if (::stat(ctx.root.map(dir).c_str(), &st) != 0) return;  // created by systemd at start
   bool sticky = (st.st_mode & S_ISVTX) != 0;
   if ((st.st_mode & S_IWOTH) != 0 || ((st.st_mode & S_IWGRP) != 0 && sticky)) {
-    report.add({.code = "CSD130", .file = dir,
+    report.add({.code = "CSD130",
+                .file = dir,
                 .message = "other users can write the restart flag's directory",
                 .expected = "mode 0750 or stricter, owned by " + c.service.user,
                 .found = fmt::format("mode {:04o}", st.st_mode & 07777),

@@ -12,7 +12,8 @@ bool contains_word_pair(std::string_view text, std::string_view first, std::stri
   // "first" and "second" as consecutive words, whatever the spacing or quotes between them.
   std::size_t pos = 0;
   while ((pos = text.find(first, pos)) != std::string_view::npos) {
-    bool starts_word = pos == 0 || std::string_view(" \t'\"/;&|(").find(text[pos - 1]) != std::string_view::npos;
+    bool starts_word =
+        pos == 0 || std::string_view(" \t'\"/;&|(").find(text[pos - 1]) != std::string_view::npos;
     std::size_t after = pos + first.size();
     std::size_t next = after;
     while (next < text.size() && (text[next] == ' ' || text[next] == '\t')) ++next;
@@ -52,7 +53,9 @@ std::string find_venv_marker(std::string_view text) {
 
 namespace {
 
-bool is_name_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+bool is_name_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+}
 
 // The shell word starting at `pos`: a quoted string, or up to white space or a shell operator.
 std::string word_at(const std::string& text, std::size_t pos) {
@@ -90,10 +93,14 @@ std::vector<Mention> find_mentions(std::string_view line, const std::vector<std:
     auto words = split(text, ' ');
     for (std::size_t i = 0; i < words.size(); ++i) {
       std::string value;
-      if ((words[i] == "--pid" || words[i] == "-p") && i + 1 < words.size()) value = words[i + 1];
-      else if (starts_with(words[i], "--pid=")) value = words[i].substr(6);
-      else continue;
-      if (value.size() >= 2 && (value[0] == '"' || value[0] == '\'')) value = value.substr(1, value.size() - 2);
+      if ((words[i] == "--pid" || words[i] == "-p") && i + 1 < words.size())
+        value = words[i + 1];
+      else if (starts_with(words[i], "--pid="))
+        value = words[i].substr(6);
+      else
+        continue;
+      if (value.size() >= 2 && (value[0] == '"' || value[0] == '\''))
+        value = value.substr(1, value.size() - 2);
       if (!value.empty() && value[0] != '$') out.push_back({"--pid", value});
     }
   }

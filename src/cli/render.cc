@@ -7,11 +7,30 @@
 #include "contract/resolve.h"
 #include "render/deployed.h"
 #include "render/install.h"
+#include "render/orphans.h"
+#include "systemd/runtime_state.h"
 #include "util/file.h"
+#include "verify/systemd_units.h"
 #include "watchdog/client.h"
 #include "watchdog/timestamp.h"
 
 namespace csd::cli {
+
+namespace {
+
+// Active as systemd says over its bus when render runs on the live system; under --root, or
+// without a bus, from systemd's runtime state (a control group or an invocation ID: conservative).
+bool orphan_may_be_active(const Root& root, const std::string& unit) {
+  if (root.empty()) {
+    if (auto bus = verify::Systemd::connect()) {
+      if (auto status = bus->unit(unit))
+        return status->active_state != "inactive" && status->active_state != "failed";
+    }
+  }
+  return systemd::may_be_active(root, unit);
+}
+
+}  // namespace
 
 void register_render(CLI::App& parent, Commands& out) {
   CLI::App* app =
@@ -62,8 +81,10 @@ void register_render(CLI::App& parent, Commands& out) {
                    }
                    auto files = render::render_all(*c, effective);
                    if (!files) return print_error(files.error()), int(kUnusable);
+                   auto orphans = render::find_orphans(*c, root);
                    if (o->check) {
                      std::string diff = render::compare(*files, root);
+                     for (const auto& orphan : orphans) diff += render::compare_removed(orphan.path, root);
                      fmt::print("{}", diff);
                      return diff.empty() ? int(kOk) : int(kFailed);
                    }
@@ -81,9 +102,28 @@ void register_render(CLI::App& parent, Commands& out) {
                      fmt::print("recorded {} as the current environment in {}\n",
                                 render::written_target(*c).spec(), deploy_record_path(*c));
                    }
-                   if (!written->empty())
+                   bool kept = false;
+                   for (const auto& orphan : orphans) {
+                     // render stops nothing itself: a running orphan stays until the operator stops it.
+                     if (orphan_may_be_active(root, orphan.unit)) {
+                       kept = true;
+                       fmt::print(
+                           "kept      {}: {} is no longer in the contract but may be running\n"
+                           "          stop it first: systemctl disable --now {}, then render again\n",
+                           orphan.path, orphan.unit, orphan.unit);
+                       continue;
+                     }
+                     if (auto r = render::remove_orphan(*c, orphan, root); !r) {
+                       print_error(r.error());
+                       kept = true;
+                       continue;
+                     }
+                     fmt::print("removed   {}\n          next: systemctl disable --now {}\n", orphan.path,
+                                orphan.unit);
+                   }
+                   if (!written->empty() || orphans.size() > 0)
                      fmt::print("next: systemctl daemon-reload, then start or restart the changed units\n");
-                   return int(kOk);
+                   return kept ? int(kFailed) : int(kOk);
                  }});
 }
 

@@ -25,11 +25,12 @@
 namespace csd::conda {
 namespace {
 
-using test::Ran;
-using test::run;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
+
+using test::Ran;
+using test::run;
 
 std::vector<std::string> clean_env(const std::string& home) {
   return {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + home, "LANG=C.UTF-8"};

@@ -6,6 +6,8 @@
 #include <optional>
 #include <set>
 
+#include "check/rules.h"
+#include "check/rules.h"
 #include "contract/naming.h"
 #include "import/conda_ref.h"
 #include "import/unwrap.h"
@@ -211,13 +213,7 @@ class Importer {
     if (r) {
       for (const auto& f : *r)
         for (const auto& issue : f.issues)
-          finding({.code = "CSD111",
-                   .severity =
-                       issue.severity == systemd::Severity::kError ? Severity::kError : Severity::kWarning,
-                   .file = issue.where.file.empty() ? f.path : issue.where.file,
-                   .line = issue.where.line,
-                   .message = issue.where.message,
-                   .fix = issue.where.hint});
+          finding(check::rule_env_issue(issue, issue.where.file.empty() ? f.path : issue.where.file, 0));
     } else {
       finding({.code = "CSD112",
                .file = ref.path,
@@ -268,14 +264,7 @@ class Importer {
     // systemd applies Environment= first; EnvironmentFile= entries override it.
     for (const auto& a : v.config.values("Service", "Environment")) {
       auto setting = systemd::parse_environment_value(a.value, spec, a.file, a.line);
-      for (const auto& issue : setting.issues)
-        finding(
-            {.code = "CSD111",
-             .severity = issue.severity == systemd::Severity::kError ? Severity::kError : Severity::kWarning,
-             .file = a.file,
-             .line = a.line,
-             .message = issue.where.message,
-             .fix = issue.where.hint});
+      for (const auto& issue : setting.issues) finding(check::rule_env_issue(issue, a.file, a.line));
       for (const auto& e : setting.entries) v.env[e.name] = {e.value, e.value, a.file, a.line, false};
     }
     std::vector<systemd::EnvironmentFileRef> refs;
@@ -905,61 +894,26 @@ class Importer {
 
   // A RuntimeDirectory= that several units declare is deleted when any one of them stops.
   void shared_runtime_dirs() {
-    std::map<std::string, std::vector<const UnitView*>> by_dir;
-    for (const auto& v : views_) {
-      if (!v.usable) continue;
-      for (const auto& a : v.config.values("Service", "RuntimeDirectory"))
-        for (const auto& d : split(a.value, ' '))
-          if (!d.empty()) by_dir[d].push_back(&v);
-    }
-    for (const auto& [dir, units] : by_dir) {
-      if (units.size() < 2) continue;
-      for (const UnitView* v : units) {
-        auto preserve = v->config.last("Service", "RuntimeDirectoryPreserve");
-        if (preserve && (preserve->value == "yes" || preserve->value == "restart")) continue;
-        auto a = v->config.last("Service", "RuntimeDirectory");
-        finding({.code = "CSD109",
-                 .file = a->file,
-                 .line = a->line,
-                 .message =
-                     fmt::format("{} shares RuntimeDirectory={} with {} other unit(s): stopping it deletes "
-                                 "/run/{} with the PID file and any pending restart flag",
-                                 v->found.name, dir, units.size() - 1, dir),
-                 .fix = "the rendered units keep it with RuntimeDirectoryPreserve=yes"});
-      }
+    std::vector<const systemd::UnitConfig*> configs;
+    for (const auto& v : views_)
+      if (v.usable) configs.push_back(&v.config);
+    for (auto& f : check::rule_shared_runtime_dirs(configs)) {
+      f.fix = "the rendered units keep it with RuntimeDirectoryPreserve=yes";
+      finding(std::move(f));
     }
   }
 
   // Under ProtectSystem=strict a unit writes only where it is told it may.
   void writable_paths(const UnitView& app, const UnitView* watchdog) {
     const Contract& c = out_.contract;
-    auto check_unit = [&](const UnitView& v, std::vector<std::pair<std::string, const char*>> writes) {
-      auto ps = v.config.last("Service", "ProtectSystem");
-      if (!ps || ps->value != "strict") return;
-      std::vector<std::string> ok = {"/tmp", "/var/tmp", "/dev/shm"};
-      for (const auto& a : v.config.values("Service", "RuntimeDirectory"))
-        for (const auto& d : split(a.value, ' ')) ok.push_back(join_path("/run", d));
-      for (const auto& a : v.config.values("Service", "StateDirectory"))
-        for (const auto& d : split(a.value, ' ')) ok.push_back(join_path("/var/lib", d));
-      for (const auto& a : v.config.values("Service", "ReadWritePaths"))
-        for (auto d : split(a.value, ' ')) {
-          while (!d.empty() && (d[0] == '-' || d[0] == '+')) d = d.substr(1);
-          ok.push_back(d);
-        }
-      for (const auto& [path, what] : writes) {
-        if (std::any_of(ok.begin(), ok.end(),
-                        [&](const std::string& d) { return !d.empty() && path_is_under(path, d); }))
-          continue;
-        finding({.code = "CSD108",
-                 .file = ps->file,
-                 .line = ps->line,
-                 .message = fmt::format("{} cannot write the {} {} under ProtectSystem=strict", v.found.name,
-                                        what, path),
-                 .fix = "the rendered units make the contract's paths writable"});
+    auto check_unit = [&](const UnitView& v, check::Role role) {
+      for (auto& f : check::rule_writable_paths(v.config, check::written_paths(c, role))) {
+        f.fix = "the rendered units make the contract's paths writable";
+        finding(std::move(f));
       }
     };
-    if (app.usable) check_unit(app, {{c.paths.restart_flag, "restart flag"}});
-    if (watchdog && watchdog->usable) check_unit(*watchdog, {{c.paths.state_file, "state file"}});
+    if (app.usable) check_unit(app, check::Role::kApp);
+    if (watchdog && watchdog->usable) check_unit(*watchdog, check::Role::kWatchdog);
   }
 
   // Settings of the old units that the rendered ones do not have.

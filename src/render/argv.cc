@@ -45,7 +45,9 @@ Result<std::vector<std::string>> service_argv(const Contract& c) {
   std::vector<Fact> facts = {
       {{"--pid", "-p"}, c.paths.pid_file, "paths.pid_file"},
       {{"--workers", "-w"}, std::to_string(c.service.workers), "service.workers"},
-      {{"--graceful-timeout"}, std::to_string(c.service.graceful_timeout.count() / 1000), "service.graceful_timeout"},
+      {{"--graceful-timeout"},
+       std::to_string(c.service.graceful_timeout.count() / 1000),
+       "service.graceful_timeout"},
   };
   if (!c.service.bind.empty()) facts.push_back({{"--bind", "-b"}, c.service.bind, "service.bind"});
   std::vector<std::string> additions;
@@ -59,8 +61,8 @@ Result<std::vector<std::string>> service_argv(const Contract& c) {
       return file_error(c.source,
                         fmt::format("service.command sets {} {} but {} is {}", fact.names.front(), *given,
                                     fact.contract_key, fact.value),
-                        fmt::format("remove {} from service.command; render adds it from {}", fact.names.front(),
-                                    fact.contract_key));
+                        fmt::format("remove {} from service.command; render adds it from {}",
+                                    fact.names.front(), fact.contract_key));
     }
   }
   // Options go before the app's positional argument, where a reader of the unit expects them.

@@ -47,4 +47,10 @@ std::string compare(const std::vector<File>& files, const Root& root) {
   return out;
 }
 
+std::string compare_removed(const std::string& path, const Root& root) {
+  auto current = read_file(root.map(path), ReadOptions{.max_bytes = 4 << 20});
+  if (!current) return "";
+  return unified_diff(*current, "", path + " (installed)", "/dev/null");
+}
+
 }  // namespace csd::render

@@ -17,5 +17,7 @@ Result<std::vector<std::string>> install(const std::vector<File>& files, const R
 // A unified diff, file by file, between what is installed and what would be rendered;
 // "" when they agree. A missing file diffs against /dev/null.
 std::string compare(const std::vector<File>& files, const Root& root);
+// The diff of removing an installed file (an orphan): every line against /dev/null.
+std::string compare_removed(const std::string& path, const Root& root);
 
 }  // namespace csd::render

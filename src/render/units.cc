@@ -53,15 +53,19 @@ void writable_paths(UnitWriter& u, const Contract& c, bool writes_state) {
   if (!runtime.empty()) {
     u.comment("Shared by the app and the watchdog: preserved on stop so neither unit deletes the other's");
     u.comment("PID file or a pending restart flag; /run is emptied at boot anyway.");
-    u.set_words("RuntimeDirectory", {runtime}).set("RuntimeDirectoryMode", "0750").set("RuntimeDirectoryPreserve", "yes");
+    u.set_words("RuntimeDirectory", {runtime})
+        .set("RuntimeDirectoryMode", "0750")
+        .set("RuntimeDirectoryPreserve", "yes");
   } else {
     u.set_words("ReadWritePaths", {"-" + c.paths.runtime_dir});
   }
   std::string state_dir = parent_dir(c.paths.state_file);
   if (writes_state) {
     std::string state = below(state_dir, "/var/lib");
-    if (!state.empty()) u.set_words("StateDirectory", {state}).set("StateDirectoryMode", "0750");
-    else if (!path_is_under(state_dir, c.paths.runtime_dir)) u.set_words("ReadWritePaths", {"-" + state_dir});
+    if (!state.empty())
+      u.set_words("StateDirectory", {state}).set("StateDirectoryMode", "0750");
+    else if (!path_is_under(state_dir, c.paths.runtime_dir))
+      u.set_words("ReadWritePaths", {"-" + state_dir});
   }
 }
 
@@ -72,13 +76,60 @@ bool is_loopback_host(const std::string& host) {
 // True when no unit of the service needs to talk beyond this host.
 bool loopback_only(const Contract& c) {
   if (!c.workers.empty()) return false;  // workers talk to Redis and databases wherever they are
-  if (c.service.bind.empty() || !is_loopback_host(c.service.bind.substr(0, c.service.bind.rfind(':')))) return false;
+  if (c.service.bind.empty() || !is_loopback_host(c.service.bind.substr(0, c.service.bind.rfind(':'))))
+    return false;
   if (c.service.health_url.empty()) return true;
   std::string rest = c.service.health_url.substr(c.service.health_url.find("//") + 2);
   std::string host = rest.substr(0, rest.find_first_of("/"));
   if (host.rfind(':') != std::string::npos && host.back() != ']') host = host.substr(0, host.rfind(':'));
   return is_loopback_host(host);
 }
+
+}  // namespace
+
+// Every key hardening() and writable_paths() may write: check calls a change to one of them
+// "hardening weakened" rather than "differs".
+bool is_hardening_key(std::string_view key) {
+  static const char* const keys[] = {"NoNewPrivileges",
+                                     "CapabilityBoundingSet",
+                                     "AmbientCapabilities",
+                                     "ProtectSystem",
+                                     "ProtectHome",
+                                     "PrivateTmp",
+                                     "PrivateDevices",
+                                     "ProtectKernelTunables",
+                                     "ProtectKernelModules",
+                                     "ProtectKernelLogs",
+                                     "ProtectControlGroups",
+                                     "ProtectClock",
+                                     "ProtectHostname",
+                                     "ProtectProc",
+                                     "ProcSubset",
+                                     "RestrictNamespaces",
+                                     "RestrictRealtime",
+                                     "RestrictSUIDSGID",
+                                     "LockPersonality",
+                                     "RemoveIPC",
+                                     "UMask",
+                                     "PrivateMounts",
+                                     "KeyringMode",
+                                     "DevicePolicy",
+                                     "MemoryDenyWriteExecute",
+                                     "RestrictAddressFamilies",
+                                     "IPAddressDeny",
+                                     "IPAddressAllow",
+                                     "SystemCallArchitectures",
+                                     "SystemCallFilter",
+                                     "SystemCallErrorNumber",
+                                     "RuntimeDirectoryMode",
+                                     "StateDirectoryMode",
+                                     "ReadWritePaths"};
+  for (const char* k : keys)
+    if (key == k) return true;
+  return false;
+}
+
+namespace {
 
 void hardening(UnitWriter& u, const Contract& c) {
   u.comment("Hardening: `systemd-analyze security` rates this unit; see docs/hardening.md.");
@@ -118,7 +169,8 @@ void hardening(UnitWriter& u, const Contract& c) {
   u.set("SystemCallArchitectures", "native");
   u.set("SystemCallFilter", "@system-service");
   u.set("SystemCallFilter", "~@privileged @resources");
-  u.comment("gunicorn's workers call setuid() on their own uid at boot; without capabilities that grants nothing.");
+  u.comment(
+      "gunicorn's workers call setuid() on their own uid at boot; without capabilities that grants nothing.");
   u.set("SystemCallFilter", "setuid setgid");
   u.set("SystemCallErrorNumber", "EPERM");
 }
@@ -133,10 +185,10 @@ UnitWriter common_head(const Contract& c, const std::string& what) {
 }
 
 // The app and the watchdog restart alike and share the runtime directory.
-void restart_and_sandbox(UnitWriter& u, const Contract& c, bool writes_state) {
+void restart_and_sandbox(UnitWriter& u, const Contract& c, bool writes_state, const UnitWriter& sandbox) {
   u.set("Restart", "on-failure").set("RestartSec", "2");
   writable_paths(u, c, writes_state);
-  hardening(u, c);
+  u.append(sandbox);
 }
 
 Result<std::string> finish(UnitWriter& u) {
@@ -163,7 +215,8 @@ void service_identity(UnitWriter& u, const Contract& c, const std::string& unit)
   u.set_exec("ExecStartPre", literal(tool(c, {"check", "--contract", c.installed_path(), "--unit", unit})));
 }
 
-Result<std::string> app_unit_text(const Contract& c, const std::vector<std::string>& argv) {
+Result<std::string> app_unit_text(const Contract& c, const std::vector<std::string>& argv,
+                                  const UnitWriter& sandbox) {
   UnitWriter u = common_head(c, "application");
   u.set("After", "network.target");
   u.set("Wants", watchdog_unit(c));
@@ -173,16 +226,17 @@ Result<std::string> app_unit_text(const Contract& c, const std::vector<std::stri
   service_identity(u, c, app_unit(c));
   std::vector<std::string> exec = tool(c, {"exec", "--contract", c.installed_path(), "--"});
   exec.insert(exec.end(), argv.begin(), argv.end());
-  u.comment("exec replaces itself with the command: gunicorn is the main process and gets systemd's signals.");
+  u.comment(
+      "exec replaces itself with the command: gunicorn is the main process and gets systemd's signals.");
   u.set_exec("ExecStart", literal(exec));
   u.set("ExecReload", "/bin/kill -HUP $MAINPID");
   u.set("KillMode", "mixed");
   u.set("TimeoutStopSec", std::to_string(c.service.graceful_timeout.count() / 1000 + 5));
-  restart_and_sandbox(u, c, false);
+  restart_and_sandbox(u, c, false, sandbox);
   return finish(u);
 }
 
-Result<std::string> watchdog_unit_text(const Contract& c) {
+Result<std::string> watchdog_unit_text(const Contract& c, const UnitWriter& sandbox) {
   UnitWriter u = common_head(c, "restart watchdog");
   u.set("After", app_unit(c));
   u.section("Service");
@@ -191,11 +245,11 @@ Result<std::string> watchdog_unit_text(const Contract& c) {
   u.set_exec("ExecStart", literal(tool(c, {"watchdog", "--contract", c.installed_path()})));
   u.set("ExecReload", "/bin/kill -HUP $MAINPID");
   if (c.watchdog.watchdog_sec.count() > 0) u.set("WatchdogSec", format_duration(c.watchdog.watchdog_sec));
-  restart_and_sandbox(u, c, true);
+  restart_and_sandbox(u, c, true, sandbox);
   return finish(u);
 }
 
-Result<std::string> worker_unit_text(const Contract& c, const WorkerSection& w) {
+Result<std::string> worker_unit_text(const Contract& c, const WorkerSection& w, const UnitWriter& sandbox) {
   UnitWriter u = common_head(c, "worker " + w.name);
   u.set("After", "network.target");
   u.section("Service");
@@ -207,26 +261,13 @@ Result<std::string> worker_unit_text(const Contract& c, const WorkerSection& w) 
   u.set_exec("ExecStart", literal(exec));
   u.set("Restart", "on-failure").set("RestartSec", "5");
   u.set("TimeoutStopSec", "30");
-  hardening(u, c);
+  u.append(sandbox);
   return finish(u);
 }
 
 }  // namespace
 
-std::string generated_notice(const Contract& c) {
-  return fmt::format(
-      "Generated by conda-systemd from contract {0} version {1} ({2}).\n"
-      "Do not edit: change the contract, then run `conda-systemd render --contract {2}`.",
-      c.name, c.version, c.installed_path());
-}
-
-std::string generated_header(const Contract& c, const char* comment) {
-  std::string out;
-  for (const auto& line : split(generated_notice(c), '\n')) out += fmt::format("{} {}\n", comment, line);
-  return out;
-}
-
-Result<std::vector<File>> render_all(const Contract& c, const std::string& contract_text) {
+Result<std::vector<File>> render_units(const Contract& c) {
   auto argv = service_argv(c);
   if (!argv) return argv.error();
   const std::string dir = "/etc/systemd/system/";
@@ -236,14 +277,23 @@ Result<std::vector<File>> render_all(const Contract& c, const std::string& contr
     files.push_back({dir + unit, std::move(text).value()});
     return ok_status();
   };
-  if (auto s = add(app_unit(c), app_unit_text(c, *argv)); !s) return s.error();
-  if (auto s = add(watchdog_unit(c), watchdog_unit_text(c)); !s) return s.error();
+  // The same sandbox in every unit: written once (check renders all units at every start).
+  UnitWriter sandbox = UnitWriter::block();
+  hardening(sandbox, c);
+  if (auto s = add(app_unit(c), app_unit_text(c, *argv, sandbox)); !s) return s.error();
+  if (auto s = add(watchdog_unit(c), watchdog_unit_text(c, sandbox)); !s) return s.error();
   for (const auto& w : c.workers)
-    if (auto s = add(worker_unit(c, w), worker_unit_text(c, w)); !s) return s.error();
+    if (auto s = add(worker_unit(c, w), worker_unit_text(c, w, sandbox)); !s) return s.error();
   files.push_back({c.service.environment_file, render_environment_file(c)});
-  files.push_back({c.installed_path(), contract_text});
+  return files;
+}
+
+Result<std::vector<File>> render_all(const Contract& c, const std::string& contract_text) {
+  auto files = render_units(c);
+  if (!files) return files;
+  files->push_back({c.installed_path(), contract_text});
   // The operations runbook, where every unit's Documentation= points.
-  files.push_back({runbook::runbook_path(c), runbook::render_runbook(c)});
+  files->push_back({runbook::runbook_path(c), runbook::render_runbook(c)});
   return files;
 }
 

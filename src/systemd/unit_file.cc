@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <iterator>
 #include <optional>
 
 #include "systemd/words.h"
@@ -72,6 +73,12 @@ bool ends_escaped(std::string_view s) {
 std::vector<Assignment> UnitFile::assignments() const {
   std::vector<Assignment> all;
   for (const auto& s : sections) all.insert(all.end(), s.assignments.begin(), s.assignments.end());
+  return all;
+}
+
+std::vector<Assignment> UnitFile::take_assignments() && {
+  std::vector<Assignment> all;
+  for (auto& s : sections) std::move(s.assignments.begin(), s.assignments.end(), std::back_inserter(all));
   return all;
 }
 

@@ -38,7 +38,8 @@ struct UnitFile {
   std::string path;
   std::vector<Section> sections;  // in file order; a name may repeat
 
-  std::vector<Assignment> assignments() const;  // all of them, in file order
+  std::vector<Assignment> assignments() const;    // all of them, in file order
+  std::vector<Assignment> take_assignments() &&;  // the same, moved out
   bool operator==(const UnitFile&) const = default;
 };
 

@@ -5,8 +5,6 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "test_support/temp_dir.h"
 
@@ -226,7 +224,8 @@ TEST_F(UnitFileReadTest, UnreadableFile) {
   // Root reads any file whatever its mode: the read runs in a child that has dropped to nobody.
   EXPECT_EXIT(
       {
-        if (::geteuid() == 0 && (::setresgid(65534, 65534, 65534) != 0 || ::setresuid(65534, 65534, 65534) != 0))
+        if (::geteuid() == 0 &&
+            (::setresgid(65534, 65534, 65534) != 0 || ::setresuid(65534, 65534, 65534) != 0))
           std::_Exit(3);
         auto r = parse_unit_file(dir_.at("/d/secret.service"));
         std::_Exit(r.ok() ? 1 : (r.error().message.find("cannot open") != std::string::npos ? 0 : 2));

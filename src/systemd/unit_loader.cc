@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <iterator>
 #include <map>
 
 #include "systemd/paths.h"
@@ -90,11 +91,19 @@ void dropin_dirs(const std::string& dir, const std::string& name, std::vector<st
   if (parse_unit_name(built)) dropin_dirs(dir, built, out);
 }
 
-// The "*.conf" names in a directory; none when it does not exist or is not a directory.
-std::vector<std::string> conf_names(const std::string& dir) {
+// The "*.conf" names in a directory; none when it does not exist or is not a directory. One that
+// exists but cannot be read is added to `problems` under its deployment path `shown`.
+std::vector<std::string> conf_names(const std::string& dir, const std::string& shown,
+                                    std::vector<Error>& problems) {
   std::vector<std::string> names;
   DIR* d = ::opendir(dir.c_str());
-  if (!d) return names;
+  if (!d) {
+    if (errno != ENOENT && errno != ENOTDIR)
+      problems.push_back(
+          file_error(shown, fmt::format("cannot read the drop-in directory: {}", std::strerror(errno)),
+                     "make it readable (mode 0755) or remove it"));
+    return names;
+  }
   while (dirent* e = ::readdir(d)) {
     std::string n = e->d_name;
     if (n.empty() || n[0] == '.' || !ends_with(n, ".conf")) continue;
@@ -124,7 +133,7 @@ std::vector<std::string> default_unit_dirs() {
 std::vector<Assignment> UnitConfig::values(std::string_view section, std::string_view key) const {
   std::vector<Assignment> out;
   for (const auto& a : assignments_) {
-    if (a.section != section || a.key != key) continue;
+    if (a.key != key || a.section != section) continue;
     if (a.value.empty())
       out.clear();
     else
@@ -135,7 +144,7 @@ std::vector<Assignment> UnitConfig::values(std::string_view section, std::string
 
 std::optional<Assignment> UnitConfig::last(std::string_view section, std::string_view key) const {
   for (auto it = assignments_.rbegin(); it != assignments_.rend(); ++it)
-    if (it->section == section && it->key == key) return *it;
+    if (it->key == key && it->section == section) return *it;
   return std::nullopt;
 }
 
@@ -200,7 +209,7 @@ Result<UnitConfig> load_unit(const Root& root, const std::string& unit_name,
   auto fragment = parse_unit_file(root.map(resolved->path), config.fragment_path_);
   if (!fragment) return fragment.error();
   config.files_.push_back(UnitSource{config.fragment_path_, false, false});
-  config.assignments_ = fragment->assignments();
+  config.assignments_ = std::move(*fragment).take_assignments();
 
   std::vector<std::string> dirs;
   std::vector<std::string> names = {config.name_};
@@ -211,7 +220,7 @@ Result<UnitConfig> load_unit(const Root& root, const std::string& unit_name,
 
   std::map<std::string, std::string> chosen;  // file name -> first path, sorted by file name
   for (const auto& d : dirs)
-    for (const auto& n : conf_names(root.map(d))) chosen.emplace(n, join_path(d, n));
+    for (const auto& n : conf_names(root.map(d), d, config.problems_)) chosen.emplace(n, join_path(d, n));
 
   for (const auto& [name, path] : chosen) {
     auto r = resolve(root, path);
@@ -223,8 +232,8 @@ Result<UnitConfig> load_unit(const Root& root, const std::string& unit_name,
     auto dropin = parse_unit_file(root.map(r->path), path);
     if (!dropin) return dropin.error();
     config.files_.push_back(UnitSource{path, true, false});
-    auto more = dropin->assignments();
-    config.assignments_.insert(config.assignments_.end(), more.begin(), more.end());
+    auto more = std::move(*dropin).take_assignments();
+    std::move(more.begin(), more.end(), std::back_inserter(config.assignments_));
   }
   return config;
 }

@@ -33,6 +33,9 @@ class UnitConfig {
   const std::string& fragment_path() const { return fragment_path_; }
   // The main file first, then the drop-ins in the order they apply, masked ones included.
   const std::vector<UnitSource>& files() const { return files_; }
+  // Drop-in directories that exist but cannot be read: what they set is unknown (systemd, as root,
+  // may still apply them). The unit loads without them.
+  const std::vector<Error>& problems() const { return problems_; }
   // Every assignment in the order systemd applies them.
   const std::vector<Assignment>& assignments() const { return assignments_; }
 
@@ -53,6 +56,7 @@ class UnitConfig {
   std::string real_path_;  // after all links: what %y names
   std::vector<UnitSource> files_;
   std::vector<Assignment> assignments_;
+  std::vector<Error> problems_;
 };
 
 // /etc/systemd/system, /run/systemd/system, /usr/lib/systemd/system: highest priority first.

@@ -78,7 +78,20 @@ UnitWriter& UnitWriter::set(std::string_view key, std::string_view value) {
   if (!in_section_) fail(fmt::format("{}= comes before any section", key));
   if (auto p = key_problem(key); !p.empty()) fail(fmt::format("key \"{}\" {}", key, p));
   if (auto p = value_problem(value); !p.empty()) fail(fmt::format("the value of {}= {}", key, p));
-  out_ += fmt::format("{}={}\n", key, value);
+  out_.append(key).append(1, '=').append(value).append(1, '\n');
+  return *this;
+}
+
+UnitWriter UnitWriter::block() {
+  UnitWriter w;
+  w.in_section_ = true;
+  return w;
+}
+
+UnitWriter& UnitWriter::append(const UnitWriter& block) {
+  if (!in_section_) fail("a block of settings comes before any section");
+  out_ += block.out_;
+  errors_.insert(errors_.end(), block.errors_.begin(), block.errors_.end());
   return *this;
 }
 

@@ -32,6 +32,11 @@ class UnitWriter {
   UnitWriter& set_environment(std::string_view name, std::string_view value);
   UnitWriter& set_exec(std::string_view key, const ExecCommand& command);
 
+  // A block of settings written once and appended to the current section of several units (the
+  // sandbox all of a contract's units share): set() works on it without a section header.
+  static UnitWriter block();
+  UnitWriter& append(const UnitWriter& block);
+
   // The text, or the first thing that cannot be written (with the key it belongs to).
   Result<std::string> render() const;
 

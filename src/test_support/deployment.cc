@@ -34,14 +34,25 @@ command = ["rq", "worker", "wip"]
 path = "/opt/app/scripts/start.sh"
 )toml";
 
+std::string contract_with_worker(const std::string& name) {
+  std::string text = kContract;
+  text.insert(text.find("[[script]]"),
+              "[[worker]]\nname = \"" + name + "\"\ncommand = [\"rq\", \"worker\", \"" + name + "\"]\n\n");
+  return text;
+}
+
 Deployment::Deployment(const std::string& contract_text) {
   const std::string prefix = "/opt/miniconda3/envs/app";
   write(prefix + "/conda-meta/history", "==> 2026-11-01 10:00:00 <==\n");
   write(prefix + "/conda-meta/python-3.11.2-h_fixture_0.json", "{}");
   write(prefix + "/conda-meta/flask-2.2.2-py_0.json", "{}");
   write(prefix + "/conda-meta/gunicorn-20.1.0-py_0.json", "{}");
-  write(prefix + "/bin/python", "\x7f" "ELF", 0755);
-  for (const char* tool : {"gunicorn", "rq"}) write(prefix + "/bin/" + tool, "#!" + prefix + "/bin/python\n", 0755);
+  write(prefix + "/bin/python",
+        "\x7f"
+        "ELF",
+        0755);
+  for (const char* tool : {"gunicorn", "rq"})
+    write(prefix + "/bin/" + tool, "#!" + prefix + "/bin/python\n", 0755);
   write("/opt/app/scripts/start.sh", "#!/bin/sh\nexec systemctl start app.service\n", 0755);
   write("/src/runtime.toml", contract_text);
 

@@ -12,6 +12,9 @@ namespace csd::test {
 // The example contract's shape, with the environment at /opt/miniconda3/envs/app.
 extern const char* const kContract;
 
+// kContract with one more [[worker]] NAME running `rq worker NAME`.
+std::string contract_with_worker(const std::string& name);
+
 class Deployment {
  public:
   // Lays out the environment and renders `contract_text` into the folder.

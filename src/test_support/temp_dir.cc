@@ -22,7 +22,9 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-void TempDir::mkdirs(const std::string& rel) const { std::filesystem::create_directories(at(rel)); }
+void TempDir::mkdirs(const std::string& rel) const {
+  std::filesystem::create_directories(at(rel));
+}
 
 void TempDir::write(const std::string& rel, const std::string& content, unsigned mode) const {
   std::filesystem::create_directories(std::filesystem::path(at(rel)).parent_path());

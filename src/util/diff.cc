@@ -3,47 +3,66 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <dtl/dtl.hpp>
 #include <vector>
-
-#include "util/strings.h"
 
 namespace csd {
 
 namespace {
 
+// Lines with their terminator, so that a last line without "\n" differs from the same line with
+// one, as it does to diff(1) and patch(1).
 std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines = split(text, '\n');
-  if (!lines.empty() && lines.back().empty()) lines.pop_back();
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto nl = text.find('\n', start);
+    std::size_t end = nl == std::string::npos ? text.size() : nl + 1;
+    lines.push_back(text.substr(start, end - start));
+    start = end;
+  }
   return lines;
 }
 
 struct Op {
-  char kind;  // ' ', '-', '+'
-  std::size_t a, b;  // line indexes in old and new
+  char kind;         // ' ', '-', '+'
+  std::size_t a, b;  // line indexes in old and new before this line
 };
 
-// Longest common subsequence by dynamic programming: unit files and env files are a few hundred
-// lines at most, so O(n*m) is the simple choice.
+// The shortest edit script (dtl: Wu's O(NP) algorithm), deletions before additions in each change
+// as diff -u prints them.
 std::vector<Op> edit_script(const std::vector<std::string>& a, const std::vector<std::string>& b) {
-  std::size_t n = a.size(), m = b.size();
-  std::vector<std::vector<std::uint32_t>> lcs(n + 1, std::vector<std::uint32_t>(m + 1, 0));
-  for (std::size_t i = n; i-- > 0;)
-    for (std::size_t j = m; j-- > 0;)
-      lcs[i][j] = a[i] == b[j] ? lcs[i + 1][j + 1] + 1 : std::max(lcs[i + 1][j], lcs[i][j + 1]);
+  dtl::Diff<std::string, std::vector<std::string>> diff(a, b);
+  diff.compose();
   std::vector<Op> ops;
   std::size_t i = 0, j = 0;
-  while (i < n || j < m) {
-    if (i < n && j < m && a[i] == b[j]) ops.push_back({' ', i++, j++});
-    else if (i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1])) ops.push_back({'-', i++, j});
-    else ops.push_back({'+', i, j++});
+  for (const auto& [line, info] : diff.getSes().getSequence()) {
+    (void)line;
+    if (info.type == dtl::SES_COMMON)
+      ops.push_back({' ', i++, j++});
+    else if (info.type == dtl::SES_DELETE)
+      ops.push_back({'-', i++, j});
+    else
+      ops.push_back({'+', i, j++});
+  }
+  for (auto run = ops.begin(); run != ops.end();) {
+    auto end = std::find_if(run, ops.end(), [](const Op& o) { return o.kind == ' '; });
+    std::stable_partition(run, end, [](const Op& o) { return o.kind == '-'; });
+    run = end == ops.end() ? end : end + 1;
   }
   return ops;
 }
 
+// "start,length" as diff -u writes it: the length left out when it is 1, the line before when 0.
+std::string range(std::size_t start, std::size_t length) {
+  if (length == 1) return std::to_string(start + 1);
+  return fmt::format("{},{}", length ? start + 1 : start, length);
+}
+
 }  // namespace
 
-std::string unified_diff(const std::string& old_text, const std::string& new_text, const std::string& old_label,
-                         const std::string& new_label, int context) {
+std::string unified_diff(const std::string& old_text, const std::string& new_text,
+                         const std::string& old_label, const std::string& new_label, int context) {
   if (old_text == new_text) return "";
   auto a = lines_of(old_text), b = lines_of(new_text);
   auto ops = edit_script(a, b);
@@ -56,22 +75,23 @@ std::string unified_diff(const std::string& old_text, const std::string& new_tex
     // Changes closer than twice the context share a hunk.
     std::size_t last = k;
     for (std::size_t t = k + 1; t < ops.size(); ++t) {
-      if (ops[t].kind != ' ') last = t;
-      else if (t - last > 2 * ctx) break;
+      if (ops[t].kind != ' ')
+        last = t;
+      else if (t - last > 2 * ctx)
+        break;
     }
     std::size_t stop = std::min(ops.size(), last + ctx + 1);
-    std::size_t a_start = ops[start].a, b_start = ops[start].b, a_len = 0, b_len = 0;
+    std::size_t a_len = 0, b_len = 0;
     std::string body;
     for (std::size_t t = start; t < stop; ++t) {
       const Op& op = ops[t];
       if (op.kind != '+') ++a_len;
       if (op.kind != '-') ++b_len;
-      body += op.kind;
-      body += op.kind == '+' ? b[op.b] : a[op.a];
-      body += '\n';
+      const std::string& line = op.kind == '+' ? b[op.b] : a[op.a];
+      body += op.kind + line;
+      if (line.empty() || line.back() != '\n') body += "\n\\ No newline at end of file\n";
     }
-    out += fmt::format("@@ -{},{} +{},{} @@\n", a_len ? a_start + 1 : a_start, a_len, b_len ? b_start + 1 : b_start,
-                       b_len);
+    out += fmt::format("@@ -{} +{} @@\n", range(ops[start].a, a_len), range(ops[start].b, b_len));
     out += body;
     k = stop;
   }

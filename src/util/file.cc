@@ -70,11 +70,17 @@ Result<std::string> read_file(const std::string& path, ReadOptions options) {
   std::size_t got = 0;
   // The size may change under us; read to EOF but never past the limit.
   for (;;) {
+    ssize_t n;
     if (got == data.size()) {
       if (data.size() >= options.max_bytes + 1) break;
-      data.resize(std::min(options.max_bytes + 1, data.size() * 2 + 4096));
+      // Usually just the end of the file: probe it with a small read rather than growing (and
+      // zero-filling) the buffer first; check reads a few dozen files at every start.
+      char probe[4096];
+      n = ::read(fd.get(), probe, std::min(sizeof probe, options.max_bytes + 1 - got));
+      if (n > 0) data.append(probe, static_cast<std::size_t>(n));
+    } else {
+      n = ::read(fd.get(), data.data() + got, data.size() - got);
     }
-    ssize_t n = ::read(fd.get(), data.data() + got, data.size() - got);
     if (n < 0) {
       if (errno == EINTR) continue;
       return file_error(path, fmt::format("cannot read: {}", errno_text(errno)));
