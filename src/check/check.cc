@@ -9,6 +9,7 @@ Report run(const Context& ctx) {
   check_env_files(ctx, report);
   check_scripts(ctx, report);
   check_runtime_dirs(ctx, report);
+  check_tool_path(ctx, report);
   return report;
 }
 

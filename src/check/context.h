@@ -35,5 +35,6 @@ void check_env_file(const Context& ctx, const std::string& path, bool rendered, 
 void check_units(const Context& ctx, Report& report);         // unit_checks.cc
 void check_scripts(const Context& ctx, Report& report);       // script_checks.cc
 void check_runtime_dirs(const Context& ctx, Report& report);  // path_checks.cc
+void check_tool_path(const Context& ctx, Report& report);     // tool_path_checks.cc
 
 }  // namespace csd::check
