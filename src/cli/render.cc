@@ -4,19 +4,24 @@
 #include "cli/command.h"
 #include "contract/resolve.h"
 #include "render/install.h"
+#include "render/tool_path.h"
 #include "util/file.h"
 
 namespace csd::cli {
 
 void register_render(CLI::App& parent, Commands& out) {
-  CLI::App* app = add_subcommand(parent, "render", "Write the systemd units, environment file and installed contract");
+  CLI::App* app =
+      add_subcommand(parent, "render", "Write the systemd units, environment file and installed contract");
   struct Options {
     DeploymentOptions deployment;
     bool check = false;
   };
   auto o = std::make_shared<Options>();
   add_deployment_options(app, o->deployment);
-  app->add_flag("--check", o->check, "write nothing; print a unified diff against what is installed, exit 1 if any");
+  app->add_flag("--check", o->check,
+                "write nothing; print a unified diff against what is installed, exit 1 if any");
+  set_exit_codes(app, {{0, "written; with --check, nothing differs"},
+                       {1, "with --check, what is installed differs; or a file could not be written"}});
   out.push_back({app, [o] {
                    Root root(o->deployment.root);
                    auto c = load_resolved_contract(o->deployment.contract, root, home_dir());
@@ -30,6 +35,9 @@ void register_render(CLI::App& parent, Commands& out) {
                      fmt::print("{}", diff);
                      return diff.empty() ? int(kOk) : int(kFailed);
                    }
+                   // Units rendered before the Debian package ran /usr/local/bin (docs/install.md).
+                   for (const auto& path : render::tool_migrations(*files, root, kOldDefaultTool, c->tool))
+                     fmt::print("migrated  {}: ran {}, now runs {}\n", path, kOldDefaultTool, c->tool);
                    auto written = render::install(*files, root);
                    if (!written) return print_error(written.error()), int(kFailed);
                    for (const auto& f : *files) {
