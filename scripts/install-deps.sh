@@ -9,6 +9,7 @@ packages=(
   libsystemd-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   systemd-container systemd gunicorn python3-flask python3.11 python3-pkg-resources curl iproute2
+  debhelper lintian man-db zsh
 )
 
 missing=()
