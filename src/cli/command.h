@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "util/duration.h"
 #include "util/error.h"
 
 namespace csd::cli {
@@ -46,6 +47,24 @@ struct DeploymentOptions {
 };
 void add_deployment_options(CLI::App* app, DeploymentOptions& options);
 CLI::App* add_subcommand(CLI::App& parent, const std::string& name, const std::string& description);
+
+// The exit codes a command can return, with what each means for it: its --help footer and so its
+// section of conda-systemd(1). Every command can also return 2 (usage); it is listed for all.
+struct ExitCode {
+  int code;
+  std::string meaning;
+};
+void set_exit_codes(CLI::App* app, const std::vector<ExitCode>& codes);
+
+// A duration option in systemd.time(7) syntax ("5", "5s", "2min", "1h 30min"), through the one parser
+// the contract uses; anything else is a usage error naming the syntax.
+CLI::Option* add_duration_option(CLI::App* app, const std::string& name, Millis& out,
+                                 const std::string& description);
+
+// --color=auto|always|never (auto: a terminal, and neither NO_COLOR nor TERM=dumb): whether to colour
+// what goes to `fd`.
+void add_color_option(CLI::App& app);
+bool use_colour(int fd);
 
 // Prints an Error the way compilers do, to stderr.
 void print_error(const Error& error);

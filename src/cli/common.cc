@@ -8,20 +8,72 @@
 namespace csd::cli {
 
 void add_deployment_options(CLI::App* app, DeploymentOptions& options) {
-  app->add_option("--contract", options.contract, "the contract file (TOML)")->required();
-  app->add_option("--root", options.root,
-                  "take every absolute path under DIR, as `systemctl --root` does")
+  app->add_option("--contract", options.contract, "the contract file (TOML)")
+      ->required()
+      ->option_text("FILE");
+  app->add_option("--root", options.root, "take every absolute path under DIR, as `systemctl --root` does")
       ->option_text("DIR");
 }
 
 CLI::App* add_subcommand(CLI::App& parent, const std::string& name, const std::string& description) {
   CLI::App* sub = parent.add_subcommand(name, description);
-  sub->set_version_flag("--version", std::string("conda-systemd ") + CSD_VERSION);
+  sub->set_version_flag("-V,--version", std::string("conda-systemd ") + CSD_VERSION);
+  // The top level's --color may also follow the command.
+  sub->fallthrough();
   return sub;
 }
 
+void set_exit_codes(CLI::App* app, const std::vector<ExitCode>& codes) {
+  std::string footer = "Exit codes:\n";
+  bool usage_listed = false;
+  for (const auto& c : codes) {
+    footer += fmt::format("  {:<4} {}\n", c.code, c.meaning);
+    usage_listed = usage_listed || c.code == kUnusable;
+  }
+  if (!usage_listed)
+    footer += fmt::format("  {:<4} {}\n", int(kUnusable), "usage error, or a contract that cannot be used");
+  app->footer(footer);
+}
+
+CLI::Option* add_duration_option(CLI::App* app, const std::string& name, Millis& out,
+                                 const std::string& description) {
+  CLI::Validator duration(
+      [](std::string& value) {
+        return parse_duration(value) ? std::string() : std::string("expected ") + kDurationHint;
+      },
+      "DURATION");
+  return app
+      ->add_option_function<std::string>(
+          name, [&out](const std::string& value) { out = *parse_duration(value); }, description)
+      ->check(duration)
+      ->option_text("DURATION");
+}
+
+namespace {
+
+std::string g_color = "auto";
+
+}  // namespace
+
+void add_color_option(CLI::App& app) {
+  app.add_option("--color", g_color,
+                 "colour: auto (a terminal, without NO_COLOR or TERM=dumb), always or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->option_text("WHEN");
+}
+
+bool use_colour(int fd) {
+  if (g_color == "always") return true;
+  if (g_color == "never") return false;
+  const char* no_color = std::getenv("NO_COLOR");
+  const char* term = std::getenv("TERM");
+  if (no_color && *no_color) return false;
+  if (term && std::string_view(term) == "dumb") return false;
+  return ::isatty(fd) != 0;
+}
+
 void print_error(const Error& error) {
-  bool colour = ::isatty(STDERR_FILENO) != 0;
+  bool colour = use_colour(STDERR_FILENO);
   std::string text = error.to_string();
   if (colour) {
     auto pos = text.find("error:");

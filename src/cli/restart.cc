@@ -53,7 +53,7 @@ void register_restart(CLI::App& parent, Commands& out) {
     bool ack = false;
     std::string override_reason;
     bool automatic = false;
-    std::string timeout;
+    Millis timeout{-1};  // unset: reload_timeout + 15s
     bool no_wait = false;
     bool json = false;
   };
@@ -66,20 +66,20 @@ void register_restart(CLI::App& parent, Commands& out) {
   ov->needs(app->get_option("--ack"));
   app->add_option("--override-reason", o->override_reason, "recorded as override_reason")->needs(ov);
   app->add_flag("--auto", o->automatic, "request as source \"auto\" (as a health monitor would)");
-  app->add_option("--timeout", o->timeout,
-                  "how long to wait for the decision (default: reload_timeout + 15s)");
+  add_duration_option(app, "--timeout", o->timeout,
+                      "how long to wait for the decision (default: reload_timeout + 15s)");
   app->add_flag("--no-wait", o->no_wait, "write the request and exit; prints its id");
   app->add_flag("--json", o->json, "print the decision record as JSON");
+  set_exit_codes(app, {{0, "executed and the reload confirmed (with --no-wait: the request was written)"},
+                       {1, "failed, or the reload was not confirmed"},
+                       {3, "the policy blocked the restart (cooldown or guarded mode)"},
+                       {4, "no decision within the wait"}});
   out.push_back(
       {app, [o] {
          auto s = watchdog::load_settings(o->deployment.contract, Root(o->deployment.root), home_dir());
          if (!s) return print_error(s.error()), int(kUnusable);
          Millis timeout = s->reload_timeout + Millis(15'000);
-         if (!o->timeout.empty()) {
-           auto t = parse_duration(o->timeout);
-           if (!t) return print_error(make_error("--timeout: not a duration: " + o->timeout)), int(kUnusable);
-           timeout = *t;
-         }
+         if (o->timeout.count() >= 0) timeout = o->timeout;
          watchdog::RestartRequest r;
          r.user = watchdog::current_user();
          r.reason = o->reason;

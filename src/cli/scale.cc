@@ -24,6 +24,8 @@ void register_scale(CLI::App& parent, Commands& out) {
   app->add_option("count", o->count, "+N adds N workers, -N removes N, N sets the count")->required();
   app->add_flag("--json", o->json, "print JSON");
   app->add_flag("--no-bus", o->no_bus, "do not ask systemd for the app unit's MainPID");
+  set_exit_codes(
+      app, {{0, "the new worker count is confirmed"}, {1, "the watchdog refused or did not confirm it"}});
   out.push_back(
       {app, [o] {
          auto target = watchdog::parse_scale(o->count);

@@ -20,6 +20,8 @@ void register_verify(CLI::App& parent, Commands& out) {
   auto o = std::make_shared<Options>();
   app->add_option("--contract", o->contract, "the contract file (TOML)")->required();
   app->add_flag("--json", o->json, "print the rows as JSON");
+  set_exit_codes(app,
+                 {{0, "every fact agrees with the contract"}, {1, "a fact differs or cannot be observed"}});
   out.push_back({app, [o] {
                    auto c = load_resolved_contract(o->contract, Root(), home_dir());
                    if (!c) return print_error(c.error()), int(kUnusable);
