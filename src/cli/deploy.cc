@@ -3,8 +3,10 @@
 #include "deploy/deploy.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "cli/command.h"
+#include "cli/progress.h"
 #include "watchdog/client.h"
 
 namespace csd::cli {
@@ -34,10 +36,9 @@ int run_switch(const DeploymentOptions& d, const GateOptions& g, const deploy::T
   auto services = deploy::system_services(gate, g.restart_timeout);
   if (!services) return print_error(services.error()), int(kUnusable);
   deploy::Options options{.root = Root(d.root), .home = home_dir(), .who = watchdog::current_user()};
-  auto print = [](const deploy::Event& e) {
-    fmt::print("{}\n", e.text);
-    std::fflush(stdout);
-  };
+  // Each step as a line with its time; on a terminal a live line between them (docs/deploy.md).
+  Progress progress(use_colour(STDOUT_FILENO));
+  auto print = [&progress](const deploy::Event& e) { progress.line(e.text); };
   auto outcome = target ? deploy::deploy(d.contract, *target, **services, options, print)
                         : deploy::rollback(d.contract, **services, options, print);
   if (!outcome) return print_error(outcome.error()), int(kUnusable);
