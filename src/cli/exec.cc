@@ -169,8 +169,7 @@ void register_exec(CLI::App& parent, Commands& out) {
       app->add_option("--conda-root", o->root_prefix,
                       "the conda installation (for --env-name, CONDA_EXE and CONDA_PYTHON_EXE)")
           ->option_text("DIR");
-  // The names before docs/cli.md's conventions, kept working but no longer shown.
-  CLI::Option* old_name = app->add_option("--name", o->name, "old name of --env-name")->group("");
+  // The name before docs/cli.md's conventions, kept working but no longer shown.
   CLI::Option* old_root =
       app->add_option("--root-prefix", o->root_prefix, "old name of --conda-root")->group("");
   CLI::Option* worker =
@@ -179,9 +178,8 @@ void register_exec(CLI::App& parent, Commands& out) {
                       "service's, COMMAND defaults to its command")
           ->option_text("NAME");
   worker->needs(contract);
-  contract->excludes(prefix)->excludes(name)->excludes(root)->excludes(old_name)->excludes(old_root);
-  prefix->excludes(name)->excludes(old_name);
-  name->excludes(old_name);
+  contract->excludes(prefix)->excludes(name)->excludes(root)->excludes(old_root);
+  prefix->excludes(name);
   root->excludes(old_root);
   app->add_option("--env", o->env, "set a variable after the activation (repeatable)")
       ->option_text("NAME=VALUE")
@@ -202,7 +200,7 @@ void register_exec(CLI::App& parent, Commands& out) {
   // options after a positional otherwise, so -- is required and the rest is checked by hand.
   app->prefix_command();
   out.push_back(
-      {app, [o, app, contract, prefix, name, old_name] {
+      {app, [o, app, contract, prefix, name] {
          std::vector<std::string> rest = app->remaining();
          bool dashdash = !rest.empty() && rest.back() == "--";
          if (dashdash) rest.pop_back();
@@ -219,7 +217,7 @@ void register_exec(CLI::App& parent, Commands& out) {
                       shell_join(rest));
            return int(kUnusable);
          }
-         if (!contract->count() && !prefix->count() && !name->count() && !old_name->count()) {
+         if (!contract->count() && !prefix->count() && !name->count()) {
            fmt::print(
                stderr,
                "conda-systemd exec: give one of --contract, --prefix or --env-name\nRun with --help for "

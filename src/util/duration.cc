@@ -1,3 +1,7 @@
+// Durations in systemd.time(7) syntax, one parser for the contract and every command-line option:
+// "5" (seconds), "5s", "500ms", "2min", "1h 30min", "1.5h", "10m" (minutes, as systemd reads it).
+// A number without a unit is seconds; white space may separate components and units; below a
+// millisecond is dropped; negative values, unknown units and more than 100 years are refused.
 #include "util/duration.h"
 
 #include <cstdint>
