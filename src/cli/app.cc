@@ -75,6 +75,8 @@ void build_app(CLI::App& app, Commands& commands) {
   register_rollback(app, commands);
   register_runbook(app, commands);
   register_import(app, commands);
+  register_list(app, commands);
+  register_remove(app, commands);
 
   CLI::App* help =
       add_subcommand(app, "help", "Show the help of a command: conda-systemd help COMMAND [SUBCOMMAND]");

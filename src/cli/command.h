@@ -39,6 +39,8 @@ void register_verify(CLI::App& parent, Commands& out);
 void register_deploy(CLI::App& parent, Commands& out);
 void register_rollback(CLI::App& parent, Commands& out);
 void register_health(CLI::App& parent, Commands& out);
+void register_list(CLI::App& parent, Commands& out);
+void register_remove(CLI::App& parent, Commands& out);
 
 // Options shared by the commands that read a deployment.
 struct DeploymentOptions {
@@ -46,6 +48,10 @@ struct DeploymentOptions {
   std::string root;
 };
 void add_deployment_options(CLI::App* app, DeploymentOptions& options);
+// --contract FILE, or -n NAME for the installed /etc/conda-systemd/NAME.toml; with neither, the only
+// contract installed. Resolved when parsing completes: a name that is not installed is a usage error
+// listing the installed ones. `root`, when given, is where /etc/conda-systemd is looked up.
+void add_contract_option(CLI::App* app, std::string& contract, const std::string* root = nullptr);
 CLI::App* add_subcommand(CLI::App& parent, const std::string& name, const std::string& description);
 
 // The exit codes a command can return, with what each means for it: its --help footer and so its

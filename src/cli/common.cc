@@ -4,13 +4,33 @@
 #include <cstdlib>
 
 #include "cli/command.h"
+#include "contract/installed.h"
 
 namespace csd::cli {
 
+void add_contract_option(CLI::App* app, std::string& contract, const std::string* root) {
+  auto name = std::make_shared<std::string>();
+  CLI::Option* file =
+      app->add_option("--contract", contract, "the contract file (TOML)")->option_text("FILE");
+  CLI::Option* by_name =
+      app->add_option("-n,--name", *name, "the installed contract /etc/conda-systemd/NAME.toml")
+          ->option_text("NAME");
+  file->excludes(by_name);
+  app->parse_complete_callback([app, &contract, name, root] {
+    bool asks_help =
+        app->get_help_ptr()->count() > 0 || (app->get_version_ptr() && app->get_version_ptr()->count() > 0);
+    if (!contract.empty() || asks_help) return;
+    auto found = find_installed_contract(*name, Root(root ? *root : ""));
+    if (!found) {
+      Error e = found.error();
+      throw CLI::ValidationError(e.hint.empty() ? e.message : e.message + "\n  hint: " + e.hint);
+    }
+    contract = *found;
+  });
+}
+
 void add_deployment_options(CLI::App* app, DeploymentOptions& options) {
-  app->add_option("--contract", options.contract, "the contract file (TOML)")
-      ->required()
-      ->option_text("FILE");
+  add_contract_option(app, options.contract, &options.root);
   app->add_option("--root", options.root, "take every absolute path under DIR, as `systemctl --root` does")
       ->option_text("DIR");
 }
@@ -39,7 +59,10 @@ CLI::Option* add_duration_option(CLI::App* app, const std::string& name, Millis&
                                  const std::string& description) {
   CLI::Validator duration(
       [](std::string& value) {
-        return parse_duration(value) ? std::string() : std::string("expected ") + kDurationHint;
+        return parse_duration(value)
+                   ? std::string()
+                   : std::string(
+                         "expected a duration in systemd.time(7) syntax: 5, 5s, 500ms, 2min, 1h 30min");
       },
       "DURATION");
   return app

@@ -16,7 +16,7 @@ void register_health(CLI::App& parent, Commands& out) {
     int retries = 1;
   };
   auto o = std::make_shared<Options>();
-  app->add_option("--contract", o->contract, "the contract file (TOML)")->required();
+  add_contract_option(app, o->contract);
   add_duration_option(app, "--timeout", o->timeout, "how long each attempt may take (default 5s)");
   app->add_option("--retries", o->retries, "attempts in all, a second apart (default 1)")
       ->check(CLI::Range(1, 3600));

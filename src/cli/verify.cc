@@ -18,7 +18,7 @@ void register_verify(CLI::App& parent, Commands& out) {
     bool json = false;
   };
   auto o = std::make_shared<Options>();
-  app->add_option("--contract", o->contract, "the contract file (TOML)")->required();
+  add_contract_option(app, o->contract);
   app->add_flag("--json", o->json, "print the rows as JSON");
   set_exit_codes(app,
                  {{0, "every fact agrees with the contract"}, {1, "a fact differs or cannot be observed"}});

@@ -49,7 +49,7 @@ for key in "${!takes[@]}"; do
     --env-name) [ "$value" = ENV ] || fail "$words: --env-name takes '$value', not ENV" ;;
     --env) [ "$value" = NAME=VALUE ] || fail "$words: --env means NAME=VALUE everywhere; here it takes '$value'" ;;
     --root-prefix | --conda-prefix) fail "$words shows $opt: the conda installation is --conda-root" ;;
-    --name) [ "$words" = import ] || fail "$words shows --name: an environment is --env-name" ;;
+    --name) [ "$value" = NAME ] || fail "$words: --name is a contract's name (NAME), here it takes '$value'" ;;
   esac
 done
 pass "shared option names checked (${#takes[@]} options)"
@@ -89,6 +89,18 @@ for words in "${commands[@]}"; do
   if [ -n "$out" ] && json_ok <<<"$out"; then pass "$words --json prints valid JSON"; else fail "$words --json printed: ${out:0:200}"; fi
 done
 [ "$reports" -ge 5 ] || fail "only $reports commands offer --json"
+
+# Contracts by name: -n NAME, the only one installed, and an unknown name listing the installed ones.
+mkdir -p "$scratch/byname/etc/conda-systemd"
+cp "$contract" "$scratch/byname/etc/conda-systemd/app.toml"
+cp -r "$scratch/root/opt" "$scratch/root/srv" "$scratch/byname/"
+check "-n NAME finds /etc/conda-systemd/NAME.toml under --root" "$bin" contract show -n app --root "$scratch/byname"
+check "with one contract installed, neither -n nor --contract is needed" "$bin" contract show --root "$scratch/byname"
+out=$("$bin" contract show -n nope --root "$scratch/byname" 2>&1) && rc=0 || rc=$?
+[ "$rc" = 2 ] && grep -q "installed: app" <<<"$out" && pass "an unknown -n NAME: exit 2, listing the installed contracts" \
+  || fail "-n nope said ($rc): $out"
+out=$("$bin" contract show --root "$scratch/nowhere" 2>&1) && rc=0 || rc=$?
+[ "$rc" = 2 ] && grep -q "does not exist" <<<"$out" && pass "a missing contract directory says so" || fail "no directory said ($rc): $out"
 
 check "-V prints the version" sh -c "'$bin' -V | grep -q '^conda-systemd [0-9]'"
 check "help COMMAND prints the command's help" sh -c "'$bin' help restart | grep -q 'Exit codes:'"
