@@ -60,7 +60,7 @@ struct ExitCode {
   int code;
   std::string meaning;
 };
-void set_exit_codes(CLI::App* app, const std::vector<ExitCode>& codes);
+void set_exit_codes(CLI::App* app, std::vector<ExitCode> codes);
 
 // A duration option in systemd.time(7) syntax ("5", "5s", "2min", "1h 30min"), through the one parser
 // the contract uses; anything else is a usage error naming the syntax.
@@ -72,8 +72,10 @@ CLI::Option* add_duration_option(CLI::App* app, const std::string& name, Millis&
 void add_color_option(CLI::App& app);
 bool use_colour(int fd);
 
-// Prints an Error the way compilers do, to stderr.
+// Prints an Error the way compilers do, to stderr; with `json`, also {"error": "..."} on stdout, so a
+// program reading --json output always gets a JSON document (docs/cli.md).
 void print_error(const Error& error);
+void print_error(const Error& error, bool json);
 std::string home_dir();
 
 }  // namespace csd::cli

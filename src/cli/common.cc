@@ -1,7 +1,9 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 
 #include "cli/command.h"
 #include "contract/installed.h"
@@ -43,15 +45,12 @@ CLI::App* add_subcommand(CLI::App& parent, const std::string& name, const std::s
   return sub;
 }
 
-void set_exit_codes(CLI::App* app, const std::vector<ExitCode>& codes) {
+void set_exit_codes(CLI::App* app, std::vector<ExitCode> codes) {
+  if (std::none_of(codes.begin(), codes.end(), [](const ExitCode& c) { return c.code == kUnusable; }))
+    codes.push_back({kUnusable, "usage error, or a contract that cannot be used"});
+  std::sort(codes.begin(), codes.end(), [](const ExitCode& a, const ExitCode& b) { return a.code < b.code; });
   std::string footer = "Exit codes:\n";
-  bool usage_listed = false;
-  for (const auto& c : codes) {
-    footer += fmt::format("  {:<4} {}\n", c.code, c.meaning);
-    usage_listed = usage_listed || c.code == kUnusable;
-  }
-  if (!usage_listed)
-    footer += fmt::format("  {:<4} {}\n", int(kUnusable), "usage error, or a contract that cannot be used");
+  for (const auto& c : codes) footer += fmt::format("  {:<4} {}\n", c.code, c.meaning);
   app->footer(footer);
 }
 
@@ -103,6 +102,11 @@ void print_error(const Error& error) {
     if (pos != std::string::npos) text.replace(pos, 6, "\033[1;31merror:\033[0m");
   }
   fmt::print(stderr, "{}\n", text);
+}
+
+void print_error(const Error& error, bool json) {
+  if (json) fmt::print("{}\n", nlohmann::json{{"error", error.to_string()}}.dump(2));
+  print_error(error);
 }
 
 std::string home_dir() {

@@ -159,7 +159,8 @@ void register_exec(CLI::App& parent, Commands& out) {
   CLI::Option* contract = app->add_option("--contract", o->contract,
                                           "the contract: its environment, [service] "
                                           "environment and allow_outside_env; COMMAND "
-                                          "defaults to [service] command");
+                                          "defaults to [service] command")
+                              ->option_text("FILE");
   CLI::Option* prefix =
       app->add_option("--prefix", o->prefix, "the environment's directory")->option_text("DIR");
   CLI::Option* name =

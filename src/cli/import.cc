@@ -26,7 +26,8 @@ void register_import(CLI::App& parent, Commands& out) {
   auto o = std::make_shared<Options>();
   app->add_option("--name", o->import.name,
                   "the service: NAME.service, NAME-watchdog.service, NAME-*-worker.service")
-      ->required();
+      ->required()
+      ->option_text("NAME");
   app->add_option("--root", o->root, "take every absolute path under DIR, as `systemctl --root` does")
       ->option_text("DIR");
   app->add_option("--unit-dir", o->import.unit_dirs,

@@ -31,7 +31,7 @@ void register_list(CLI::App& parent, Commands& out) {
                    if (!listed) {
                      if (o->json)
                        fmt::print("{}\n", nlohmann::json{{"error", listed.error().to_string()}}.dump(2));
-                     return print_error(listed.error()), int(kFailed);
+                     return print_error(listed.error(), o->json), int(kFailed);
                    }
                    if (o->json)
                      fmt::print("{}\n", verify::listing_json(*listed).dump(2));

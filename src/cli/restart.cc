@@ -77,7 +77,7 @@ void register_restart(CLI::App& parent, Commands& out) {
   out.push_back(
       {app, [o] {
          auto s = watchdog::load_settings(o->deployment.contract, Root(o->deployment.root), home_dir());
-         if (!s) return print_error(s.error()), int(kUnusable);
+         if (!s) return print_error(s.error(), o->json), int(kUnusable);
          Millis timeout = s->reload_timeout + Millis(15'000);
          if (o->timeout.count() >= 0) timeout = o->timeout;
          watchdog::RestartRequest r;
@@ -88,7 +88,7 @@ void register_restart(CLI::App& parent, Commands& out) {
          r.override_reason = o->override_reason;
          r.source = o->automatic ? "auto" : "manual";
          auto id = watchdog::request_restart(*s, r, timeout);
-         if (!id) return print_error(id.error()), int(kFailed);
+         if (!id) return print_error(id.error(), o->json), int(kFailed);
          if (o->no_wait) {
            if (o->json)
              fmt::print("{}\n", nlohmann::json{{"request_id", *id}}.dump());
@@ -97,7 +97,7 @@ void register_restart(CLI::App& parent, Commands& out) {
            return int(kOk);
          }
          auto record = watchdog::wait_for_decision(*s, *id, timeout);
-         if (!record) return print_error(record.error()), kNoDecision;
+         if (!record) return print_error(record.error(), o->json), kNoDecision;
          if (o->json)
            fmt::print("{}\n", record->dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
          else

@@ -24,7 +24,7 @@ void register_verify(CLI::App& parent, Commands& out) {
                  {{0, "every fact agrees with the contract"}, {1, "a fact differs or cannot be observed"}});
   out.push_back({app, [o] {
                    auto c = load_resolved_contract(o->contract, Root(), home_dir());
-                   if (!c) return print_error(c.error()), int(kUnusable);
+                   if (!c) return print_error(c.error(), o->json), int(kUnusable);
                    auto rows = verify::compare(*c, verify::observe(*c));
                    if (o->json)
                      fmt::print("{}\n", verify::format_json(rows).dump(2));

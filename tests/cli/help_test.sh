@@ -78,9 +78,9 @@ for words in "${commands[@]}"; do
   [ -n "${takes["$words --json"]+x}" ] || continue
   reports=$((reports + 1))
   case "$words" in
-    "contract show" | check | verify | runbook) args=(--contract "$contract" --root "$scratch/root") ;;
-    import) args=(--name mes-dashboard --root "$repo/tests/fixtures/dashboard-units") ;;
-    status | scale | restart) args=(--contract "$contract" --root "$scratch/root") ;;
+    "contract show" | check | runbook | status | scale | restart) args=(--contract "$contract" --root "$scratch/root") ;;
+    import) args=(--name mes-dashboard --root "$repo/tests/fixtures/dashboard-units" --output "$scratch/imported.toml") ;;
+    list) args=(--root "$scratch/root") ;;
     *) args=(--contract "$contract") ;;
   esac
   [ "$words" != scale ] || args+=(1)

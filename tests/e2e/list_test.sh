@@ -75,5 +75,19 @@ out=$(rig_run "$tool" contract show 2>&1) && rc=0 || rc=$?
 rig_check_eq "with two installed, neither -n nor --contract is a usage error" 2 "$rc"
 rig_check "that error names both" grep -q "mes-dashboard, mes-report" <<<"$out"
 
-rig_systemctl stop mes-dashboard.service mes-dashboard-watchdog.service
+# remove: the running service is stopped and disabled, what render wrote is gone, the secrets stay.
+out=$(rig_run "$tool" remove mes-dashboard 2>&1) && rc=0 || rc=$?
+echo "$out"
+rig_check_eq "remove succeeds" 0 "$rc"
+rig_check_eq "remove stopped the app" inactive "$(rig_systemctl is-active mes-dashboard.service || true)"
+rig_check_eq "remove stopped the watchdog" inactive "$(rig_systemctl is-active mes-dashboard-watchdog.service || true)"
+rig_check "remove deleted the units, the environment file and the installed contract" rig_run sh -c \
+  '! test -e /etc/systemd/system/mes-dashboard.service && ! test -e /etc/systemd/system/mes-dashboard-watchdog.service && ! test -e /etc/conda-systemd/mes-dashboard.toml && ! test -e /etc/mes-dashboard/runtime.env'
+rig_check "remove kept the secrets file" rig_run test -e /etc/mes-dashboard/secrets.env
+rig_check "remove says what it kept" grep -q '^kept *[/]etc/mes-dashboard/secrets.env' <<<"$out"
+rig_check_eq "list shows the other contract only" "mes-report" \
+  "$(rig_run "$tool" list --json | /usr/bin/python3.11 -I -c 'import json, sys; print(" ".join(x["name"] for x in json.load(sys.stdin)["contracts"]))')"
+rig_check "with one contract installed, neither -n nor --contract is needed" rig_run "$tool" contract show
+out=$(rig_run "$tool" remove mes-dashboard 2>&1) && rc=0 || rc=$?
+rig_check_eq "removing it again is a usage error" 2 "$rc"
 rig_summary

@@ -18,7 +18,9 @@ cp "$deb" "$RIG_WORK/deb/conda-systemd.deb"
 chmod -R a+rX "$RIG_WORK/deb"
 
 rig_on_fail() { rig_systemctl status --no-pager 'alpha*' 'beta*' 2>&1 | tail -n 30; }
-rig_boot "csd-e2e-package-$$" --overlay=/usr::/usr --bind-ro="$RIG_WORK/deb:/mnt/deb"
+# A volatile container has a fresh /etc: man-db's configuration (a conffile of the host's man-db)
+# comes from the host, as a server has its own.
+rig_boot "csd-e2e-package-$$" --overlay=/usr::/usr --bind-ro="$RIG_WORK/deb:/mnt/deb" --bind-ro=/etc/manpath.config
 
 # dpkg's database under the volatile /var starts empty.
 rig_run sh -c 'mkdir -p /var/lib/dpkg/info /var/lib/dpkg/updates && touch /var/lib/dpkg/status /var/lib/dpkg/available'
@@ -62,6 +64,12 @@ rig_check_eq "bash completion completes an installed contract" "/etc/conda-syste
 
 app_before=$(rig_unit_prop alpha.service InvocationID)
 watchdog_before=$(rig_unit_prop alpha-watchdog.service InvocationID)
+# deb-systemd-invoke obeys policy-rc.d: where it forbids service actions (exit 101, as in Docker
+# images) the upgrade restarts nothing. Written into the container's /usr overlay, not the host's.
+rig_write_file /usr/sbin/policy-rc.d 755 <<<$'#!/bin/sh\nexit 101'
+rig_check "an upgrade under a policy-rc.d that forbids it configures the package" install_deb
+rig_check_eq "and restarts nothing" "$watchdog_before" "$(rig_unit_prop alpha-watchdog.service InvocationID)"
+rig_run rm /usr/sbin/policy-rc.d
 rig_check "an upgrade (dpkg -i again) configures the package" install_deb
 rig_check "the running watchdog was restarted" \
   test "$(rig_unit_prop alpha-watchdog.service InvocationID)" != "$watchdog_before"
