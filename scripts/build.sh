@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the dependencies (Debian packages) and builds conda-systemd, its tests and benchmarks into build/.
+#   scripts/build.sh [TARGET...]     only these targets (the demo builds conda-systemd alone)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE="${BUILD_TYPE:-RelWithDebInfo}" >/dev/null
-cmake --build build -j"$(nproc)"
+cmake --build build -j"$(nproc)" ${1:+--target "$@"}
 echo "build: $(pwd)/build/conda-systemd"

@@ -12,6 +12,7 @@ packages=(
   systemd-container systemd gunicorn python3-flask python3.11 python3-pkg-resources curl iproute2
   ansible ansible-lint
   e2fsprogs mount  # fault injection: mkfs, chattr, losetup
+  debhelper lintian man-db zsh
 )
 
 missing=()

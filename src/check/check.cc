@@ -12,6 +12,7 @@ Report run(const Context& ctx) {
   check_runtime_dirs(ctx, report);
   check_orphans(ctx, report);
   check_collisions(ctx, report);
+  check_tool_path(ctx, report);
   return report;
 }
 

@@ -23,6 +23,7 @@ const std::vector<Code>& codes() {
       {"CSD115", "a unit file that cannot be read or parsed"},
       {"CSD116", "an environment variable differs from the contract"},
       {"CSD117", "a declared script is missing or unreadable"},
+      {"CSD119", "a unit runs conda-systemd from another path than the contract's tool"},
       {"CSD120", "the conda environment is missing, not conda, or a venv"},
       {"CSD121", "the environment's Python version differs from the contract"},
       {"CSD122", "a required package is missing from the environment"},

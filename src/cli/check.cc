@@ -30,6 +30,8 @@ void register_check(CLI::App& parent, Commands& out) {
   app->add_flag("--strict", o->strict, "warnings fail too");
   app->add_flag("--verbose", o->verbose,
                 "also list what check accepts (drop-ins adding settings render does not write)");
+  set_exit_codes(app, {{0, "no error (warnings allowed unless --strict)"},
+                       {1, "errors found (or warnings, with --strict)"}});
   out.push_back({app, [o] {
                    Root root(o->deployment.root);
                    auto c = load_resolved_contract(o->deployment.contract, root, home_dir());
@@ -54,7 +56,7 @@ void register_check(CLI::App& parent, Commands& out) {
                    if (o->json)
                      fmt::print("{}\n", check::format_json(report, o->verbose).dump(2));
                    else
-                     fmt::print("{}", check::format_text(report, ::isatty(STDOUT_FILENO) != 0, o->verbose));
+                     fmt::print("{}", check::format_text(report, use_colour(STDOUT_FILENO), o->verbose));
                    bool failed = report.errors() > 0 || (o->strict && report.warnings() > 0);
                    return failed ? int(kFailed) : int(kOk);
                  }});

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "util/duration.h"
 #include "util/error.h"
 
 namespace csd::cli {
@@ -38,6 +39,8 @@ void register_verify(CLI::App& parent, Commands& out);
 void register_deploy(CLI::App& parent, Commands& out);
 void register_rollback(CLI::App& parent, Commands& out);
 void register_health(CLI::App& parent, Commands& out);
+void register_list(CLI::App& parent, Commands& out);
+void register_remove(CLI::App& parent, Commands& out);
 
 // Options shared by the commands that read a deployment.
 struct DeploymentOptions {
@@ -45,10 +48,34 @@ struct DeploymentOptions {
   std::string root;
 };
 void add_deployment_options(CLI::App* app, DeploymentOptions& options);
+// --contract FILE, or -n NAME for the installed /etc/conda-systemd/NAME.toml; with neither, the only
+// contract installed. Resolved when parsing completes: a name that is not installed is a usage error
+// listing the installed ones. `root`, when given, is where /etc/conda-systemd is looked up.
+void add_contract_option(CLI::App* app, std::string& contract, const std::string* root = nullptr);
 CLI::App* add_subcommand(CLI::App& parent, const std::string& name, const std::string& description);
 
-// Prints an Error the way compilers do, to stderr.
+// The exit codes a command can return, with what each means for it: its --help footer and so its
+// section of conda-systemd(1). Every command can also return 2 (usage); it is listed for all.
+struct ExitCode {
+  int code;
+  std::string meaning;
+};
+void set_exit_codes(CLI::App* app, std::vector<ExitCode> codes);
+
+// A duration option in systemd.time(7) syntax ("5", "5s", "2min", "1h 30min"), through the one parser
+// the contract uses; anything else is a usage error naming the syntax.
+CLI::Option* add_duration_option(CLI::App* app, const std::string& name, Millis& out,
+                                 const std::string& description);
+
+// --color=auto|always|never (auto: a terminal, and neither NO_COLOR nor TERM=dumb): whether to colour
+// what goes to `fd`.
+void add_color_option(CLI::App& app);
+bool use_colour(int fd);
+
+// Prints an Error the way compilers do, to stderr; with `json`, also {"error": "..."} on stdout, so a
+// program reading --json output always gets a JSON document (docs/cli.md).
 void print_error(const Error& error);
+void print_error(const Error& error, bool json);
 std::string home_dir();
 
 }  // namespace csd::cli

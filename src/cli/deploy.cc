@@ -3,8 +3,10 @@
 #include "deploy/deploy.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include "cli/command.h"
+#include "cli/progress.h"
 #include "watchdog/client.h"
 
 namespace csd::cli {
@@ -12,17 +14,17 @@ namespace csd::cli {
 namespace {
 
 struct GateOptions {
-  double timeout = 5;
+  Millis timeout{5'000};
   int retries = 30;
-  std::string restart_timeout = "2m";
+  Millis restart_timeout{120'000};
 };
 
 void add_gate_options(CLI::App* app, GateOptions& g) {
-  app->add_option("--timeout", g.timeout, "seconds each health probe may take (default 5)")
-      ->check(CLI::PositiveNumber);
+  add_duration_option(app, "--timeout", g.timeout, "how long each health probe may take (default 5s)");
   app->add_option("--retries", g.retries, "health probes, a second apart, before the gate fails (default 30)")
       ->check(CLI::Range(1, 3600));
-  app->add_option("--restart-timeout", g.restart_timeout, "how long a unit may take to restart (default 2m)");
+  add_duration_option(app, "--restart-timeout", g.restart_timeout,
+                      "how long a unit may take to restart (default 2min)");
 }
 
 }  // namespace
@@ -30,17 +32,13 @@ void add_gate_options(CLI::App* app, GateOptions& g) {
 namespace {
 
 int run_switch(const DeploymentOptions& d, const GateOptions& g, const deploy::Target* target) {
-  auto restart_timeout = parse_duration(g.restart_timeout);
-  if (!restart_timeout)
-    return print_error(make_error("--restart-timeout: not a duration: " + g.restart_timeout)), int(kUnusable);
-  deploy::HealthOptions gate{.timeout = Millis(static_cast<long>(g.timeout * 1000)), .retries = g.retries};
-  auto services = deploy::system_services(gate, *restart_timeout);
+  deploy::HealthOptions gate{.timeout = g.timeout, .retries = g.retries};
+  auto services = deploy::system_services(gate, g.restart_timeout);
   if (!services) return print_error(services.error()), int(kUnusable);
   deploy::Options options{.root = Root(d.root), .home = home_dir(), .who = watchdog::current_user()};
-  auto print = [](const deploy::Event& e) {
-    fmt::print("{}\n", e.text);
-    std::fflush(stdout);
-  };
+  // Each step as a line with its time; on a terminal a live line between them (docs/deploy.md).
+  Progress progress(use_colour(STDOUT_FILENO));
+  auto print = [&progress](const deploy::Event& e) { progress.line(e.text); };
   auto outcome = target ? deploy::deploy(d.contract, *target, **services, options, print)
                         : deploy::rollback(d.contract, **services, options, print);
   if (!outcome) return print_error(outcome.error()), int(kUnusable);
@@ -60,15 +58,20 @@ std::function<int()> switch_command(CLI::App* app, bool is_deploy) {
   add_deployment_options(app, o->deployment);
   if (is_deploy) {
     auto* env =
-        app->add_option("--env", o->target.env, "the new environment's name, looked up as conda does");
-    auto* prefix = app->add_option("--prefix", o->target.prefix, "the new environment's prefix");
-    env->excludes(prefix);
+        app->add_option("--env-name", o->target.env, "the new environment's name, looked up as conda does")
+            ->option_text("ENV");
+    auto* prefix =
+        app->add_option("--prefix", o->target.prefix, "the new environment's prefix")->option_text("DIR");
+    // The name before docs/cli.md's conventions, kept working but no longer shown.
+    auto* old_env = app->add_option("--env", o->target.env, "old name of --env-name")->group("");
+    env->excludes(prefix)->excludes(old_env);
+    old_env->excludes(prefix);
   }
   add_gate_options(app, o->gate);
   return [o, is_deploy] {
     if (!is_deploy) return run_switch(o->deployment, o->gate, nullptr);
     if (o->target.env.empty() == o->target.prefix.empty())
-      return print_error(make_error("give --env NAME or --prefix PATH")), int(kUnusable);
+      return print_error(make_error("give --env-name ENV or --prefix DIR")), int(kUnusable);
     return run_switch(o->deployment, o->gate, &o->target);
   };
 }
@@ -78,6 +81,8 @@ void register_deploy(CLI::App& parent, Commands& out) {
       add_subcommand(parent, "deploy",
                      "Switch the service to another conda environment: preflight, switch, restart, "
                      "health gate; roll back by itself when the gate fails");
+  set_exit_codes(app, {{0, "switched and the gate passed"},
+                       {1, "the gate failed and the previous environment is back"}});
   out.push_back({app, switch_command(app, true)});
 }
 

@@ -160,22 +160,29 @@ void register_exec(CLI::App& parent, Commands& out) {
   CLI::Option* contract = app->add_option("--contract", o->contract,
                                           "the contract: its environment, [service] "
                                           "environment and allow_outside_env; COMMAND "
-                                          "defaults to [service] command");
+                                          "defaults to [service] command")
+                              ->option_text("FILE");
   CLI::Option* prefix =
       app->add_option("--prefix", o->prefix, "the environment's directory")->option_text("DIR");
-  CLI::Option* name = app->add_option("--name", o->name, "the environment's name, looked up as conda does")
-                          ->option_text("ENV");
-  CLI::Option* root = app->add_option("--root-prefix", o->root_prefix,
-                                      "the conda installation (for --name, CONDA_EXE and CONDA_PYTHON_EXE)")
-                          ->option_text("DIR");
+  CLI::Option* name =
+      app->add_option("--env-name", o->name, "the environment's name, looked up as conda does")
+          ->option_text("ENV");
+  CLI::Option* root =
+      app->add_option("--conda-root", o->root_prefix,
+                      "the conda installation (for --env-name, CONDA_EXE and CONDA_PYTHON_EXE)")
+          ->option_text("DIR");
+  // The name before docs/cli.md's conventions, kept working but no longer shown.
+  CLI::Option* old_root =
+      app->add_option("--root-prefix", o->root_prefix, "old name of --conda-root")->group("");
   CLI::Option* worker =
       app->add_option("--worker", o->worker,
                       "with --contract: a [[worker]] of it; its environment comes after the "
                       "service's, COMMAND defaults to its command")
           ->option_text("NAME");
   worker->needs(contract);
-  contract->excludes(prefix)->excludes(name)->excludes(root);
+  contract->excludes(prefix)->excludes(name)->excludes(root)->excludes(old_root);
   prefix->excludes(name);
+  root->excludes(old_root);
   app->add_option("--env", o->env, "set a variable after the activation (repeatable)")
       ->option_text("NAME=VALUE")
       ->allow_extra_args(false);
@@ -186,9 +193,11 @@ void register_exec(CLI::App& parent, Commands& out) {
   app->add_flag("--dry-run", o->dry_run,
                 "print the program, its arguments and the environment changes; run nothing");
   app->add_option("command", o->command, "COMMAND [ARGS...], after --");
-  app->footer(
-      "Exit status: the command's own once it runs; 2 unusable environment, contract or refused command; "
-      "126 not executable; 127 not found.");
+  set_exit_codes(
+      app, {{0, "with --dry-run, the plan was printed; otherwise the command's own status once it runs"},
+            {2, "usage error, an unusable environment or contract, or a refused command"},
+            {126, "the command is not executable"},
+            {127, "the command was not found"}});
   // Everything after -- is the command's, even what looks like our options; CLI11 matches
   // options after a positional otherwise, so -- is required and the rest is checked by hand.
   app->prefix_command();
@@ -211,9 +220,10 @@ void register_exec(CLI::App& parent, Commands& out) {
            return int(kUnusable);
          }
          if (!contract->count() && !prefix->count() && !name->count()) {
-           fmt::print(stderr,
-                      "conda-systemd exec: give one of --contract, --prefix or --name\nRun with --help for "
-                      "more information.\n");
+           fmt::print(
+               stderr,
+               "conda-systemd exec: give one of --contract, --prefix or --env-name\nRun with --help for "
+               "more information.\n");
            return int(kUnusable);
          }
          return run_exec(*o);

@@ -12,22 +12,21 @@ void register_health(CLI::App& parent, Commands& out) {
   CLI::App* app = add_subcommand(parent, "health", "Probe the contract's health URL; exit 0 on a 2xx answer");
   struct Options {
     std::string contract;
-    double timeout = 5;
+    Millis timeout{5'000};
     int retries = 1;
   };
   auto o = std::make_shared<Options>();
-  app->add_option("--contract", o->contract, "the contract file (TOML)")->required();
-  app->add_option("--timeout", o->timeout, "seconds each attempt may take (default 5)")
-      ->check(CLI::PositiveNumber);
+  add_contract_option(app, o->contract);
+  add_duration_option(app, "--timeout", o->timeout, "how long each attempt may take (default 5s)");
   app->add_option("--retries", o->retries, "attempts in all, a second apart (default 1)")
       ->check(CLI::Range(1, 3600));
+  set_exit_codes(app, {{0, "a 2xx answer"}, {1, "no 2xx answer within the attempts"}});
   out.push_back({app, [o] {
                    // The health URL needs no conda lookup: a health check must work while the
                    // environment itself is broken.
                    auto c = load_contract(o->contract);
                    if (!c) return print_error(c.error()), int(kUnusable);
-                   deploy::HealthOptions h{.timeout = Millis(static_cast<long>(o->timeout * 1000)),
-                                           .retries = o->retries};
+                   deploy::HealthOptions h{.timeout = o->timeout, .retries = o->retries};
                    auto r = deploy::probe_health(c->service.health_url, h);
                    if (r.healthy) {
                      fmt::print("healthy: {} {}\n", c->service.health_url, r.detail);

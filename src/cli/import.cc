@@ -26,7 +26,8 @@ void register_import(CLI::App& parent, Commands& out) {
   auto o = std::make_shared<Options>();
   app->add_option("--name", o->import.name,
                   "the service: NAME.service, NAME-watchdog.service, NAME-*-worker.service")
-      ->required();
+      ->required()
+      ->option_text("NAME");
   app->add_option("--root", o->root, "take every absolute path under DIR, as `systemctl --root` does")
       ->option_text("DIR");
   app->add_option("--unit-dir", o->import.unit_dirs,
@@ -47,6 +48,7 @@ void register_import(CLI::App& parent, Commands& out) {
   app->add_flag("--force", o->force,
                 "write the contract even when it is not equivalent, its problems listed on top");
   app->add_flag("--json", o->json, "print the report as JSON");
+  set_exit_codes(app, {{0, "the contract was written"}, {1, "problems found; nothing written"}});
   out.push_back({app, [o] {
                    o->import.root = Root(o->root);
                    auto imported = importer::import_service(o->import);
@@ -63,7 +65,7 @@ void register_import(CLI::App& parent, Commands& out) {
                      im.problems.push_back(e);
                      text = importer::write_contract(im, command_line);
                    }
-                   bool colour = ::isatty(o->output.empty() ? STDERR_FILENO : STDOUT_FILENO) != 0;
+                   bool colour = use_colour(o->output.empty() ? STDERR_FILENO : STDOUT_FILENO);
                    std::string report = o->json ? importer::report_json(im).dump(2) + "\n"
                                                 : importer::format_report(im, colour);
                    fmt::print(o->output.empty() ? stderr : stdout, "{}", report);

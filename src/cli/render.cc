@@ -8,6 +8,7 @@
 #include "render/deployed.h"
 #include "render/install.h"
 #include "render/orphans.h"
+#include "render/tool_path.h"
 #include "systemd/runtime_state.h"
 #include "util/file.h"
 #include "verify/systemd_units.h"
@@ -47,6 +48,8 @@ void register_render(CLI::App& parent, Commands& out) {
   app->add_flag("--drop-deploy", o->drop_deploy,
                 "render the contract's own [conda] environment where a deploy switched to another (that one "
                 "stays recorded as the previous environment, for rollback)");
+  set_exit_codes(app, {{0, "written; with --check, nothing differs"},
+                       {1, "with --check, what is installed differs; or a file could not be written"}});
   out.push_back({app, [o] {
                    Root root(o->deployment.root);
                    auto c = load_resolved_contract(o->deployment.contract, root, home_dir());
@@ -88,6 +91,9 @@ void register_render(CLI::App& parent, Commands& out) {
                      fmt::print("{}", diff);
                      return diff.empty() ? int(kOk) : int(kFailed);
                    }
+                   // Units rendered before the Debian package ran /usr/local/bin (docs/install.md).
+                   for (const auto& path : render::tool_migrations(*files, root, kOldDefaultTool, c->tool))
+                     fmt::print("migrated  {}: ran {}, now runs {}\n", path, kOldDefaultTool, c->tool);
                    auto written = render::install(*files, root);
                    if (!written) return print_error(written.error()), int(kFailed);
                    for (const auto& f : *files) {

@@ -53,7 +53,7 @@ void register_restart(CLI::App& parent, Commands& out) {
     bool ack = false;
     std::string override_reason;
     bool automatic = false;
-    std::string timeout;
+    Millis timeout{-1};  // unset: reload_timeout + 15s
     bool no_wait = false;
     bool json = false;
   };
@@ -66,20 +66,20 @@ void register_restart(CLI::App& parent, Commands& out) {
   ov->needs(app->get_option("--ack"));
   app->add_option("--override-reason", o->override_reason, "recorded as override_reason")->needs(ov);
   app->add_flag("--auto", o->automatic, "request as source \"auto\" (as a health monitor would)");
-  app->add_option("--timeout", o->timeout,
-                  "how long to wait for the decision (default: reload_timeout + 15s)");
+  add_duration_option(app, "--timeout", o->timeout,
+                      "how long to wait for the decision (default: reload_timeout + 15s)");
   app->add_flag("--no-wait", o->no_wait, "write the request and exit; prints its id");
   app->add_flag("--json", o->json, "print the decision record as JSON");
+  set_exit_codes(app, {{0, "executed and the reload confirmed (with --no-wait: the request was written)"},
+                       {1, "failed, or the reload was not confirmed"},
+                       {3, "the policy blocked the restart (cooldown or guarded mode)"},
+                       {4, "no decision within the wait"}});
   out.push_back(
       {app, [o] {
          auto s = watchdog::load_settings(o->deployment.contract, Root(o->deployment.root), home_dir());
-         if (!s) return print_error(s.error()), int(kUnusable);
+         if (!s) return print_error(s.error(), o->json), int(kUnusable);
          Millis timeout = s->reload_timeout + Millis(15'000);
-         if (!o->timeout.empty()) {
-           auto t = parse_duration(o->timeout);
-           if (!t) return print_error(make_error("--timeout: not a duration: " + o->timeout)), int(kUnusable);
-           timeout = *t;
-         }
+         if (o->timeout.count() >= 0) timeout = o->timeout;
          watchdog::RestartRequest r;
          r.user = watchdog::current_user();
          r.reason = o->reason;
@@ -88,7 +88,7 @@ void register_restart(CLI::App& parent, Commands& out) {
          r.override_reason = o->override_reason;
          r.source = o->automatic ? "auto" : "manual";
          auto id = watchdog::request_restart(*s, r, timeout);
-         if (!id) return print_error(id.error()), int(kFailed);
+         if (!id) return print_error(id.error(), o->json), int(kFailed);
          if (o->no_wait) {
            if (o->json)
              fmt::print("{}\n", nlohmann::json{{"request_id", *id}}.dump());
@@ -97,7 +97,7 @@ void register_restart(CLI::App& parent, Commands& out) {
            return int(kOk);
          }
          auto record = watchdog::wait_for_decision(*s, *id, timeout);
-         if (!record) return print_error(record.error()), kNoDecision;
+         if (!record) return print_error(record.error(), o->json), kNoDecision;
          if (o->json)
            fmt::print("{}\n", record->dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
          else

@@ -9,6 +9,7 @@ std::function<int()> switch_command(CLI::App* app, bool is_deploy);  // deploy.c
 void register_rollback(CLI::App& parent, Commands& out) {
   CLI::App* app = add_subcommand(
       parent, "rollback", "Go back to the environment the last deploy replaced, with the same health gate");
+  set_exit_codes(app, {{0, "rolled back and the gate passed"}, {1, "the gate failed"}});
   out.push_back({app, switch_command(app, false)});
 }
 

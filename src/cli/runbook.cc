@@ -40,6 +40,8 @@ void register_runbook(CLI::App& parent, Commands& out) {
   add_deployment_options(app, o->deployment);
   app->add_flag("--check", o->check, "compare RUNBOOK.md with the contract; exit 1 with each difference");
   app->add_option("runbook", o->file, "the runbook to check (with --check)");
+  set_exit_codes(
+      app, {{0, "printed; with --check, the runbook matches"}, {1, "with --check, the runbook differs"}});
   CLI::App* top = &parent;
   out.push_back(
       {app, [o, top] {

@@ -24,6 +24,8 @@ void register_scale(CLI::App& parent, Commands& out) {
   app->add_option("count", o->count, "+N adds N workers, -N removes N, N sets the count")->required();
   app->add_flag("--json", o->json, "print JSON");
   app->add_flag("--no-bus", o->no_bus, "do not ask systemd for the app unit's MainPID");
+  set_exit_codes(
+      app, {{0, "the new worker count is confirmed"}, {1, "the watchdog refused or did not confirm it"}});
   out.push_back(
       {app, [o] {
          auto target = watchdog::parse_scale(o->count);
@@ -31,13 +33,13 @@ void register_scale(CLI::App& parent, Commands& out) {
            return print_error(make_error(fmt::format("'{}' is not +N, -N or N (1..256)", o->count))),
                   int(kUnusable);
          auto s = watchdog::load_settings(o->deployment.contract, Root(o->deployment.root), home_dir());
-         if (!s) return print_error(s.error()), int(kUnusable);
+         if (!s) return print_error(s.error(), o->json), int(kUnusable);
          std::optional<pid_t> main_pid;
          if (!o->no_bus)
            if (auto bus = watchdog::SystemdBus::connect(); bus)
              if (auto pid = bus->main_pid(s->master.app_unit); pid) main_pid = *pid;
          auto r = watchdog::scale_workers(*s, *target, main_pid, s->reload_timeout);
-         if (!r) return print_error(r.error()), int(kFailed);
+         if (!r) return print_error(r.error(), o->json), int(kFailed);
          nlohmann::json j = r->to_json();
          (void)watchdog::send_audit_to_journal(
              watchdog::audit_entry(watchdog::kWorkersScaled, j, watchdog::now_utc(), s->contract_version), 5);

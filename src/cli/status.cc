@@ -86,6 +86,8 @@ void register_status(CLI::App& parent, Commands& out) {
   add_deployment_options(app, o->deployment);
   app->add_flag("--json", o->json, "print JSON");
   app->add_flag("--no-bus", o->no_bus, "do not ask systemd for the app unit's MainPID");
+  set_exit_codes(app, {{0, "the watchdog answered and is healthy"},
+                       {1, "the watchdog did not answer, or reports a problem"}});
   out.push_back({app, [o] {
                    auto s =
                        watchdog::load_settings(o->deployment.contract, Root(o->deployment.root), home_dir());

@@ -18,11 +18,13 @@ void register_verify(CLI::App& parent, Commands& out) {
     bool json = false;
   };
   auto o = std::make_shared<Options>();
-  app->add_option("--contract", o->contract, "the contract file (TOML)")->required();
+  add_contract_option(app, o->contract);
   app->add_flag("--json", o->json, "print the rows as JSON");
+  set_exit_codes(app,
+                 {{0, "every fact agrees with the contract"}, {1, "a fact differs or cannot be observed"}});
   out.push_back({app, [o] {
                    auto c = load_resolved_contract(o->contract, Root(), home_dir());
-                   if (!c) return print_error(c.error()), int(kUnusable);
+                   if (!c) return print_error(c.error(), o->json), int(kUnusable);
                    auto rows = verify::compare(*c, verify::observe(*c));
                    if (o->json)
                      fmt::print("{}\n", verify::format_json(rows).dump(2));

@@ -20,6 +20,7 @@ void register_watchdog(CLI::App& parent, Commands& out) {
   auto o = std::make_shared<Options>();
   add_deployment_options(app, o->deployment);
   app->add_flag("--no-bus", o->no_bus, "never ask systemd over D-Bus (MainPID check, unit restart)");
+  set_exit_codes(app, {{0, "stopped by SIGTERM or SIGINT"}, {1, "the loop failed"}});
   out.push_back({app, [o] {
                    // Under systemd, "<N>" tells the journal the priority (sd-daemon(3)).
                    bool journal = watchdog::stderr_is_journal();

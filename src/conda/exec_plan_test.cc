@@ -308,14 +308,15 @@ TEST(ExecFixture, DryRunPrintsThePlanAndRunsNothing) {
   EXPECT_THAT(r.out, HasSubstr("  - _CE_CONDA (was conda)\n"));
 }
 
+// --env-name, with the old spelling of --conda-root (still accepted).
 TEST(ExecFixture, NameAndRootPrefixFindTheEnvironment) {
   const FixtureEnv& env = shared_env();
   ASSERT_TRUE(env.ok) << env.build_log;
-  Ran r = exec(env, {"--name", "app", "--root-prefix", env.root, "--", "python", "-c",
+  Ran r = exec(env, {"--env-name", "app", "--root-prefix", env.root, "--", "python", "-c",
                      "import os; print(os.environ['CONDA_PREFIX'])"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, env.prefix + "\n");
-  Ran missing = exec(env, {"--name", "nope", "--root-prefix", env.root, "--", "python"});
+  Ran missing = exec(env, {"--env-name", "nope", "--root-prefix", env.root, "--", "python"});
   EXPECT_EQ(missing.status, kExitUnusable);
   EXPECT_THAT(missing.err, HasSubstr("'nope' not found"));
 }

@@ -137,7 +137,7 @@ class TableReader {
     auto parsed = parse_duration(n->as_string()->get());
     if (!parsed) {
       fail_at(n->source(), fmt::format("'{}' is not a duration: \"{}\"", qualified(key), n->as_string()->get()),
-              "write a number with a unit: \"500ms\", \"60s\", \"10m\", \"1h\", or combined as \"1m30s\"");
+              "write a duration in systemd.time(7) syntax: \"500ms\", \"60s\", \"10m\", \"1h\", \"1h 30min\"");
       return fallback;
     }
     if (*parsed < min)
@@ -290,7 +290,7 @@ Result<Contract> build(const toml::table& doc, const std::string& source) {
   meta.check_unknown_keys(keys_of("contract"));
   c.name = meta.string("name", true);
   c.version = meta.string("version", true);
-  c.tool = meta.abs_path("tool", false, "/usr/local/bin/conda-systemd");
+  c.tool = meta.abs_path("tool", false, kDefaultTool);
   CSD_TRY(meta);
   if (!is_unit_name_part(c.name))
     meta.fail_at(meta.node("name")->source(), fmt::format("contract.name '{}' cannot be part of a unit name", c.name),
@@ -481,5 +481,8 @@ Result<Contract> load_contract(const std::string& path) {
   }
   return parse_contract(*text, path);
 }
+
+const std::vector<std::string>& contract_sections() { return section_names(); }
+const std::vector<std::string>& contract_keys(const std::string& section) { return keys_of(section); }
 
 }  // namespace csd

@@ -68,6 +68,11 @@ struct ScriptSection {
   std::string path;
 };
 
+// Where the Debian package installs conda-systemd, the default of `contract.tool`; and the default
+// before the package existed, which units rendered then still run (docs/install.md).
+inline constexpr const char* kDefaultTool = "/usr/bin/conda-systemd";
+inline constexpr const char* kOldDefaultTool = "/usr/local/bin/conda-systemd";
+
 struct Contract {
   std::string source;  // the file it was read from
   std::string name;
@@ -87,6 +92,9 @@ struct Contract {
 // Parses and validates; every default is filled in. The conda prefix is left for
 // conda/locate to resolve, since that reads the file system.
 Result<Contract> parse_contract(std::string_view text, const std::string& source);
+// The sections and keys the parser accepts (docs/contract.md documents each; man/mangen checks it).
+const std::vector<std::string>& contract_sections();
+const std::vector<std::string>& contract_keys(const std::string& section);
 Result<Contract> load_contract(const std::string& path);
 
 // The keys the contract accepts, "section.key", for docs and suggestions.

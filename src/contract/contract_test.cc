@@ -130,8 +130,8 @@ TEST(Contract, RelativePathRefused) {
 }
 
 TEST(Contract, BadDuration) {
-  Error e = parse_error(std::string(kMinimal) + "[watchdog]\ncooldown = \"60 seconds\"\n");
-  EXPECT_EQ(e.message, "'watchdog.cooldown' is not a duration: \"60 seconds\"");
+  Error e = parse_error(std::string(kMinimal) + "[watchdog]\ncooldown = \"60 parsecs\"\n");
+  EXPECT_EQ(e.message, "'watchdog.cooldown' is not a duration: \"60 parsecs\"");
   EXPECT_EQ(e.line, 15);
   EXPECT_EQ(e.column, 12);
   EXPECT_THAT(e.hint, HasSubstr("\"60s\", \"10m\", \"1h\""));

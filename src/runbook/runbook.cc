@@ -157,7 +157,7 @@ Procedure deploy(const Contract& c) {
       "for the health gate. When the gate fails it rolls back by itself, says `rolled back`, and exits 1.",
       c.conda.root.empty() ? "CONDA_ROOT" : c.conda.root, c.installed_path(), deploy_record_path(c),
       app_unit(c)));
-  p.steps.push_back({.command = tool_cmd(c, "deploy --contract {} --env \"$NEW_ENV\""),
+  p.steps.push_back({.command = tool_cmd(c, "deploy --contract {} --env-name \"$NEW_ENV\""),
                      .prints = {"deploy: preflight of … passed", "deploy: health gate passed: …",
                                 fmt::format("deployed: {} runs from …", c.name)}});
   p.steps.push_back({.command = tool_cmd(c, "verify --contract {}"), .prints = {kVerifyOk}});
@@ -218,6 +218,7 @@ const std::map<std::string, std::string>& finding_actions() {
       {"CSD115", "fix or remove the unreadable unit file or drop-in"},
       {"CSD116", "render; remove drop-ins that set the contract's variables"},
       {"CSD117", "restore the script, or remove its `[[script]]` entry"},
+      {"CSD119", "render, then `systemctl daemon-reload`: the units run the installed conda-systemd"},
       {"CSD120", "create the environment, or correct `[conda]`"},
       {"CSD121", "install the contract's Python in the environment, or change `conda.python`"},
       {"CSD122", "`conda install --prefix PREFIX PACKAGE`"},

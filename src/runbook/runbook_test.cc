@@ -49,7 +49,7 @@ CommandSet commands() {
                           "rollback", "runbook", "contract show"})
     set[sub] = common;
   set["restart"].insert("--reason");
-  set["deploy"].insert({"--env", "--prefix"});
+  set["deploy"].insert({"--env-name", "--env", "--prefix"});
   return set;
 }
 

@@ -125,6 +125,12 @@ Result<UnitStatus> Systemd::unit(const std::string& name) {
                                   &reload);
   if (r < 0) return make_error(fmt::format("systemd {} NeedDaemonReload: {}", name, e1.text(r)));
   u.need_daemon_reload = reload != 0;
+  BusError e0;
+  uint64_t since = 0;
+  r = sd_bus_get_property_trivial(bus_.get(), kSystemd, path.c_str(), kUnit, "ActiveEnterTimestamp", &e0.e,
+                                  't', &since);
+  if (r < 0) return make_error(fmt::format("systemd {} ActiveEnterTimestamp: {}", name, e0.text(r)));
+  u.active_enter_usec = since;
   if (u.load_state != "loaded") return u;
   BusError e2;
   uint32_t pid = 0;
@@ -146,6 +152,33 @@ Status Systemd::daemon_reload() {
 }
 
 Result<std::string> Systemd::restart_and_wait(const std::string& name, Millis timeout) {
+  return job_and_wait("RestartUnit", "restart", name, timeout);
+}
+
+Result<std::string> Systemd::stop_and_wait(const std::string& name, Millis timeout) {
+  return job_and_wait("StopUnit", "stop", name, timeout);
+}
+
+Status Systemd::disable(const std::vector<std::string>& names) {
+  Message call;
+  int r = sd_bus_message_new_method_call(bus_.get(), &call.m, kSystemd, kManagerPath, kManager,
+                                         "DisableUnitFiles");
+  if (r < 0) return make_error(fmt::format("systemd DisableUnitFiles: {}", std::strerror(-r)));
+  std::vector<const char*> strv;
+  for (const auto& n : names) strv.push_back(n.c_str());
+  strv.push_back(nullptr);
+  r = sd_bus_message_append_strv(call.m, const_cast<char**>(strv.data()));
+  if (r >= 0) r = sd_bus_message_append(call.m, "b", 0);
+  if (r < 0) return make_error(fmt::format("systemd DisableUnitFiles: {}", std::strerror(-r)));
+  BusError error;
+  Message reply;
+  r = sd_bus_call(bus_.get(), call.m, 0, &error.e, &reply.m);
+  if (r < 0) return make_error(fmt::format("systemd DisableUnitFiles: {}", error.text(r)));
+  return ok_status();
+}
+
+Result<std::string> Systemd::job_and_wait(const char* method, const char* what, const std::string& name,
+                                          Millis timeout) {
   JobWait wait;
   Slot slot;
   // The match goes in before the call, so the JobRemoved of a fast job cannot be missed.
@@ -161,12 +194,12 @@ Result<std::string> Systemd::restart_and_wait(const std::string& name, Millis ti
   }
   BusError error;
   Message reply;
-  r = sd_bus_call_method(bus_.get(), kSystemd, kManagerPath, kManager, "RestartUnit", &error.e, &reply.m,
-                         "ss", name.c_str(), "replace");
-  if (r < 0) return make_error(fmt::format("systemd RestartUnit({}): {}", name, error.text(r)));
+  r = sd_bus_call_method(bus_.get(), kSystemd, kManagerPath, kManager, method, &error.e, &reply.m, "ss",
+                         name.c_str(), "replace");
+  if (r < 0) return make_error(fmt::format("systemd {}({}): {}", method, name, error.text(r)));
   const char* job = nullptr;
   if (sd_bus_message_read(reply.m, "o", &job) < 0)
-    return make_error(fmt::format("systemd RestartUnit({}): bad reply", name));
+    return make_error(fmt::format("systemd {}({}): bad reply", method, name));
   wait.job = job;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (wait.result.empty()) {
@@ -177,7 +210,7 @@ Result<std::string> Systemd::restart_and_wait(const std::string& name, Millis ti
         std::chrono::duration_cast<std::chrono::microseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0)
       return make_error(
-          fmt::format("the restart of {} did not finish within {}", name, format_duration(timeout)),
+          fmt::format("the {} of {} did not finish within {}", what, name, format_duration(timeout)),
           fmt::format("`systemctl status {}` and `journalctl -u {}` tell why", name, name));
     r = sd_bus_wait(bus_.get(), static_cast<uint64_t>(left.count()));
     if (r < 0) return make_error(fmt::format("systemd bus: {}", std::strerror(-r)));

@@ -5,6 +5,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,6 +24,7 @@ struct UnitStatus {
   std::string sub_state;
   bool need_daemon_reload = false;  // a unit file or drop-in changed since systemd read it
   pid_t main_pid = 0;
+  std::uint64_t active_enter_usec = 0;  // ActiveEnterTimestamp: when it last became active; 0 never
   std::string fragment_path;
   std::vector<std::string> drop_ins;
   std::vector<std::string> environment;  // Environment= as systemd will apply it: "NAME=value"
@@ -37,12 +39,18 @@ class Systemd {
   // RestartUnit(name, "replace"), then waits for its job: the job's result ("done" is success;
   // "failed", "timeout", "canceled", ... are not) or an error when the job did not end in time.
   Result<std::string> restart_and_wait(const std::string& name, Millis timeout);
+  // StopUnit(name, "replace"), waited for the same way.
+  Result<std::string> stop_and_wait(const std::string& name, Millis timeout);
+  // DisableUnitFiles: removes the [Install] links of these units (as `systemctl disable`).
+  Status disable(const std::vector<std::string>& names);
 
  private:
   struct Close {
     void operator()(sd_bus* bus) const;
   };
   explicit Systemd(sd_bus* bus) : bus_(bus) {}
+  Result<std::string> job_and_wait(const char* method, const char* what, const std::string& name,
+                                   Millis timeout);
   std::unique_ptr<sd_bus, Close> bus_;
   bool subscribed_ = false;  // systemd refuses a second Subscribe on the same connection
 };

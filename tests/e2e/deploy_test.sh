@@ -45,8 +45,10 @@ deploy_broken() {
   out=$(rig_run "$tool" deploy --contract "$installed" --env mes-dashboard-broken --retries 5 2>&1) || rc=$?
   echo "$out"
   [ "$rc" -eq 1 ] || { echo "exit $rc, expected 1"; return 1; }
-  grep -q '^deploy: health gate failed: .* answered 503' <<<"$out" || return 1
-  grep -q "^rolled back: mes-dashboard runs from $first again" <<<"$out"
+  grep -q '^\[ *[0-9.]*s\] deploy: health gate failed: .* answered 503' <<<"$out" || return 1
+  grep -q "^\[ *[0-9.]*s\] rolled back: mes-dashboard runs from $first again" <<<"$out" || return 1
+  # In a pipe the progress is plain lines: no live line rewritten with carriage returns.
+  ! grep -q $'\r' <<<"$out"
 }
 rig_check "deploy of an environment whose app fails its health check rolls back by itself" deploy_broken
 rig_check_eq "the previous environment serves again" "$first" "$(running_prefix)"

@@ -27,17 +27,24 @@
 #   RIG_WORK              scratch directory of this run, removed at exit
 #   RIG_PID               host PID of the current container's systemd (PID 1 inside)
 #   RIG_MACHINE           name of the current container
-#   RIG_CONDA_SYSTEMD_BIN the conda-systemd binary (env CONDA_SYSTEMD_BIN,
-#                         default build/conda-systemd); when it exists, its
-#                         directory is bound into containers at /opt/conda-systemd/bin
+#   RIG_CONDA_SYSTEMD_BIN the conda-systemd binary (env CONDA_SYSTEMD_BIN, else
+#                         CSD_BUILD_BIN, which ctest sets, else build/conda-systemd);
+#                         when it exists, its directory is bound into containers
+#                         at /opt/conda-systemd/bin, unless it lies under /usr
+#                         (the installed package), which containers see as is
+#   RIG_CONTAINER_BIN_DIR where containers find it
 # Tunables (environment): RIG_BOOT_TIMEOUT (s, 60), RIG_STOP_TIMEOUT (s, 20),
 #   RIG_KEEP=1 keeps $RIG_WORK for a post-mortem.
 
 RIG_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 RIG_REPO=$(cd "$RIG_DIR/../.." && pwd)
 RIG_STATE_DIR=${TMPDIR:-/tmp}/conda-systemd-e2e
-RIG_CONDA_SYSTEMD_BIN=${CONDA_SYSTEMD_BIN:-$RIG_REPO/build/conda-systemd}
+RIG_CONDA_SYSTEMD_BIN=${CONDA_SYSTEMD_BIN:-${CSD_BUILD_BIN:-$RIG_REPO/build/conda-systemd}}
 RIG_CONTAINER_BIN_DIR=/opt/conda-systemd/bin
+# The installed package's binary is where it is: containers see the host's /usr (nothing to bind).
+case "$RIG_CONDA_SYSTEMD_BIN" in
+  /usr/*) RIG_CONTAINER_BIN_DIR=$(dirname "$RIG_CONDA_SYSTEMD_BIN") ;;
+esac
 RIG_BOOT_TIMEOUT=${RIG_BOOT_TIMEOUT:-60}
 RIG_STOP_TIMEOUT=${RIG_STOP_TIMEOUT:-20}
 # What runs inside a container gets a clean environment, not the caller's
@@ -294,7 +301,7 @@ rig_boot() {
   [ -n "$RIG_RUN_DIR" ] || rig_die "call rig_init first"
   local file=$RIG_RUN_DIR/machines/$name console=$RIG_RUN_DIR/$name.console.log
   local extra=()
-  if [ -x "$RIG_CONDA_SYSTEMD_BIN" ]; then
+  if [ -x "$RIG_CONDA_SYSTEMD_BIN" ] && [ "$RIG_CONTAINER_BIN_DIR" != "$(dirname "$RIG_CONDA_SYSTEMD_BIN")" ]; then
     extra+=("--bind-ro=$(cd "$(dirname "$RIG_CONDA_SYSTEMD_BIN")" && pwd):$RIG_CONTAINER_BIN_DIR")
   fi
   local t0=$EPOCHREALTIME
