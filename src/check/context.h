@@ -14,6 +14,9 @@ struct Context {
   const Contract& contract;
   Root root;
   std::string only_unit;  // --unit: check this unit (and what it shares) only; "" for all
+  // The text the installed contract copy must hold: the source's, with a deployed environment kept
+  // as render keeps it (render/deployed.h). "" reads contract.source.
+  std::string contract_text;
 };
 
 // --unit NAME as systemctl takes it: a full name ("app.service"), the short form ("app"), or an

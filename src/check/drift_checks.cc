@@ -226,7 +226,8 @@ void check_installed_contract(const Context& ctx, Report& report) {
   const Contract& c = ctx.contract;
   std::string installed = ctx.root.map(c.installed_path());
   if (c.source == installed) return;  // the units' own check reads the installed copy itself
-  auto source = read_file(c.source, ReadOptions{.max_bytes = 1 << 20});
+  auto source = ctx.contract_text.empty() ? read_file(c.source, ReadOptions{.max_bytes = 1 << 20})
+                                          : Result<std::string>(ctx.contract_text);
   auto copy = read_file(installed, ReadOptions{.max_bytes = 1 << 20});
   if (!source || (copy && *copy == *source)) return;
   report.add(

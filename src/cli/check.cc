@@ -7,7 +7,9 @@
 #include "check/format.h"
 #include "cli/command.h"
 #include "contract/resolve.h"
+#include "render/deployed.h"
 #include "render/orphans.h"
+#include "util/file.h"
 
 namespace csd::cli {
 
@@ -41,6 +43,15 @@ void register_check(CLI::App& parent, Commands& out) {
                      print_error(c.error());
                      return int(kUnusable);
                    }
+                   // After a deploy, a source contract is checked as render would install it now.
+                   std::string expected_text;
+                   if (auto text = read_file(o->deployment.contract); text) {
+                     auto kept = render::effective_contract(*c, *text, root, home_dir());
+                     if (!kept) return print_error(kept.error()), int(kUnusable);
+                     if (!kept->note.empty()) fmt::print(stderr, "check: {}\n", kept->note);
+                     c = std::move(kept->contract);
+                     expected_text = std::move(kept->text);
+                   }
                    std::string unit;
                    if (!o->unit.empty()) {
                      auto selected = check::select_unit(*c, o->unit);
@@ -52,7 +63,8 @@ void register_check(CLI::App& parent, Commands& out) {
                          unit = orphan.unit;
                      if (unit.empty()) return print_error(selected.error()), int(kUnusable);
                    }
-                   check::Report report = check::run({.contract = *c, .root = root, .only_unit = unit});
+                   check::Report report = check::run(
+                       {.contract = *c, .root = root, .only_unit = unit, .contract_text = expected_text});
                    if (o->json)
                      fmt::print("{}\n", check::format_json(report, o->verbose).dump(2));
                    else

@@ -65,22 +65,12 @@ void register_render(CLI::App& parent, Commands& out) {
                    }
                    std::string effective = *text;
                    if (!o->drop_deploy) {
-                     auto applied = render::apply_deployed(*text, *c, root);
-                     if (!applied) return print_error(applied.error()), int(kUnusable);
-                     if (applied->kept) {
-                       const render::Deployed& d = *applied->kept;
-                       fmt::print(stderr,
-                                  "render: keeps [conda] {} set by {} on {} by {} (the contract says {}); "
-                                  "--drop-deploy renders the contract's own\n",
-                                  d.target.spec(), d.operation.empty() ? "deploy" : d.operation, d.since,
-                                  d.by.empty() ? "?" : d.by, render::written_target(*c).spec());
-                       auto parsed = parse_contract(applied->text, o->deployment.contract);
-                       if (!parsed) return print_error(parsed.error()), int(kUnusable);
-                       auto resolved = resolve_contract(std::move(parsed).value(), root, home_dir());
-                       if (!resolved) return print_error(resolved.error()), int(kUnusable);
-                       c = std::move(resolved);
-                       effective = applied->text;
-                     }
+                     auto kept = render::effective_contract(*c, *text, root, home_dir());
+                     if (!kept) return print_error(kept.error()), int(kUnusable);
+                     if (!kept->note.empty())
+                       fmt::print(stderr, "render: {}; --drop-deploy renders the contract's own\n", kept->note);
+                     c = std::move(kept->contract);
+                     effective = std::move(kept->text);
                    }
                    auto files = render::render_all(*c, effective);
                    if (!files) return print_error(files.error()), int(kUnusable);

@@ -169,6 +169,10 @@ TEST_F(DeployTest, RenderFromTheSourceKeepsWhatDeploySwitched) {
   EXPECT_NE(d.read("/etc/app/runtime.env").find("/opt/miniconda3/envs/app-new"), std::string::npos);
   test::Ran diff = test::run_tool({"render", "--check", "--contract", source, "--root", d.root()});
   EXPECT_EQ(diff.status, 0) << diff.out << diff.err;
+  // check of the source contract expects what render installed, not the source's own [conda].
+  test::Ran checked = test::run_tool({"check", "--contract", source, "--root", d.root()});
+  EXPECT_EQ(checked.status, 0) << checked.out << checked.err;
+  EXPECT_NE(checked.err.find("check: keeps [conda] env = \"app-new\""), std::string::npos) << checked.err;
 
   // The explicit way back: the source's own environment, the deployed one kept for rollback.
   test::Ran dropped = test::run_tool({"render", "--drop-deploy", "--contract", source, "--root", d.root()});

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "contract/naming.h"
+#include "contract/resolve.h"
 #include "render/install.h"
 #include "util/file.h"
 #include "util/strings.h"
@@ -87,6 +88,22 @@ Result<Effective> apply_deployed(const std::string& text, const Contract& parsed
   auto switched = set_conda_target(text, (*deployed)->target, parsed.source);
   if (!switched) return switched.error();
   return Effective{*switched, *deployed};
+}
+
+Result<EffectiveContract> effective_contract(const Contract& source, const std::string& text, const Root& root,
+                                             const std::string& home) {
+  auto applied = apply_deployed(text, source, root);
+  if (!applied) return applied.error();
+  if (!applied->kept) return EffectiveContract{source, text, ""};
+  const Deployed& d = *applied->kept;
+  auto parsed = parse_contract(applied->text, source.source);
+  if (!parsed) return parsed.error();
+  auto resolved = resolve_contract(std::move(parsed).value(), root, home);
+  if (!resolved) return resolved.error();
+  std::string note = fmt::format("keeps [conda] {} set by {} on {} by {} (the contract says {})", d.target.spec(),
+                                 d.operation.empty() ? "deploy" : d.operation, d.since, d.by.empty() ? "?" : d.by,
+                                 written_target(source).spec());
+  return EffectiveContract{std::move(resolved).value(), applied->text, note};
 }
 
 Status drop_deployed(const Contract& c, const Root& root, const std::string& who, const std::string& at) {

@@ -38,6 +38,16 @@ struct Effective {
 };
 Result<Effective> apply_deployed(const std::string& text, const Contract& parsed, const Root& root);
 
+// The same, parsed and resolved: what render writes and check expects for the contract `source`
+// (already resolved) read from `text`. `note` says what was kept, for the operator; "" when nothing.
+struct EffectiveContract {
+  Contract contract;
+  std::string text;
+  std::string note;
+};
+Result<EffectiveContract> effective_contract(const Contract& source, const std::string& text, const Root& root,
+                                             const std::string& home);
+
 // The record itself (schema in docs/deploy.md): {} when there is none yet; read bounded, never
 // through a link; written atomically; the last 20 operations kept.
 Result<nlohmann::json> read_deploy_record(const std::string& path, const Root& root);
