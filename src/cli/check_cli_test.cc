@@ -183,5 +183,27 @@ TEST(CheckBinary, UnreadableDropInDirectoryIsAFinding) {
   EXPECT_THAT(r.out, HasSubstr(kDir + "app.service.d: error: [CSD115] cannot read the drop-in directory"));
 }
 
+TEST(CheckBinary, CondarcTildeIsTheServiceUsersHome) {
+  test::Deployment d;
+  d.write("/etc/passwd", "www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\n");
+  d.write("/var/www/.condarc", "envs_dirs:\n  - ~/envs  # the service user's\n");
+  d.dir().mkdirs("/var/www/envs/app");
+  // HOME (the caller's) points elsewhere; the contract shows the prefix the service user's ~ gives.
+  auto r = test::run(
+      {CSD_BINARY, "contract", "show", "--contract", d.dir().at("/src/runtime.toml"), "--root", d.root()},
+      {"PATH=/usr/bin:/bin", "HOME=/root", "LANG=C.UTF-8"}, 60);
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("/var/www/envs/app"));
+}
+
+TEST(CheckBinary, BrokenYamlCondarcIsAUsageErrorAtItsLine) {
+  test::Deployment d;
+  d.write("/etc/conda/.condarc", "channels:\n  - defaults\nenvs_dirs: [/srv/a\nssl_verify: true\n");
+  auto r = tool(d, {"check"});
+  EXPECT_EQ(r.status, 2) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("/etc/conda/.condarc:"));
+  EXPECT_THAT(r.err, HasSubstr("not valid YAML"));
+}
+
 }  // namespace
 }  // namespace csd::cli
