@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 
+#include "contract/naming.h"
 #include "run_process.h"
 #include "test_support/deployment.h"
 
@@ -31,11 +32,20 @@ csd::test::Deployment& deployment() {
   return d;
 }
 
-// The binary under test: CSD_CHECK_BINARY when set (an older build, to compare side by side in
-// one run on the same load), else the one built with this benchmark.
-std::string binary() {
-  const char* other = std::getenv("CSD_CHECK_BINARY");
-  return other && *other ? other : CSD_BINARY;
+// The same deployment with the headers a build before the tool's version was in them wrote, so
+// that an older binary (CSD_BASELINE_BINARY) checks a deployment it finds clean too.
+csd::test::Deployment& old_header_deployment() {
+  static csd::test::Deployment d(dashboard_contract());
+  static bool filled = [] {
+    for (int i = 0; i < 297; ++i)
+      d.write(fmt::format("/opt/miniconda3/envs/app/conda-meta/pkg{}-1.{}.0-py_0.json", i, i), "{}");
+    for (const auto& unit : csd::all_units(d.contract()))
+      d.edit("/etc/systemd/system/" + unit, "conda-systemd " CSD_VERSION " from", "conda-systemd from");
+    d.edit("/etc/app/runtime.env", "conda-systemd " CSD_VERSION " from", "conda-systemd from");
+    return true;
+  }();
+  (void)filled;
+  return d;
 }
 
 // Each iteration is a whole process; the counter "cpu_ms" is its user + system CPU time, the figure
@@ -53,7 +63,7 @@ void run(benchmark::State& state, const std::vector<std::string>& argv, bool mus
 
 void BM_CheckWholeProcess(benchmark::State& state) {
   auto& d = deployment();
-  run(state, {binary(), "check", "--contract", d.dir().at("/src/runtime.toml"), "--root", d.root()}, true);
+  run(state, {CSD_BINARY, "check", "--contract", d.dir().at("/src/runtime.toml"), "--root", d.root()}, true);
 }
 BENCHMARK(BM_CheckWholeProcess)
     ->Unit(benchmark::kMillisecond)
@@ -64,7 +74,7 @@ BENCHMARK(BM_CheckWholeProcess)
 void BM_CheckOneUnitWholeProcess(benchmark::State& state) {
   auto& d = deployment();
   run(state,
-      {binary(), "check", "--contract", d.dir().at("/src/runtime.toml"), "--root", d.root(), "--unit",
+      {CSD_BINARY, "check", "--contract", d.dir().at("/src/runtime.toml"), "--root", d.root(), "--unit",
        "app.service"},
       true);
 }
@@ -74,6 +84,16 @@ BENCHMARK(BM_CheckOneUnitWholeProcess)
     ->Repetitions(5)
     ->ReportAggregatesOnly();
 
+// An older build side by side in the same run (CSD_BASELINE_BINARY=path), on a deployment it finds
+// clean: docs/performance.md compares the two.
+void BM_BaselineCheckWholeProcess(benchmark::State& state) {
+  auto& d = old_header_deployment();
+  run(state,
+      {std::getenv("CSD_BASELINE_BINARY"), "check", "--contract", d.dir().at("/src/runtime.toml"), "--root",
+       d.root()},
+      true);
+}
+
 // The floor of any process start on this machine at this moment: `env /bin/true`.
 void BM_EnvTrue(benchmark::State& state) {
   run(state, {"/usr/bin/env", "/bin/true"}, true);
@@ -82,4 +102,16 @@ BENCHMARK(BM_EnvTrue)->Unit(benchmark::kMillisecond)->UseRealTime()->Repetitions
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  const char* baseline = std::getenv("CSD_BASELINE_BINARY");
+  if (baseline && *baseline)
+    benchmark::RegisterBenchmark("BM_BaselineCheckWholeProcess", BM_BaselineCheckWholeProcess)
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime()
+        ->Repetitions(5)
+        ->ReportAggregatesOnly();
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -3,8 +3,10 @@
 // CSD135/CSD136.
 #include <dirent.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 
 #include "check/context.h"
 #include "contract/naming.h"
@@ -66,6 +68,18 @@ void check_collisions(const Context& ctx, Report& report) {
   for (const auto& n : names) {
     std::string path = join_path(kContractDir, n);
     if (path == c.installed_path() || ctx.root.map(path) == c.source) continue;
+    // check runs as the service user: a contract that user may not read is not broken, only unseen.
+    if (::access(ctx.root.map(path).c_str(), R_OK) != 0 && errno == EACCES) {
+      report.add(
+          {.code = "CSD136",
+           .severity = Severity::kWarning,
+           .file = path,
+           .message = fmt::format("cannot read this installed contract as this user, so cannot tell whether "
+                                  "it collides with {}",
+                                  c.name),
+           .fix = "make it readable (render installs contracts with mode 0644)"});
+      continue;
+    }
     auto text = read_file(ctx.root.map(path), ReadOptions{.max_bytes = 1 << 20});
     auto other = text ? parse_contract(*text, path) : Result<Contract>(text.error());
     if (!other) {

@@ -242,5 +242,15 @@ TEST(Drift, MaskedDropInAndUnreadableParts) {
                            << dump(r);
 }
 
+TEST(Drift, AnotherToolVersionAloneNeverRefusesAStart) {
+  test::Deployment d;
+  for (const std::string unit : {"app.service", "app-watchdog.service", "app-wip-worker.service"})
+    d.edit(kDir + unit, "conda-systemd " CSD_VERSION " from", "conda-systemd 99.1.0 from");
+  d.edit("/etc/app/runtime.env", "conda-systemd " CSD_VERSION " from", "conda-systemd 99.1.0 from");
+  Report r = check(d);
+  EXPECT_EQ(r.errors(), 0) << dump(r);
+  EXPECT_EQ(r.warnings(), 0) << dump(r);
+}
+
 }  // namespace
 }  // namespace csd::check

@@ -273,8 +273,9 @@ void tag(const Context& ctx, const Loaded& u, std::size_t first, Report& report)
     if (f.unit.empty()) f.unit = u.name;
     for (const auto& a : u.config.assignments())
       if (a.file == f.file && a.line == f.line) f.keys.push_back(a.section + "." + a.key);
-    if (f.fix.find("conda-systemd render") != std::string::npos)
-      f.fix = fix_for(ctx.contract, u.config, f.file);
+    std::string fix = fix_for(ctx.contract, u.config, f.file);
+    if (fix != render_hint(ctx.contract) && f.fix.find("conda-systemd render") != std::string::npos)
+      f.fix = fix;
   }
 }
 

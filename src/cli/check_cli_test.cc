@@ -183,5 +183,50 @@ TEST(CheckBinary, UnreadableDropInDirectoryIsAFinding) {
   EXPECT_THAT(r.out, HasSubstr(kDir + "app.service.d: error: [CSD115] cannot read the drop-in directory"));
 }
 
+TEST(CheckBinary, AContractTheServiceUserCannotReadIsAWarning) {
+  test::Deployment d;
+  ::chmod(d.root().c_str(), 0755);
+  d.write("/etc/conda-systemd/private.toml", "[contract]\nname = \"private\"\n", 0600);
+  std::vector<std::string> args = {
+      "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+      CSD_BINARY,         "check",         "--contract",    d.dir().at("/src/runtime.toml"),
+      "--root",           d.root()};
+  auto r = test::run(args, {"PATH=/usr/bin:/bin", "HOME=/nonexistent", "LANG=C.UTF-8"}, 60);
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("/etc/conda-systemd/private.toml: warning: [CSD136]"));
+}
+
+TEST(CheckBinary, RenderCheckShowsAMissingFinalNewline) {
+  test::Deployment d;
+  std::string env = d.read("/etc/app/runtime.env");
+  d.write("/etc/app/runtime.env", env.substr(0, env.size() - 1));
+  auto r = tool(d, {"render", "--check"});
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("@@ "));
+  EXPECT_THAT(r.out, HasSubstr("\n\\ No newline at end of file\n"));
+}
+
+TEST(CheckBinary, CondarcTildeIsTheServiceUsersHome) {
+  test::Deployment d;
+  d.write("/etc/passwd", "www-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\n");
+  d.write("/var/www/.condarc", "envs_dirs:\n  - ~/envs  # the service user's\n");
+  d.dir().mkdirs("/var/www/envs/app");
+  // HOME (the caller's) points elsewhere; the contract shows the prefix the service user's ~ gives.
+  auto r = test::run(
+      {CSD_BINARY, "contract", "show", "--contract", d.dir().at("/src/runtime.toml"), "--root", d.root()},
+      {"PATH=/usr/bin:/bin", "HOME=/root", "LANG=C.UTF-8"}, 60);
+  EXPECT_EQ(r.status, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("/var/www/envs/app"));
+}
+
+TEST(CheckBinary, BrokenYamlCondarcIsAUsageErrorAtItsLine) {
+  test::Deployment d;
+  d.write("/etc/conda/.condarc", "channels:\n  - defaults\nenvs_dirs: [/srv/a\nssl_verify: true\n");
+  auto r = tool(d, {"check"});
+  EXPECT_EQ(r.status, 2) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("/etc/conda/.condarc:"));
+  EXPECT_THAT(r.err, HasSubstr("not valid YAML"));
+}
+
 }  // namespace
 }  // namespace csd::cli

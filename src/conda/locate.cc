@@ -1,7 +1,11 @@
 #include "conda/locate.h"
 
+#include <dirent.h>
 #include <fmt/format.h>
 
+#include <algorithm>
+
+#include "conda/condarc.h"
 #include "util/file.h"
 #include "util/strings.h"
 
@@ -9,44 +13,27 @@ namespace csd::conda {
 
 namespace {
 
-std::string expand_home(std::string path, const std::string& home) {
-  if (!home.empty() && (path == "~" || starts_with(path, "~/"))) path = home + path.substr(1);
-  return path;
-}
-
-std::string unquote(std::string_view s) {
-  s = trim(s);
-  if (s.size() >= 2 && (s.front() == '"' || s.front() == '\'') && s.back() == s.front())
-    s = s.substr(1, s.size() - 2);
-  return std::string(s);
+// The files of one place on the search path: the file itself, or a condarc.d/'s *.yml and *.yaml
+// in name order.
+std::vector<std::string> files_of(const std::string& place, const Root& root) {
+  if (!ends_with(place, "/")) return {place};
+  std::vector<std::string> out;
+  DIR* d = ::opendir(root.map(place).c_str());
+  if (!d) return out;
+  while (dirent* e = ::readdir(d)) {
+    std::string n = e->d_name;
+    if (n[0] != '.' && (ends_with(n, ".yml") || ends_with(n, ".yaml"))) out.push_back(place + n);
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 }  // namespace
 
 std::vector<std::string> read_envs_dirs(const std::string& text, const std::string& home) {
-  std::vector<std::string> out;
-  bool in_list = false;
-  for (const std::string& raw : split(text, '\n')) {
-    std::string_view line = raw;
-    if (auto hash = line.find(" #"); hash != std::string_view::npos) line = line.substr(0, hash);
-    if (trim(line).empty() || trim(line)[0] == '#') continue;
-    bool indented = line[0] == ' ' || line[0] == '\t';
-    if (!indented) {
-      in_list = false;
-      if (!starts_with(line, "envs_dirs:")) continue;
-      std::string_view rest = trim(line.substr(10));
-      if (rest.empty()) {
-        in_list = true;
-      } else if (rest.front() == '[' && rest.back() == ']') {  // flow style: envs_dirs: [a, b]
-        for (const auto& item : split(rest.substr(1, rest.size() - 2), ','))
-          if (!trim(item).empty()) out.push_back(expand_home(unquote(item), home));
-      }
-      continue;
-    }
-    std::string_view item = trim(line);
-    if (in_list && starts_with(item, "- ")) out.push_back(expand_home(unquote(item.substr(2)), home));
-  }
-  return out;
+  auto dirs = parse_envs_dirs(text, "", home);
+  return dirs ? *dirs : std::vector<std::string>{};
 }
 
 Result<Located> locate(const Query& query, const Root& root) {
@@ -68,24 +55,38 @@ Result<Located> locate(const Query& query, const Root& root) {
     if (is_directory(root.map(query.conda_root))) return Located{query.conda_root, "conda root (base)"};
     searched.push_back(query.conda_root + " (conda root)");
   } else {
-    if (!query.conda_root.empty()) {
-      std::string found = try_dir(query.conda_root + "/envs", "<root>/envs");
-      if (!found.empty()) return Located{found, "<root>/envs"};
+    // conda merges envs_dirs across its search path, a later file's entries first (a later file
+    // takes precedence), then adds <root>/envs and ~/.conda/envs.
+    std::vector<std::pair<std::string, std::string>> dirs;  // (directory, where it came from)
+    for (const auto& place : condarc_search_path({.conda_root = query.conda_root,
+                             .home = query.home,
+                             .xdg_config_home = query.xdg_config_home,
+                             .condarc = query.condarc})) {
+      auto files = files_of(place, root);
+      if (files.empty()) searched.push_back(place + " (absent)");
+      std::vector<std::pair<std::string, std::string>> mine;
+      for (const auto& rc : files) {
+        auto text = read_file(root.map(rc), ReadOptions{.max_bytes = 256 << 10});
+        if (!text) {
+          searched.push_back(fmt::format(
+              "{} ({})", rc,
+              text.error().message == "no such file" ? "absent" : "not read: " + text.error().message));
+          continue;
+        }
+        auto listed = parse_envs_dirs(*text, rc, query.home);
+        if (!listed) return listed.error();  // conda refuses a broken .condarc too
+        searched.push_back(
+            fmt::format("{} (envs_dirs: {})", rc,
+                        listed->empty() ? "none" : fmt::format("{}", fmt::join(*listed, ", "))));
+        for (const auto& dir : *listed) mine.emplace_back(dir, rc + " envs_dirs");
+      }
+      dirs.insert(dirs.begin(), mine.begin(), mine.end());
     }
-    std::vector<std::string> condarcs;
-    if (!query.conda_root.empty()) condarcs.push_back(query.conda_root + "/.condarc");
-    condarcs.push_back("/etc/conda/.condarc");
-    if (!query.home.empty()) condarcs.push_back(query.home + "/.condarc");
-    for (const auto& rc : condarcs) {
-      auto text = read_file(root.map(rc), ReadOptions{.max_bytes = 256 << 10});
-      if (!text) {
-        searched.push_back(fmt::format("envs_dirs of {} (not read: {})", rc, text.error().message));
-        continue;
-      }
-      for (const auto& dir : read_envs_dirs(*text, query.home)) {
-        std::string found = try_dir(dir, rc + " envs_dirs");
-        if (!found.empty()) return Located{found, rc + " envs_dirs"};
-      }
+    if (!query.conda_root.empty()) dirs.emplace_back(query.conda_root + "/envs", "<root>/envs");
+    if (!query.home.empty()) dirs.emplace_back(query.home + "/.conda/envs", "~/.conda/envs");
+    for (const auto& [dir, via] : dirs) {
+      std::string found = try_dir(dir, via);
+      if (!found.empty()) return Located{found, via};
     }
     if (!query.home.empty()) {
       std::string list = query.home + "/.conda/environments.txt";

@@ -1,5 +1,6 @@
-// Finding a conda environment the way conda does: an explicit prefix, or a name looked up in
-// <root>/envs, the envs_dirs of the .condarc files and ~/.conda/environments.txt.
+// Finding a conda environment the way conda does: an explicit prefix, or a name looked up in the
+// envs_dirs of every .condarc on conda's search path (conda/condarc.h), <root>/envs, ~/.conda/envs
+// and ~/.conda/environments.txt.
 #pragma once
 
 #include <string>
@@ -11,10 +12,12 @@
 namespace csd::conda {
 
 struct Query {
-  std::string prefix;      // wins when set
-  std::string name;        // "base" means the installation itself
-  std::string conda_root;  // the installation, "" when unknown
-  std::string home;        // for ~/.condarc and ~/.conda; "" to skip them
+  std::string prefix;           // wins when set
+  std::string name;             // "base" means the installation itself
+  std::string conda_root;       // the installation, "" when unknown
+  std::string home;             // "~": the service user's home, for ~/.condarc and ~/.conda; "" to skip them
+  std::string xdg_config_home;  // $XDG_CONFIG_HOME, "" when unset
+  std::string condarc;          // $CONDARC, "" when unset
 };
 
 struct Located {
@@ -24,7 +27,8 @@ struct Located {
 
 Result<Located> locate(const Query& query, const Root& root);
 
-// The envs_dirs entries of one .condarc (YAML, but only this key matters to us).
+// The envs_dirs entries of one .condarc, read with yaml-cpp (conda/condarc.h); none when the text is
+// not YAML (parse_envs_dirs says why, at which line).
 std::vector<std::string> read_envs_dirs(const std::string& condarc_text, const std::string& home);
 
 }  // namespace csd::conda

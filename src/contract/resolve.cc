@@ -1,5 +1,8 @@
 #include "contract/resolve.h"
 
+#include <cstdlib>
+
+#include "conda/condarc.h"
 #include "conda/locate.h"
 
 namespace csd {
@@ -11,7 +14,17 @@ Result<Contract> load_resolved_contract(const std::string& path, const Root& roo
 }
 
 Result<Contract> resolve_contract(Contract c, const Root& root, const std::string& home) {
-  conda::Query q{.prefix = c.conda.prefix, .name = c.conda.env, .conda_root = c.conda.root, .home = home};
+  // "~" in conda's configuration is the service user's: the units run as that user, whoever runs
+  // this command. `home` is no longer consulted (kept for callers outside this module).
+  (void)home;
+  const char* xdg = std::getenv("XDG_CONFIG_HOME");
+  const char* condarc = std::getenv("CONDARC");
+  conda::Query q{.prefix = c.conda.prefix,
+                 .name = c.conda.env,
+                 .conda_root = c.conda.root,
+                 .home = c.conda.prefix.empty() ? conda::user_home(c.service.user, root) : "",
+                 .xdg_config_home = xdg ? xdg : "",
+                 .condarc = condarc ? condarc : ""};
   auto located = conda::locate(q, root);
   if (!located) {
     Error e = located.error();

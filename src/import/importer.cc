@@ -7,7 +7,6 @@
 #include <set>
 
 #include "check/rules.h"
-#include "check/rules.h"
 #include "contract/naming.h"
 #include "import/conda_ref.h"
 #include "import/unwrap.h"

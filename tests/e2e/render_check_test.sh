@@ -18,14 +18,9 @@ contract=/opt/mes-dashboard/runtime.toml
 
 rig_on_fail() { rig_journal "$app" -n 40; }
 
-"$RIG_REPO/tests/fixtures/make-conda-env.sh" --root "$root" --prefix "$prefix" >/dev/null
-mkdir -p "$root/opt/mes-dashboard"
-cp -r "$RIG_REPO/examples/mes-dashboard/." "$root/opt/mes-dashboard/"
-find "$root/opt/mes-dashboard" -name __pycache__ -prune -exec rm -rf {} +
 port=$(rig_free_port)
 # The example contract, with the tool where the rig puts it and a port free on this host.
-sed -e "s|^version = .*|&\ntool = \"$tool\"|" -e "s|127.0.0.1:8080|127.0.0.1:$port|g" \
-  "$RIG_REPO/examples/mes-dashboard/runtime.toml" >"$root$contract"
+rig_example_deployment "$root" "$prefix" "$port" "$tool" "$contract"
 chmod -R a+rX "$root/opt"
 
 rig_boot "csd-e2e-render-$$" --bind="$root/opt:/opt"

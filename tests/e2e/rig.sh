@@ -396,6 +396,19 @@ rig_write_file() {
   rig_run sh -c 'mkdir -p "$(dirname "$1")" && cat >"$1" && chmod "$2" "$1"' sh "$path" "$mode"
 }
 
+# rig_example_deployment ROOT PREFIX PORT TOOL CONTRACT: the mes-dashboard example laid out under
+# ROOT (bound as /opt in the container): a fixture environment at PREFIX, the example app in
+# /opt/mes-dashboard, and its contract at CONTRACT with the tool where the rig puts it and PORT.
+rig_example_deployment() {
+  local root=$1 prefix=$2 port=$3 tool=$4 contract=$5
+  "$RIG_REPO/tests/fixtures/make-conda-env.sh" --root "$root" --prefix "$prefix" >/dev/null
+  mkdir -p "$root/opt/mes-dashboard"
+  cp -r "$RIG_REPO/examples/mes-dashboard/." "$root/opt/mes-dashboard/"
+  find "$root/opt/mes-dashboard" -name __pycache__ -prune -exec rm -rf {} +
+  sed -e "s|^version = .*|&\ntool = \"$tool\"|" -e "s|127.0.0.1:8080|127.0.0.1:$port|g" \
+    "$RIG_REPO/examples/mes-dashboard/runtime.toml" >"$root$contract"
+}
+
 # rig_unit_prop UNIT PROPERTY: one property value of a unit.
 rig_unit_prop() { rig_systemctl show -p "$2" --value "$1"; }
 
