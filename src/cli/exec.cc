@@ -156,6 +156,8 @@ void register_exec(CLI::App& parent, Commands& out) {
                      "by replacing this process with it (same PID, no wrapper)");
   // A command's own --version must never print ours: `conda-systemd --version` says it.
   app->set_version_flag("");
+  // Nor may the top level's options (--version, --color) take a command's own words.
+  app->fallthrough(false);
   auto o = std::make_shared<ExecOptions>();
   CLI::Option* contract = app->add_option("--contract", o->contract,
                                           "the contract: its environment, [service] "

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
+
 #include "cli/command.h"
 #include "contract/contract.h"
 
@@ -14,20 +16,30 @@ void register_health(CLI::App& parent, Commands& out) {
     std::string contract;
     Millis timeout{5'000};
     int retries = 1;
+    bool json = false;
   };
   auto o = std::make_shared<Options>();
   add_contract_option(app, o->contract);
   add_duration_option(app, "--timeout", o->timeout, "how long each attempt may take (default 5s)");
   app->add_option("--retries", o->retries, "attempts in all, a second apart (default 1)")
       ->check(CLI::Range(1, 3600));
+  app->add_flag("--json", o->json, "print the result as JSON");
   set_exit_codes(app, {{0, "a 2xx answer"}, {1, "no 2xx answer within the attempts"}});
   out.push_back({app, [o] {
                    // The health URL needs no conda lookup: a health check must work while the
                    // environment itself is broken.
                    auto c = load_contract(o->contract);
-                   if (!c) return print_error(c.error()), int(kUnusable);
+                   if (!c) return print_error(c.error(), o->json), int(kUnusable);
                    deploy::HealthOptions h{.timeout = o->timeout, .retries = o->retries};
                    auto r = deploy::probe_health(c->service.health_url, h);
+                   if (o->json) {
+                     fmt::print("{}\n", nlohmann::json{{"url", c->service.health_url},
+                                                       {"healthy", r.healthy},
+                                                       {"detail", r.detail},
+                                                       {"attempts", r.attempts}}
+                                            .dump(2));
+                     return r.healthy ? int(kOk) : int(kFailed);
+                   }
                    if (r.healthy) {
                      fmt::print("healthy: {} {}\n", c->service.health_url, r.detail);
                      return int(kOk);

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
+
 #include "cli/command.h"
 #include "contract/resolve.h"
 #include "util/file.h"
@@ -35,18 +37,23 @@ void register_runbook(CLI::App& parent, Commands& out) {
     DeploymentOptions deployment;
     bool check = false;
     std::string file;
+    bool json = false;
   };
   auto o = std::make_shared<Options>();
   add_deployment_options(app, o->deployment);
   app->add_flag("--check", o->check, "compare RUNBOOK.md with the contract; exit 1 with each difference");
   app->add_option("runbook", o->file, "the runbook to check (with --check)");
+  app->add_flag("--json", o->json, "with --check: the differences as JSON");
   set_exit_codes(
       app, {{0, "printed; with --check, the runbook matches"}, {1, "with --check, the runbook differs"}});
   CLI::App* top = &parent;
   out.push_back(
       {app, [o, top] {
          auto c = load_resolved_contract(o->deployment.contract, Root(o->deployment.root), home_dir());
-         if (!c) return print_error(c.error()), int(kUnusable);
+         if (!c) return print_error(c.error(), o->json), int(kUnusable);
+         if (o->json && !o->check)
+           return print_error(make_error("--json is for --check; the runbook itself is Markdown")),
+                  int(kUnusable);
          if (!o->check) {
            if (!o->file.empty())
              return print_error(make_error("a runbook file is read only with --check")), int(kUnusable);
@@ -64,6 +71,16 @@ void register_runbook(CLI::App& parent, Commands& out) {
          runbook::CommandSet commands;
          collect(top, "", commands);
          auto diffs = runbook::check(*rb, *c, commands);
+         if (o->json) {
+           nlohmann::json list = nlohmann::json::array();
+           for (const auto& d : diffs)
+             list.push_back(
+                 {{"line", d.line}, {"message", d.message}, {"expected", d.expected}, {"found", d.found}});
+           fmt::print(
+               "{}\n",
+               nlohmann::json{{"runbook", o->file}, {"ok", diffs.empty()}, {"differences", list}}.dump(2));
+           return diffs.empty() ? int(kOk) : int(kFailed);
+         }
          for (const auto& d : diffs) {
            fmt::print("{}:{} {}\n", o->file, d.line > 0 ? std::to_string(d.line) + ":" : "", d.message);
            if (!d.expected.empty()) fmt::print("    contract: {}\n", d.expected);

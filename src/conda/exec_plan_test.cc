@@ -342,7 +342,7 @@ TEST(ExecCli, CommandNeedsDashDashAndOneEnvironment) {
   EXPECT_THAT(no_dashes.err, HasSubstr("write -- before the command"));
   Ran none = exec(env, {"--", "python"});
   EXPECT_EQ(none.status, kExitUnusable);
-  EXPECT_THAT(none.err, HasSubstr("one of --contract, --prefix or --name"));
+  EXPECT_THAT(none.err, HasSubstr("one of --contract, --prefix or --env-name"));
   Ran bad_env = exec(env, {"--prefix", env.prefix, "--env", "NOVALUE", "--", "python"});
   EXPECT_EQ(bad_env.status, kExitUnusable);
   EXPECT_THAT(bad_env.err, HasSubstr("is not NAME=VALUE"));

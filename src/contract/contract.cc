@@ -1,11 +1,11 @@
 #include "contract/contract.h"
 
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <functional>
 #include <set>
-#include <toml++/toml.h>
 
 #include "contract/naming.h"
 #include "util/file.h"
@@ -22,11 +22,11 @@ struct KeySet {
 
 const std::vector<KeySet>& schema() {
   static const std::vector<KeySet> s = {
-      {"contract", {"name", "version", "tool"}},
+      {"contract", {"name", "version", "tool", "min_tool_version"}},
       {"conda", {"root", "env", "prefix", "python", "require", "activate_timeout"}},
       {"service",
-       {"user", "group", "workdir", "command", "environment_file", "secrets_file", "bind", "health_url", "workers",
-        "graceful_timeout", "environment", "allow_outside_env", "memory_deny_write_execute"}},
+       {"user", "group", "workdir", "command", "environment_file", "secrets_file", "bind", "health_url",
+        "workers", "graceful_timeout", "environment", "allow_outside_env", "memory_deny_write_execute"}},
       {"paths", {"runtime_dir", "pid_file", "restart_flag", "state_file", "control_socket"}},
       {"watchdog",
        {"cooldown", "retry_budget", "churn_threshold", "window", "reload_timeout", "flag_max_age",
@@ -54,8 +54,10 @@ class TableReader {
     error_.column = static_cast<int>(where.begin.column);
   }
   void fail_here(std::string message, std::string hint = {}) {
-    if (table_) fail_at(table_->source(), std::move(message), std::move(hint));
-    else fail_at(toml::source_region{}, std::move(message), std::move(hint));
+    if (table_)
+      fail_at(table_->source(), std::move(message), std::move(hint));
+    else
+      fail_at(toml::source_region{}, std::move(message), std::move(hint));
     if (error_.line == 0) error_.line = 1, error_.column = 1;
   }
 
@@ -112,7 +114,8 @@ class TableReader {
     }
     std::int64_t v = n->as_integer()->get();
     if (v < min || v > max)
-      fail_at(n->source(), fmt::format("'{}' is {}, it must be between {} and {}", qualified(key), v, min, max));
+      fail_at(n->source(),
+              fmt::format("'{}' is {}, it must be between {} and {}", qualified(key), v, min, max));
     return v;
   }
 
@@ -120,7 +123,8 @@ class TableReader {
     const toml::node* n = node(key);
     if (!n) return fallback;
     if (!n->is_boolean()) {
-      fail_at(n->source(), fmt::format("'{}' must be true or false, found {}", qualified(key), type_name(*n)));
+      fail_at(n->source(),
+              fmt::format("'{}' must be true or false, found {}", qualified(key), type_name(*n)));
       return fallback;
     }
     return n->as_boolean()->get();
@@ -136,8 +140,9 @@ class TableReader {
     }
     auto parsed = parse_duration(n->as_string()->get());
     if (!parsed) {
-      fail_at(n->source(), fmt::format("'{}' is not a duration: \"{}\"", qualified(key), n->as_string()->get()),
-              "write a duration in systemd.time(7) syntax: \"500ms\", \"60s\", \"10m\", \"1h\", \"1h 30min\"");
+      fail_at(
+          n->source(), fmt::format("'{}' is not a duration: \"{}\"", qualified(key), n->as_string()->get()),
+          "write a duration in systemd.time(7) syntax: \"500ms\", \"60s\", \"10m\", \"1h\", \"1h 30min\"");
       return fallback;
     }
     if (*parsed < min)
@@ -157,13 +162,15 @@ class TableReader {
     }
     const toml::array* arr = n->as_array();
     if (!arr) {
-      fail_at(n->source(), fmt::format("'{}' must be an array of strings, found {}", qualified(key), type_name(*n)),
+      fail_at(n->source(),
+              fmt::format("'{}' must be an array of strings, found {}", qualified(key), type_name(*n)),
               "write it as [\"program\", \"arg\", ...]: one element a word, no shell parsing");
       return out;
     }
     for (const toml::node& item : *arr) {
       if (!item.is_string()) {
-        fail_at(item.source(), fmt::format("'{}' must hold only strings, found {}", qualified(key), type_name(item)));
+        fail_at(item.source(),
+                fmt::format("'{}' must hold only strings, found {}", qualified(key), type_name(item)));
         return out;
       }
       out.push_back(item.as_string()->get());
@@ -178,7 +185,8 @@ class TableReader {
     if (!n) return out;
     const toml::table* t = n->as_table();
     if (!t) {
-      fail_at(n->source(), fmt::format("'{}' must be a table of strings, found {}", qualified(key), type_name(*n)),
+      fail_at(n->source(),
+              fmt::format("'{}' must be a table of strings, found {}", qualified(key), type_name(*n)),
               fmt::format("write it as {} = {{ KEY = \"value\" }}", key));
       return out;
     }
@@ -190,7 +198,8 @@ class TableReader {
         return out;
       }
       if (!v.is_string()) {
-        fail_at(v.source(), fmt::format("'{}.{}' must be a string, found {}", qualified(key), name, type_name(v)));
+        fail_at(v.source(),
+                fmt::format("'{}.{}' must be a string, found {}", qualified(key), name, type_name(v)));
         return out;
       }
       out[name] = v.as_string()->get();
@@ -206,13 +215,20 @@ class TableReader {
 
   static std::string type_name(const toml::node& n) {
     switch (n.type()) {
-      case toml::node_type::string: return "a string";
-      case toml::node_type::integer: return "an integer";
-      case toml::node_type::floating_point: return "a float";
-      case toml::node_type::boolean: return "a boolean";
-      case toml::node_type::array: return "an array";
-      case toml::node_type::table: return "a table";
-      default: return "a date or time";
+      case toml::node_type::string:
+        return "a string";
+      case toml::node_type::integer:
+        return "an integer";
+      case toml::node_type::floating_point:
+        return "a float";
+      case toml::node_type::boolean:
+        return "a boolean";
+      case toml::node_type::array:
+        return "an array";
+      case toml::node_type::table:
+        return "a table";
+      default:
+        return "a date or time";
     }
   }
 
@@ -225,8 +241,9 @@ class TableReader {
 };
 
 bool is_unit_name_part(const std::string& s) {
-  return !s.empty() && s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") ==
-                           std::string::npos;
+  return !s.empty() &&
+         s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") ==
+             std::string::npos;
 }
 
 std::string underscored(std::string s) {
@@ -254,11 +271,46 @@ const std::vector<std::string>& keys_of(const std::string& section) {
 #define CSD_TRY(reader) \
   if ((reader).failed()) return (reader).error()
 
+// "0.2.10" -> {0, 2, 10}; nullopt unless dot-separated decimal numbers.
+std::optional<std::vector<long>> version_parts(std::string_view v) {
+  std::vector<long> parts;
+  for (const auto& p : split(v, '.')) {
+    if (p.empty() || p.size() > 9 || p.find_first_not_of("0123456789") != std::string::npos)
+      return std::nullopt;
+    parts.push_back(std::stol(p));
+  }
+  return parts;
+}
+
+bool version_at_least(const std::vector<long>& have, const std::vector<long>& need) {
+  for (std::size_t i = 0; i < std::max(have.size(), need.size()); ++i) {
+    long h = i < have.size() ? have[i] : 0, n = i < need.size() ? need[i] : 0;
+    if (h != n) return h > n;
+  }
+  return true;
+}
+
 Result<Contract> build(const toml::table& doc, const std::string& source) {
   Contract c;
   c.source = source;
 
   TableReader top(source, &doc, "top level");
+  // Before anything this version may not know: a contract for a newer conda-systemd says so, rather
+  // than "unknown key" about what that version added.
+  if (const toml::node* v = doc["contract"]["min_tool_version"].node()) {
+    auto need = v->is_string() ? version_parts(v->as_string()->get()) : std::nullopt;
+    if (!need) {
+      top.fail_at(v->source(), "contract.min_tool_version must be a version string such as \"0.1.0\"");
+      return top.error();
+    }
+    if (!version_at_least(*version_parts(CSD_VERSION), *need)) {
+      top.fail_at(v->source(),
+                  fmt::format("this contract needs conda-systemd {} or newer; this is {}",
+                              v->as_string()->get(), CSD_VERSION),
+                  "install a newer conda-systemd package, or render this contract with a newer one");
+      return top.error();
+    }
+  }
   for (auto&& [key, node] : doc) {
     std::string k(key.str());
     bool known = std::find(section_names().begin(), section_names().end(), k) != section_names().end();
@@ -284,7 +336,8 @@ Result<Contract> build(const toml::table& doc, const std::string& source) {
 
   TableReader meta = section("contract");
   if (!doc["contract"]) {
-    meta.fail_here("missing the [contract] section", "start the file with [contract], name = \"...\", version = \"...\"");
+    meta.fail_here("missing the [contract] section",
+                   "start the file with [contract], name = \"...\", version = \"...\"");
     return meta.error();
   }
   meta.check_unknown_keys(keys_of("contract"));
@@ -293,14 +346,16 @@ Result<Contract> build(const toml::table& doc, const std::string& source) {
   c.tool = meta.abs_path("tool", false, kDefaultTool);
   CSD_TRY(meta);
   if (!is_unit_name_part(c.name))
-    meta.fail_at(meta.node("name")->source(), fmt::format("contract.name '{}' cannot be part of a unit name", c.name),
+    meta.fail_at(meta.node("name")->source(),
+                 fmt::format("contract.name '{}' cannot be part of a unit name", c.name),
                  "use letters, digits, '-', '_' and '.'");
   if (c.version.find_first_of(" \t\n\r") != std::string::npos)
     meta.fail_at(meta.node("version")->source(), "contract.version must not contain white space");
   CSD_TRY(meta);
 
   TableReader conda = section("conda");
-  if (!doc["conda"]) conda.fail_here("missing the [conda] section", "add [conda] with env = \"NAME\" or prefix = \"/path\"");
+  if (!doc["conda"])
+    conda.fail_here("missing the [conda] section", "add [conda] with env = \"NAME\" or prefix = \"/path\"");
   conda.check_unknown_keys(keys_of("conda"));
   c.conda.root = conda.abs_path("root", false);
   c.conda.env = conda.string("env", false);
@@ -310,10 +365,12 @@ Result<Contract> build(const toml::table& doc, const std::string& source) {
   c.conda.activate_timeout = conda.duration("activate_timeout", Millis(30'000), Millis(1000));
   CSD_TRY(conda);
   if (c.conda.env.empty() == c.conda.prefix.empty())
-    conda.fail_here("[conda] needs exactly one of 'env' (a name) or 'prefix' (a path)",
-                    "write env = \"mes-dashboard\" with root = \"/opt/miniconda3\", or prefix = \"/opt/envs/x\"");
+    conda.fail_here(
+        "[conda] needs exactly one of 'env' (a name) or 'prefix' (a path)",
+        "write env = \"mes-dashboard\" with root = \"/opt/miniconda3\", or prefix = \"/opt/envs/x\"");
   if (!c.conda.env.empty() && !is_unit_name_part(c.conda.env))
-    conda.fail_at(conda.node("env")->source(), fmt::format("conda.env '{}' is not an environment name", c.conda.env),
+    conda.fail_at(conda.node("env")->source(),
+                  fmt::format("conda.env '{}' is not an environment name", c.conda.env),
                   "an environment name has no '/' or spaces; for a path use prefix = \"...\"");
   if (!c.conda.python.empty()) {
     auto parts = split(c.conda.python, '.');
@@ -328,7 +385,8 @@ Result<Contract> build(const toml::table& doc, const std::string& source) {
   CSD_TRY(conda);
 
   TableReader svc = section("service");
-  if (!doc["service"]) svc.fail_here("missing the [service] section", "add [service] with user, workdir and command");
+  if (!doc["service"])
+    svc.fail_here("missing the [service] section", "add [service] with user, workdir and command");
   svc.check_unknown_keys(keys_of("service"));
   auto& s = c.service;
   s.user = svc.string("user", true);
@@ -350,9 +408,10 @@ Result<Contract> build(const toml::table& doc, const std::string& source) {
     if (!s.environment.count(name)) continue;
     const toml::node* env = svc.node("environment");
     const toml::node* entry = env && env->as_table() ? env->as_table()->get(name) : nullptr;
-    svc.fail_at(entry ? entry->source() : env->source(),
-                fmt::format("service.environment sets {}, which the contract derives itself", name),
-                "remove it; set the matching contract key instead (see docs/contract.md, \"The environment file\")");
+    svc.fail_at(
+        entry ? entry->source() : env->source(),
+        fmt::format("service.environment sets {}, which the contract derives itself", name),
+        "remove it; set the matching contract key instead (see docs/contract.md, \"The environment file\")");
     return svc.error();
   }
   if (!s.bind.empty()) {
@@ -365,7 +424,8 @@ Result<Contract> build(const toml::table& doc, const std::string& source) {
       svc.fail_at(svc.node("bind")->source(), fmt::format("service.bind '{}' is not host:port", s.bind),
                   "write it as \"127.0.0.1:8080\" or \"0.0.0.0:8080\"");
   }
-  if (!s.health_url.empty() && !starts_with(s.health_url, "http://") && !starts_with(s.health_url, "https://"))
+  if (!s.health_url.empty() && !starts_with(s.health_url, "http://") &&
+      !starts_with(s.health_url, "https://"))
     svc.fail_at(svc.node("health_url")->source(),
                 fmt::format("service.health_url '{}' is not an http(s) URL", s.health_url),
                 "write it as \"http://127.0.0.1:8080/health\"");
@@ -379,17 +439,22 @@ Result<Contract> build(const toml::table& doc, const std::string& source) {
   CSD_TRY(paths);
   p.pid_file = paths.abs_path("pid_file", false, p.runtime_dir + "/gunicorn.pid");
   p.restart_flag = paths.abs_path("restart_flag", false, p.runtime_dir + "/" + flat + "_restart.flag");
-  p.state_file = paths.abs_path("state_file", false, "/var/lib/" + c.name + "/" + flat + "_restart_state.json");
+  p.state_file =
+      paths.abs_path("state_file", false, "/var/lib/" + c.name + "/" + flat + "_restart_state.json");
   p.control_socket = paths.abs_path("control_socket", false, p.runtime_dir + "/watchdog.sock");
   CSD_TRY(paths);
   for (const char* key : {"pid_file", "restart_flag"}) {
     const std::string& value = std::string(key) == "pid_file" ? p.pid_file : p.restart_flag;
     if (!path_is_under(value, p.runtime_dir) || value == p.runtime_dir) {
       const toml::node* n = paths.node(key);
-      std::string message = fmt::format("paths.{} '{}' lies outside paths.runtime_dir '{}'", key, value, p.runtime_dir);
-      std::string hint = fmt::format("move it under {}/ (the watchdog and the app must share that directory)", p.runtime_dir);
-      if (n) paths.fail_at(n->source(), message, hint);
-      else paths.fail_here(message, hint);
+      std::string message =
+          fmt::format("paths.{} '{}' lies outside paths.runtime_dir '{}'", key, value, p.runtime_dir);
+      std::string hint = fmt::format("move it under {}/ (the watchdog and the app must share that directory)",
+                                     p.runtime_dir);
+      if (n)
+        paths.fail_at(n->source(), message, hint);
+      else
+        paths.fail_here(message, hint);
     }
   }
   CSD_TRY(paths);
@@ -409,8 +474,9 @@ Result<Contract> build(const toml::table& doc, const std::string& source) {
   w.watchdog_sec = wd.duration("watchdog_sec", Millis(0), Millis(0));
   CSD_TRY(wd);
   if (w.on_unconfirmed != "report" && w.on_unconfirmed != "restart")
-    wd.fail_at(wd.node("on_unconfirmed")->source(),
-               fmt::format("watchdog.on_unconfirmed is '{}', expected \"report\" or \"restart\"", w.on_unconfirmed));
+    wd.fail_at(
+        wd.node("on_unconfirmed")->source(),
+        fmt::format("watchdog.on_unconfirmed is '{}', expected \"report\" or \"restart\"", w.on_unconfirmed));
   CSD_TRY(wd);
 
   std::set<std::string> worker_names;
@@ -424,7 +490,8 @@ Result<Contract> build(const toml::table& doc, const std::string& source) {
       ws.environment = r.string_map("environment");
       CSD_TRY(r);
       if (!is_unit_name_part(ws.name))
-        r.fail_at(r.node("name")->source(), fmt::format("worker.name '{}' cannot be part of a unit name", ws.name));
+        r.fail_at(r.node("name")->source(),
+                  fmt::format("worker.name '{}' cannot be part of a unit name", ws.name));
       else if (!worker_names.insert(ws.name).second)
         r.fail_at(r.node("name")->source(), fmt::format("a worker named '{}' is declared twice", ws.name),
                   "worker names become unit names and must be unique");
@@ -482,7 +549,11 @@ Result<Contract> load_contract(const std::string& path) {
   return parse_contract(*text, path);
 }
 
-const std::vector<std::string>& contract_sections() { return section_names(); }
-const std::vector<std::string>& contract_keys(const std::string& section) { return keys_of(section); }
+const std::vector<std::string>& contract_sections() {
+  return section_names();
+}
+const std::vector<std::string>& contract_keys(const std::string& section) {
+  return keys_of(section);
+}
 
 }  // namespace csd

@@ -93,8 +93,9 @@ TEST(Contract, WrongType) {
   std::string text = kMinimal;
   text.replace(text.find("user = \"www-data\""), 17, "user = 33");
   Error e = parse_error(text);
-  EXPECT_EQ(e.to_string(), "runtime.toml:11:8: error: 'service.user' must be a string, found an integer\n"
-                           "  hint: put the value in double quotes");
+  EXPECT_EQ(e.to_string(),
+            "runtime.toml:11:8: error: 'service.user' must be a string, found an integer\n"
+            "  hint: put the value in double quotes");
 }
 
 TEST(Contract, MissingRequiredKey) {
@@ -149,7 +150,8 @@ TEST(Contract, WindowBelowThirtySecondsRefused) {
 
 TEST(Contract, PidFileOutsideRuntimeDir) {
   Error e = parse_error(std::string(kMinimal) + "[paths]\npid_file = \"/tmp/gunicorn.pid\"\n");
-  EXPECT_EQ(e.message, "paths.pid_file '/tmp/gunicorn.pid' lies outside paths.runtime_dir '/run/mes-dashboard'");
+  EXPECT_EQ(e.message,
+            "paths.pid_file '/tmp/gunicorn.pid' lies outside paths.runtime_dir '/run/mes-dashboard'");
   EXPECT_EQ(e.line, 15);
   EXPECT_THAT(e.hint, HasSubstr("move it under /run/mes-dashboard/"));
 }
@@ -175,8 +177,9 @@ TEST(Contract, EnvAndPrefixTogetherRefused) {
 }
 
 TEST(Contract, DuplicateWorkerName) {
-  Error e = parse_error(std::string(kMinimal) +
-                        "[[worker]]\nname = \"a\"\ncommand = [\"rq\"]\n[[worker]]\nname = \"a\"\ncommand = [\"rq\"]\n");
+  Error e = parse_error(
+      std::string(kMinimal) +
+      "[[worker]]\nname = \"a\"\ncommand = [\"rq\"]\n[[worker]]\nname = \"a\"\ncommand = [\"rq\"]\n");
   EXPECT_EQ(e.message, "a worker named 'a' is declared twice");
   EXPECT_EQ(e.line, 18);
 }
@@ -191,11 +194,11 @@ TEST(Contract, CommandMustBeAnArray) {
 }
 
 TEST(Contract, BadBindAndHealthUrl) {
-  Error bind = parse_error(std::string(kMinimal).replace(std::string(kMinimal).find("command"), 0,
-                                                          "bind = \"8080\"\n"));
+  Error bind = parse_error(
+      std::string(kMinimal).replace(std::string(kMinimal).find("command"), 0, "bind = \"8080\"\n"));
   EXPECT_EQ(bind.message, "service.bind '8080' is not host:port");
   Error url = parse_error(std::string(kMinimal).replace(std::string(kMinimal).find("command"), 0,
-                                                         "health_url = \"localhost:8080/health\"\n"));
+                                                        "health_url = \"localhost:8080/health\"\n"));
   EXPECT_THAT(url.message, HasSubstr("is not an http(s) URL"));
 }
 
@@ -265,6 +268,40 @@ TEST_F(ContractFile, MissingFileHasHint) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message, "no such file");
   EXPECT_THAT(r.error().hint, HasSubstr("--contract"));
+}
+
+}  // namespace
+}  // namespace csd
+
+namespace csd {
+namespace {
+
+std::string with_min_version(const std::string& v) {
+  std::string text = kMinimal;
+  text.replace(text.find("[contract]\n"), 11, "[contract]\nmin_tool_version = " + v + "\n");
+  return text;
+}
+
+TEST(Contract, MinToolVersionOlderOrEqualIsAccepted) {
+  EXPECT_TRUE(parse_contract(with_min_version("\"0.1\""), "runtime.toml").ok());
+  EXPECT_TRUE(parse_contract(with_min_version("\"" CSD_VERSION "\""), "runtime.toml").ok());
+}
+
+TEST(Contract, MinToolVersionNewerSaysSoBeforeUnknownKeys) {
+  // A key this version does not know, as a newer one might add: the version is what is reported.
+  std::string text = with_min_version("\"99.0.0\"") + "[watchdog]\nnew_key_of_v99 = true\n";
+  auto r = parse_contract(text, "runtime.toml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "this contract needs conda-systemd 99.0.0 or newer; this is " CSD_VERSION);
+  EXPECT_THAT(r.error().hint, HasSubstr("newer conda-systemd"));
+}
+
+TEST(Contract, MinToolVersionMustBeAVersion) {
+  for (const char* bad : {"\"latest\"", "\"1..2\"", "\"-1\"", "2", "\"1.2.3-rc1\"", "\"\""}) {
+    auto r = parse_contract(with_min_version(bad), "runtime.toml");
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_THAT(r.error().message, HasSubstr("must be a version string")) << bad;
+  }
 }
 
 }  // namespace

@@ -78,7 +78,8 @@ for words in "${commands[@]}"; do
   [ -n "${takes["$words --json"]+x}" ] || continue
   reports=$((reports + 1))
   case "$words" in
-    "contract show" | check | runbook | status | scale | restart) args=(--contract "$contract" --root "$scratch/root") ;;
+    "contract show" | check | status | scale | restart) args=(--contract "$contract" --root "$scratch/root") ;;
+    runbook) args=(--contract "$contract" --root "$scratch/root" --check "$scratch/root/srv/app/RUNBOOK.md") ;;
     import) args=(--name mes-dashboard --root "$repo/tests/fixtures/dashboard-units" --output "$scratch/imported.toml") ;;
     list) args=(--root "$scratch/root") ;;
     *) args=(--contract "$contract") ;;

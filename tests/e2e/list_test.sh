@@ -67,8 +67,13 @@ rig_check_eq "the stopped app is inactive/dead" "inactive/dead" "$(field mes-rep
 rig_check_eq "its worker is listed, inactive" "inactive" "$(field mes-report 'u["worker:mes-report-export-worker.service"]["active"]')"
 rig_check_eq "the stopped app has no main PID" "0" "$(field mes-report 'c["main_pid"]')"
 
-text=$(rig_run "$tool" list)
-rig_check "list prints a row for each" sh -c "grep -q '^mes-dashboard .*active/running.* $main ' <<<'$text' && grep -q '^mes-report .*inactive/dead' <<<'$text'"
+rows() {
+  local text
+  text=$(rig_run "$tool" list) || return 1
+  echo "$text"
+  grep -q "^mes-dashboard .*active/running.* $main " <<<"$text" && grep -q '^mes-report .*inactive/dead' <<<"$text"
+}
+rig_check "list prints a row for each" rows
 
 rig_check "-n NAME finds the installed contract" rig_run "$tool" contract show -n mes-report
 out=$(rig_run "$tool" contract show 2>&1) && rc=0 || rc=$?

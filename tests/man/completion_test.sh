@@ -48,11 +48,13 @@ registered=$(tab ren | sed -n 1p)
 [[ $registered == "complete "*"-F _conda_systemd conda-systemd" ]] && echo "ok   complete -p: $registered" \
   || { echo "FAIL complete -p says: $registered"; failed=$((failed + 1)); }
 expect "a subcommand" render ren
-expect "subcommands by prefix" "$(printf 'restart\nrollback\nrunbook\nrender' | sort)" r
+expect "subcommands by prefix" "$(printf 'remove\nrestart\nrollback\nrunbook\nrender' | sort)" r
 expect "a subcommand's subcommand" show contract ""
 expect "an option of the command" "$(printf -- '--strict')" check --str
 expect "the installed contracts for --contract" "$(printf '%s\n' "$scratch/etc/alpha.toml" "$scratch/etc/beta.toml")" \
   check --contract "$scratch/etc/"
+expect "the installed contracts' names for -n" "$(printf 'alpha\nbeta')" check -n ""
+expect "the units of the contract named by -n" "alpha-wip-worker.service" check -n alpha --unit alpha-wi
 expect "the contract's units for check --unit" "$(printf 'alpha-watchdog.service\nalpha-wip-worker.service\nalpha.service')" \
   check --contract "$scratch/etc/alpha.toml" --unit ""
 expect "units by prefix" "alpha-wip-worker.service" check --contract "$scratch/etc/alpha.toml" --unit alpha-wi
