@@ -4,13 +4,15 @@
 #include "cli/command.h"
 #include "contract/contract_json.h"
 #include "contract/resolve.h"
+#include "util/json_text.h"
 
 namespace csd::cli {
 
 void register_contract(CLI::App& parent, Commands& out) {
   CLI::App* contract = add_subcommand(parent, "contract", "Inspect a contract");
   contract->require_subcommand(1);
-  CLI::App* show = add_subcommand(*contract, "show", "Print the resolved contract: every default filled in, the conda prefix resolved");
+  CLI::App* show = add_subcommand(
+      *contract, "show", "Print the resolved contract: every default filled in, the conda prefix resolved");
   struct Options {
     DeploymentOptions deployment;
     bool json = false;
@@ -19,14 +21,16 @@ void register_contract(CLI::App& parent, Commands& out) {
   add_deployment_options(show, options->deployment);
   show->add_flag("--json", options->json, "print JSON instead of TOML");
   out.push_back({show, [options] {
-                   auto c = load_resolved_contract(options->deployment.contract, Root(options->deployment.root),
-                                                   home_dir());
+                   auto c = load_resolved_contract(options->deployment.contract,
+                                                   Root(options->deployment.root), home_dir());
                    if (!c) {
                      print_error(c.error());
                      return int(kUnusable);
                    }
-                   if (options->json) fmt::print("{}\n", contract_to_json(*c).dump(2));
-                   else fmt::print("{}", contract_to_toml(*c));
+                   if (options->json)
+                     fmt::print("{}\n", json_text(contract_to_json(*c), 2));
+                   else
+                     fmt::print("{}", contract_to_toml(*c));
                    return int(kOk);
                  }});
 }

@@ -16,6 +16,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "test_support/run_program.h"
 #include "test_support/temp_dir.h"
 #include "util/fd.h"
 #include "util/file.h"
@@ -28,74 +29,8 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-struct Ran {
-  int status = -1;  // exit status, or 128 + signal
-  std::string out;
-  std::string err;
-};
-
-// Runs a program with exactly `env`, collects both outputs, and kills it by PID if it outlives
-// the timeout.
-Ran run(const std::vector<std::string>& args, const std::vector<std::string>& env, int timeout_s = 120) {
-  Ran ran;
-  Fd reads[2], writes[2];
-  for (int i = 0; i < 2; ++i) {
-    int p[2];
-    if (::pipe2(p, O_CLOEXEC) != 0) return ran;
-    reads[i].reset(p[0]);
-    writes[i].reset(p[1]);
-  }
-  posix_spawn_file_actions_t actions;
-  ::posix_spawn_file_actions_init(&actions);
-  ::posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  ::posix_spawn_file_actions_adddup2(&actions, writes[0].get(), 1);
-  ::posix_spawn_file_actions_adddup2(&actions, writes[1].get(), 2);
-  std::vector<std::string> a = args, e = env;
-  std::vector<char*> argv, envp;
-  for (auto& s : a) argv.push_back(s.data());
-  argv.push_back(nullptr);
-  for (auto& s : e) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  pid_t pid = -1;
-  int rc = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
-  ::posix_spawn_file_actions_destroy(&actions);
-  writes[0].reset();
-  writes[1].reset();
-  if (rc != 0) {
-    ran.err = "posix_spawn failed";
-    return ran;
-  }
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
-  pollfd fds[2] = {{reads[0].get(), POLLIN, 0}, {reads[1].get(), POLLIN, 0}};
-  std::string* sinks[2] = {&ran.out, &ran.err};
-  int open_count = 2;
-  while (open_count > 0) {
-    auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      ::kill(pid, SIGKILL);
-      ran.err += "\n[killed after timeout]";
-      break;
-    }
-    if (::poll(fds, 2, static_cast<int>(left.count())) < 0 && errno != EINTR) break;
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      char buf[4096];
-      ssize_t n = ::read(fds[i].fd, buf, sizeof buf);
-      if (n > 0) {
-        sinks[i]->append(buf, static_cast<std::size_t>(n));
-      } else if (n == 0 || errno != EINTR) {
-        fds[i].fd = -1;  // negative: poll skips it
-        --open_count;
-      }
-    }
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  ran.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return ran;
-}
+using test::Ran;
+using test::run_program;
 
 std::vector<std::string> clean_env(const std::string& home) {
   return {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + home, "LANG=C.UTF-8"};
@@ -125,7 +60,7 @@ std::unique_ptr<FixtureEnv> build_env(const std::vector<std::string>& extra = {}
     args.push_back("--activate-script");
     args.push_back(env->dir->path() + "/scripts/" + name);
   }
-  Ran built = run(args, clean_env(env->dir->path()), 300);
+  Ran built = run_program(args, clean_env(env->dir->path()), 300);
   env->ok = built.status == 0;
   env->build_log = built.out + built.err;
   return env;
@@ -146,7 +81,7 @@ Ran exec(const FixtureEnv& env, std::vector<std::string> args, std::vector<std::
   args.insert(args.begin(), {CSD_BINARY, "exec"});
   std::vector<std::string> e = clean_env(env.dir->path());
   e.insert(e.end(), extra_env.begin(), extra_env.end());
-  return run(args, e);
+  return run_program(args, e);
 }
 
 const char* kPrintEnviron =
@@ -156,10 +91,11 @@ const char* kPrintEnviron =
 TEST(ExecFixture, SamePidNoWrapper) {
   const FixtureEnv& env = shared_env();
   ASSERT_TRUE(env.ok) << env.build_log;
-  Ran r = run({"/bin/sh", "-c",
-               "echo $$; exec \"$0\" exec --prefix \"$1\" -- python -c \"import os; print(os.getpid())\"",
-               CSD_BINARY, env.prefix},
-              clean_env(env.dir->path()));
+  Ran r =
+      run_program({"/bin/sh", "-c",
+                   "echo $$; exec \"$0\" exec --prefix \"$1\" -- python -c \"import os; print(os.getpid())\"",
+                   CSD_BINARY, env.prefix},
+                  clean_env(env.dir->path()));
   ASSERT_EQ(r.status, 0) << r.err;
   auto lines = split(std::string(trim(r.out)), '\n');
   ASSERT_EQ(lines.size(), 2u) << r.out;
@@ -175,7 +111,7 @@ TEST(ExecFixture, PythonRunsInsideTheActivatedEnvironment) {
   auto environ = j["environ"];
   EXPECT_EQ(j["prefix"], env.prefix);
   // Whatever this test process inherited, python run directly sees it too: exec must add nothing.
-  Ran direct = run({env.prefix + "/bin/python", "-c", kPrintEnviron}, clean_env(env.dir->path()));
+  Ran direct = run_program({env.prefix + "/bin/python", "-c", kPrintEnviron}, clean_env(env.dir->path()));
   ASSERT_EQ(direct.status, 0) << direct.err;
   EXPECT_EQ(j["fds"], nlohmann::json::parse(direct.out)["fds"])
       << "exec leaked a descriptor into the command";

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <functional>
 #include <set>
-#include <toml++/toml.h>
+#include "contract/toml.h"
 
 #include "contract/naming.h"
 #include "util/file.h"
