@@ -8,6 +8,7 @@ packages=(
   libtomlplusplus-dev libcli11-dev nlohmann-json3-dev libfmt-dev
   libsystemd-dev libcurl4-openssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev
   systemd-container systemd gunicorn python3-flask python3.11 python3-pkg-resources curl iproute2
 )
 
