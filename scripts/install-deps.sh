@@ -9,6 +9,7 @@ packages=(
   libsystemd-dev libcurl4-openssl-dev
   libdtl-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev
   systemd-container systemd gunicorn python3-flask python3.11 python3-pkg-resources curl iproute2
   ansible ansible-lint
   e2fsprogs mount  # fault injection: mkfs, chattr, losetup

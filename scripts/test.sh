@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs, builds and runs every test: unit tests, script tests and the end-to-end scenarios
+# Installs, builds and runs every test: the fuzz targets (briefly), unit tests, script tests and the end-to-end scenarios
 # under real systemd (booted in systemd-nspawn). Needs root, as the end-to-end rig does.
 #
 # The end-to-end scenarios run the program as a server gets it: the Debian package is built from this
@@ -8,6 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
+# Every fuzz target for a short bounded time (docs/reliability.md): a crash fails the run.
+bash scripts/fuzz.sh all "${CSD_FUZZ_SECONDS:-10}"
 t0=$SECONDS
 deb=$(bash scripts/package.sh build | tail -n1)
 if dpkg-query -W -f='${Status}' conda-systemd 2>/dev/null | grep -q 'install ok installed'; then

@@ -10,6 +10,7 @@
 #include "render/deployed.h"
 #include "render/orphans.h"
 #include "util/file.h"
+#include "util/json_text.h"
 
 namespace csd::cli {
 
@@ -39,7 +40,7 @@ void register_check(CLI::App& parent, Commands& out) {
                    auto c = load_resolved_contract(o->deployment.contract, root, home_dir());
                    if (!c) {
                      if (o->json)
-                       fmt::print("{}\n", nlohmann::json{{"error", c.error().to_string()}}.dump(2));
+                       fmt::print("{}\n", json_text(nlohmann::json{{"error", c.error().to_string()}}, 2));
                      print_error(c.error());
                      return int(kUnusable);
                    }
@@ -66,7 +67,7 @@ void register_check(CLI::App& parent, Commands& out) {
                    check::Report report = check::run(
                        {.contract = *c, .root = root, .only_unit = unit, .contract_text = expected_text});
                    if (o->json)
-                     fmt::print("{}\n", check::format_json(report, o->verbose).dump(2));
+                     fmt::print("{}\n", json_text(check::format_json(report, o->verbose), 2));
                    else
                      fmt::print("{}", check::format_text(report, use_colour(STDOUT_FILENO), o->verbose));
                    bool failed = report.errors() > 0 || (o->strict && report.warnings() > 0);

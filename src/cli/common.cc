@@ -7,6 +7,7 @@
 
 #include "cli/command.h"
 #include "contract/installed.h"
+#include "util/json_text.h"
 
 namespace csd::cli {
 
@@ -105,7 +106,7 @@ void print_error(const Error& error) {
 }
 
 void print_error(const Error& error, bool json) {
-  if (json) fmt::print("{}\n", nlohmann::json{{"error", error.to_string()}}.dump(2));
+  if (json) fmt::print("{}\n", json_text(nlohmann::json{{"error", error.to_string()}}, 2));
   print_error(error);
 }
 

@@ -4,6 +4,7 @@
 #include "cli/command.h"
 #include "contract/contract_json.h"
 #include "contract/resolve.h"
+#include "util/json_text.h"
 
 namespace csd::cli {
 
@@ -28,7 +29,7 @@ void register_contract(CLI::App& parent, Commands& out) {
                      return int(kUnusable);
                    }
                    if (options->json)
-                     fmt::print("{}\n", contract_to_json(*c).dump(2));
+                     fmt::print("{}\n", json_text(contract_to_json(*c), 2));
                    else
                      fmt::print("{}", contract_to_toml(*c));
                    return int(kOk);

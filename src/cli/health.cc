@@ -7,6 +7,7 @@
 
 #include "cli/command.h"
 #include "contract/contract.h"
+#include "util/json_text.h"
 
 namespace csd::cli {
 
@@ -33,11 +34,11 @@ void register_health(CLI::App& parent, Commands& out) {
                    deploy::HealthOptions h{.timeout = o->timeout, .retries = o->retries};
                    auto r = deploy::probe_health(c->service.health_url, h);
                    if (o->json) {
-                     fmt::print("{}\n", nlohmann::json{{"url", c->service.health_url},
-                                                       {"healthy", r.healthy},
-                                                       {"detail", r.detail},
-                                                       {"attempts", r.attempts}}
-                                            .dump(2));
+                     fmt::print("{}\n", json_text(nlohmann::json{{"url", c->service.health_url},
+                                                                 {"healthy", r.healthy},
+                                                                 {"detail", r.detail},
+                                                                 {"attempts", r.attempts}},
+                                                  2));
                      return r.healthy ? int(kOk) : int(kFailed);
                    }
                    if (r.healthy) {

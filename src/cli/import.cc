@@ -7,6 +7,7 @@
 #include "import/importer.h"
 #include "import/report.h"
 #include "util/file.h"
+#include "util/json_text.h"
 
 namespace csd::cli {
 
@@ -66,7 +67,7 @@ void register_import(CLI::App& parent, Commands& out) {
                      text = importer::write_contract(im, command_line);
                    }
                    bool colour = use_colour(o->output.empty() ? STDERR_FILENO : STDOUT_FILENO);
-                   std::string report = o->json ? importer::report_json(im).dump(2) + "\n"
+                   std::string report = o->json ? json_text(importer::report_json(im), 2) + "\n"
                                                 : importer::format_report(im, colour);
                    fmt::print(o->output.empty() ? stderr : stdout, "{}", report);
                    bool write = im.problems.empty() || o->force;

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "cli/command.h"
+#include "util/json_text.h"
 #include "verify/listing.h"
 
 namespace csd::cli {
@@ -23,22 +24,23 @@ void register_list(CLI::App& parent, Commands& out) {
   app->add_flag("--no-bus", o->no_bus, "do not ask systemd for the units' states");
   set_exit_codes(app, {{0, "listed (states are \"unknown\" where systemd could not say)"},
                        {1, "the contract directory cannot be read"}});
-  out.push_back({app, [o] {
-                   std::optional<verify::Systemd> bus;
-                   if (!o->no_bus)
-                     if (auto b = verify::Systemd::connect()) bus.emplace(std::move(*b));
-                   auto listed = verify::list_installed(Root(o->root), bus ? &*bus : nullptr);
-                   if (!listed) {
-                     if (o->json)
-                       fmt::print("{}\n", nlohmann::json{{"error", listed.error().to_string()}}.dump(2));
-                     return print_error(listed.error(), o->json), int(kFailed);
-                   }
-                   if (o->json)
-                     fmt::print("{}\n", verify::listing_json(*listed).dump(2));
-                   else
-                     fmt::print("{}", verify::listing_text(*listed));
-                   return int(kOk);
-                 }});
+  out.push_back(
+      {app, [o] {
+         std::optional<verify::Systemd> bus;
+         if (!o->no_bus)
+           if (auto b = verify::Systemd::connect()) bus.emplace(std::move(*b));
+         auto listed = verify::list_installed(Root(o->root), bus ? &*bus : nullptr);
+         if (!listed) {
+           if (o->json)
+             fmt::print("{}\n", json_text(nlohmann::json{{"error", listed.error().to_string()}}, 2));
+           return print_error(listed.error(), o->json), int(kFailed);
+         }
+         if (o->json)
+           fmt::print("{}\n", json_text(verify::listing_json(*listed), 2));
+         else
+           fmt::print("{}", verify::listing_text(*listed));
+         return int(kOk);
+       }});
 }
 
 }  // namespace csd::cli

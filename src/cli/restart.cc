@@ -5,6 +5,7 @@
 
 #include "cli/command.h"
 #include "util/duration.h"
+#include "util/json_text.h"
 #include "watchdog/client.h"
 
 namespace csd::cli {
@@ -22,8 +23,8 @@ std::string describe(const nlohmann::json& r) {
   std::string out = fmt::format("{} ({})", decision, reason);
   if (decision == "executed" && r.value("success", false)) {
     out += fmt::format(": reload confirmed in {} ms; workers {} -> {}", r.value("reload_ms", 0),
-                       r.value("old_workers", nlohmann::json::array()).dump(),
-                       r.value("new_workers", nlohmann::json::array()).dump());
+                       json_text(r.value("old_workers", nlohmann::json::array())),
+                       json_text(r.value("new_workers", nlohmann::json::array())));
   } else if (decision == "blocked") {
     const auto& p = r.value("policy_state", nlohmann::json::object());
     if (reason == "cooldown_override_required" || reason == "cooldown_active")
@@ -91,7 +92,7 @@ void register_restart(CLI::App& parent, Commands& out) {
          if (!id) return print_error(id.error(), o->json), int(kFailed);
          if (o->no_wait) {
            if (o->json)
-             fmt::print("{}\n", nlohmann::json{{"request_id", *id}}.dump());
+             fmt::print("{}\n", json_text(nlohmann::json{{"request_id", *id}}));
            else
              fmt::print("request {} written to {}\n", *id, s->restart_flag);
            return int(kOk);

@@ -9,6 +9,7 @@
 #include "cli/command.h"
 #include "contract/resolve.h"
 #include "util/file.h"
+#include "util/json_text.h"
 
 namespace csd::cli {
 
@@ -78,7 +79,8 @@ void register_runbook(CLI::App& parent, Commands& out) {
                  {{"line", d.line}, {"message", d.message}, {"expected", d.expected}, {"found", d.found}});
            fmt::print(
                "{}\n",
-               nlohmann::json{{"runbook", o->file}, {"ok", diffs.empty()}, {"differences", list}}.dump(2));
+               json_text(nlohmann::json{{"runbook", o->file}, {"ok", diffs.empty()}, {"differences", list}},
+                         2));
            return diffs.empty() ? int(kOk) : int(kFailed);
          }
          for (const auto& d : diffs) {

@@ -6,6 +6,7 @@
 
 #include "cli/command.h"
 #include "contract/naming.h"
+#include "util/json_text.h"
 #include "watchdog/audit.h"
 #include "watchdog/systemd_bus.h"
 
@@ -44,7 +45,7 @@ void register_scale(CLI::App& parent, Commands& out) {
          (void)watchdog::send_audit_to_journal(
              watchdog::audit_entry(watchdog::kWorkersScaled, j, watchdog::now_utc(), s->contract_version), 5);
          if (o->json)
-           fmt::print("{}\n", j.dump(2));
+           fmt::print("{}\n", json_text(j, 2));
          else
            fmt::print("{}: master {}, {}\n", r->confirmed ? "confirmed" : "NOT confirmed", r->master,
                       r->detail);

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "cli/command.h"
+#include "util/json_text.h"
 #include "watchdog/client.h"
 
 namespace csd::cli {
@@ -33,7 +34,7 @@ void print_human(const json& st) {
   const json& m = st["master"];
   if (m.value("verified", false)) {
     std::vector<std::string> pids;
-    for (const auto& p : m["workers"]) pids.push_back(p.dump());
+    for (const auto& p : m["workers"]) pids.push_back(json_text(p));
     fmt::print("master:       PID {} verified ({}); {} worker(s): {} (contract: {})\n", str(m, "pid"),
                str(m, "exe"), pids.size(), fmt::join(pids, " "), str(m, "expected_workers"));
   } else {
@@ -94,7 +95,7 @@ void register_status(CLI::App& parent, Commands& out) {
                    if (!s) return print_error(s.error()), int(kUnusable);
                    json st = watchdog::collect_status(*s, !o->no_bus);
                    if (o->json)
-                     fmt::print("{}\n", st.dump(2, ' ', false, json::error_handler_t::replace));
+                     fmt::print("{}\n", json_text(st, 2));
                    else
                      print_human(st);
                    bool healthy =

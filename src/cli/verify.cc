@@ -5,6 +5,7 @@
 
 #include "cli/command.h"
 #include "contract/resolve.h"
+#include "util/json_text.h"
 
 namespace csd::cli {
 
@@ -27,7 +28,7 @@ void register_verify(CLI::App& parent, Commands& out) {
                    if (!c) return print_error(c.error(), o->json), int(kUnusable);
                    auto rows = verify::compare(*c, verify::observe(*c));
                    if (o->json)
-                     fmt::print("{}\n", verify::format_json(rows).dump(2));
+                     fmt::print("{}\n", json_text(verify::format_json(rows), 2));
                    else
                      fmt::print("{}", verify::format_text(rows));
                    return verify::all_ok(rows) ? int(kOk) : int(kFailed);

@@ -20,6 +20,7 @@
 
 #include "util/fd.h"
 #include "util/file.h"
+#include "util/json_text.h"
 #include "util/strings.h"
 
 namespace csd::conda {
@@ -113,7 +114,7 @@ Status collect_vars(const OrderedJson& object, const std::string& file, const st
       return file_error(
           file,
           fmt::format("{}: the value of {} is a JSON {}, expected a string", what, name, value.type_name()),
-          fmt::format("quote it: \"{}\": \"{}\"", name, value.dump()));
+          fmt::format("quote it: \"{}\": \"{}\"", name, json_text(value)));
     }
   }
   return ok_status();

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <functional>
 #include <set>
+#include "contract/toml.h"
 
 #include "contract/naming.h"
 #include "util/file.h"

@@ -4,7 +4,7 @@
 
 #include <functional>
 #include <sstream>
-#include <toml++/toml.h>
+#include "contract/toml.h"
 
 namespace csd {
 

@@ -9,6 +9,10 @@ namespace csd::importer {
 
 namespace {
 
+// ${A:-${B:-...}} and $(...) inside defaults are read recursively: a hostile unit could nest them
+// deep enough to overflow the stack. Real scripts nest two or three levels.
+constexpr int kMaxNesting = 32;
+
 bool is_blank(char c) {
   return c == ' ' || c == '\t';
 }
@@ -126,6 +130,13 @@ class Parser {
     bool split_pending = false;
   };
 
+  // The next `c` at or after pos_, remembered in `cached`: searching again at every '{' of a
+  // long script would make reading it quadratic.
+  std::size_t next(char c, std::size_t& cached) {
+    if (cached == kUnknown || (cached != std::string_view::npos && cached < pos_)) cached = s_.find(c, pos_);
+    return cached;
+  }
+
   char peek(std::size_t ahead) const { return pos_ + ahead < s_.size() ? s_[pos_ + ahead] : '\0'; }
   Error fail(std::string message) const { return fail_at(pos_, std::move(message)); }
   Error fail_at(std::size_t at, std::string message) const {
@@ -210,7 +221,7 @@ class Parser {
         return fail(fmt::format("an unquoted '{}' is a file name pattern that bash expands at run time", c));
       } else if (c == '~' && pos_ == start && split) {
         return fail("'~' is the home directory of whoever runs the shell: write the path");
-      } else if (c == '{' && split && s_.find(',', pos_) < s_.find('}', pos_)) {
+      } else if (c == '{' && split && next(',', next_comma_) < next('}', next_close_)) {
         return fail("'{a,b}' is a brace expansion that bash expands at run time");
       } else {
         append(w, s_.substr(pos_, 1), true);
@@ -255,6 +266,14 @@ class Parser {
   // At "$" or "`": a parameter expansion, or a command substitution whose text is kept raw.
   Result<std::string> dollar(Word& w, bool quoted) {
     std::size_t at = pos_;
+    if (depth_ >= kMaxNesting) return fail(fmt::format("expansions nested more than {} deep", kMaxNesting));
+    ++depth_;
+    auto value = dollar_at(w, quoted, at);
+    --depth_;
+    return value;
+  }
+
+  Result<std::string> dollar_at(Word& w, bool quoted, std::size_t at) {
     if (s_[pos_] == '`' || peek(1) == '(') {
       if (peek(1) == '(' && peek(2) == '(') return fail("'$((' is arithmetic, evaluated at run time");
       char open = s_[pos_] == '`' ? '`' : '(';
@@ -390,6 +409,10 @@ class Parser {
   std::size_t pos_ = 0;
   bool alt_quoted_ = false;      // the last operand had a quoted part
   bool operand_quoted_ = false;  // the last expansion gave a quoted default
+  int depth_ = 0;                // expansions being read, one inside the other
+  static constexpr std::size_t kUnknown = std::string_view::npos - 1;
+  std::size_t next_comma_ = kUnknown;
+  std::size_t next_close_ = kUnknown;
 };
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "contract/resolve.h"
 #include "render/install.h"
 #include "util/file.h"
+#include "util/json_text.h"
 #include "util/strings.h"
 
 namespace csd::render {
@@ -42,7 +43,7 @@ Result<json> read_deploy_record(const std::string& path, const Root& root) {
 }
 
 Status write_deploy_record(const std::string& path, const json& record, const Root& root) {
-  std::string text = record.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  std::string text = json_text(record, 2) + "\n";
   auto written = install({{path, text, 0644}}, root);
   if (!written) return written.error();
   return ok_status();
@@ -90,8 +91,8 @@ Result<Effective> apply_deployed(const std::string& text, const Contract& parsed
   return Effective{*switched, *deployed};
 }
 
-Result<EffectiveContract> effective_contract(const Contract& source, const std::string& text, const Root& root,
-                                             const std::string& home) {
+Result<EffectiveContract> effective_contract(const Contract& source, const std::string& text,
+                                             const Root& root, const std::string& home) {
   auto applied = apply_deployed(text, source, root);
   if (!applied) return applied.error();
   if (!applied->kept) return EffectiveContract{source, text, ""};
@@ -100,9 +101,9 @@ Result<EffectiveContract> effective_contract(const Contract& source, const std::
   if (!parsed) return parsed.error();
   auto resolved = resolve_contract(std::move(parsed).value(), root, home);
   if (!resolved) return resolved.error();
-  std::string note = fmt::format("keeps [conda] {} set by {} on {} by {} (the contract says {})", d.target.spec(),
-                                 d.operation.empty() ? "deploy" : d.operation, d.since, d.by.empty() ? "?" : d.by,
-                                 written_target(source).spec());
+  std::string note = fmt::format("keeps [conda] {} set by {} on {} by {} (the contract says {})",
+                                 d.target.spec(), d.operation.empty() ? "deploy" : d.operation, d.since,
+                                 d.by.empty() ? "?" : d.by, written_target(source).spec());
   return EffectiveContract{std::move(resolved).value(), applied->text, note};
 }
 

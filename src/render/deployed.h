@@ -45,8 +45,8 @@ struct EffectiveContract {
   std::string text;
   std::string note;
 };
-Result<EffectiveContract> effective_contract(const Contract& source, const std::string& text, const Root& root,
-                                             const std::string& home);
+Result<EffectiveContract> effective_contract(const Contract& source, const std::string& text,
+                                             const Root& root, const std::string& home);
 
 // The record itself (schema in docs/deploy.md): {} when there is none yet; read bounded, never
 // through a link; written atomically; the last 20 operations kept.

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <utility>
+
 #include "systemd/environment.h"
 #include "systemd/paths.h"
 #include "systemd/words.h"
@@ -85,23 +87,30 @@ void scan_env_refs(const std::string& word, ExecCommand& cmd) {
           word, name));
     return;
   }
+  // Each kind of warning once a word: the warning quotes the word, and a hostile word repeating
+  // "${A:-" would otherwise hold its own length once per repetition (quadratic memory).
+  bool literal_warned = false, inside_warned = false;
+  bool unclosed = false;  // no ':' or '}' after some "${", so none after any later one either
   for (std::size_t i = 0; i < word.size(); ++i) {
     if (word[i] != '$' || i + 1 == word.size()) continue;
     char c = word[i + 1];
     if (c == '$') {
       ++i;
     } else if (c == '{') {
-      auto close = word.find_first_of(":}", i + 2);
+      auto close = unclosed ? std::string::npos : word.find_first_of(":}", i + 2);
       if (close != std::string::npos && word[close] == '}') {
         std::string name = word.substr(i + 2, close - i - 2);
         if (is_valid_env_name(name)) cmd.env_refs.push_back(name);
         i = close;
       } else {
-        cmd.warnings.push_back(fmt::format("\"{}\": only ${{NAME}} is expanded, this stays literal", word));
+        unclosed = unclosed || close == std::string::npos;
+        if (!std::exchange(literal_warned, true))
+          cmd.warnings.push_back(fmt::format("\"{}\": only ${{NAME}} is expanded, this stays literal", word));
       }
     } else if (c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')) {
-      cmd.warnings.push_back(
-          fmt::format("\"{}\": $NAME inside a word is not expanded by systemd; write ${{NAME}}", word));
+      if (!std::exchange(inside_warned, true))
+        cmd.warnings.push_back(
+            fmt::format("\"{}\": $NAME inside a word is not expanded by systemd; write ${{NAME}}", word));
     }
   }
 }

@@ -15,6 +15,7 @@
 
 #include "util/fd.h"
 #include "util/file.h"
+#include "util/json_text.h"
 #include "watchdog/control.h"
 #include "watchdog/flag.h"
 #include "watchdog/master.h"
@@ -102,7 +103,7 @@ Result<std::string> request_restart(const Settings& s, const RestartRequest& r, 
   auto deadline = steady_clock::now() + timeout;
   for (;;) {
     f.timestamp = now_utc();
-    auto placed = place_flag(s.restart_flag, make_flag(f).dump());
+    auto placed = place_flag(s.restart_flag, json_text(make_flag(f)));
     if (!placed) return placed.error();
     if (*placed) return f.request_id;
     // Someone else's request is pending: it is never overwritten. Wait for its claim.

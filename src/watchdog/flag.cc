@@ -93,7 +93,7 @@ FlagRead parse_flag(std::string_view text) {
   json doc;
   try {
     doc = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number such as 1e400
     out.rejection = FlagRejection::kMalformed;
     // nlohmann's message names the byte offset, which is what an operator needs.
     out.detail = bounded_text(fmt::format("not valid JSON: {}", e.what()), kMaxTextBytes);
