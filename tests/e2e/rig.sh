@@ -397,7 +397,7 @@ rig_write_file() {
 }
 
 # rig_example_deployment ROOT PREFIX PORT TOOL CONTRACT: the mes-dashboard example laid out under
-# ROOT (bound as /opt in the container): a fixture environment at PREFIX, the example app in
+# ROOT (ROOT/opt is bound as /opt in the container): a fixture environment at PREFIX, the example app in
 # /opt/mes-dashboard, and its contract at CONTRACT with the tool where the rig puts it and PORT.
 rig_example_deployment() {
   local root=$1 prefix=$2 port=$3 tool=$4 contract=$5
@@ -407,6 +407,8 @@ rig_example_deployment() {
   find "$root/opt/mes-dashboard" -name __pycache__ -prune -exec rm -rf {} +
   sed -e "s|^version = .*|&\ntool = \"$tool\"|" -e "s|127.0.0.1:8080|127.0.0.1:$port|g" \
     "$RIG_REPO/examples/mes-dashboard/runtime.toml" >"$root$contract"
+  # The units run as www-data and read what is bound in from here.
+  chmod -R a+rX "$root/opt"
 }
 
 # rig_unit_prop UNIT PROPERTY: one property value of a unit.
@@ -498,17 +500,3 @@ rig_summary() {
   [ "$RIG_FAILED" -eq 0 ]
 }
 
-# Stages the example dashboard for a scenario, before rig_boot: the fixture environment at PREFIX
-# under ROOT, the app in ROOT/opt/mes-dashboard, its contract at ROOT/CONTRACT with TOOL as the
-# contract's tool and a free port, which is left in $port.
-rig_stage_example() {  # rig_stage_example ROOT PREFIX CONTRACT TOOL
-  local root=$1 prefix=$2 contract=$3 tool=$4
-  "$RIG_REPO/tests/fixtures/make-conda-env.sh" --root "$root" --prefix "$prefix" >/dev/null
-  mkdir -p "$root/opt/mes-dashboard"
-  cp -r "$RIG_REPO/examples/mes-dashboard/." "$root/opt/mes-dashboard/"
-  find "$root/opt/mes-dashboard" -name __pycache__ -prune -exec rm -rf {} +
-  port=$(rig_free_port)
-  sed -e "s|^version = .*|&\ntool = \"$tool\"|" -e "s|127.0.0.1:8080|127.0.0.1:$port|g" \
-    "$RIG_REPO/examples/mes-dashboard/runtime.toml" >"$root$contract"
-  chmod -R a+rX "$root/opt"
-}

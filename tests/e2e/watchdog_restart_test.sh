@@ -25,7 +25,8 @@ rig_on_fail() {
 }
 
 [ -x "$RIG_CONDA_SYSTEMD_BIN" ] || rig_die "no conda-systemd binary at $RIG_CONDA_SYSTEMD_BIN"
-rig_stage_example "$root" "$prefix" "$contract" "$tool"
+port=$(rig_free_port)
+rig_example_deployment "$root" "$prefix" "$port" "$tool" "$contract"
 
 rig_boot "csd-e2e-wd-restart-$$" --bind="$root/opt:/opt"
 rig_check "render writes the deployment" rig_run "$tool" render --contract "$contract"
