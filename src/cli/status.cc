@@ -50,6 +50,11 @@ void print_human(const json& st) {
                            str(p, "churn_threshold"));
     fmt::print("policy:       {}\n", state);
   }
+  if (st.contains("recovery_blocks_until"))
+    fmt::print(
+        "              the state was recovered from a damaged file: until {} only --override --ack "
+        "restarts\n",
+        str(st, "recovery_blocks_until"));
   if (st["state"].is_object() && st["state"]["last_restart"].is_object()) {
     const json& l = st["state"]["last_restart"];
     std::string extra =

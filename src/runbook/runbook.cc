@@ -158,8 +158,9 @@ Procedure deploy(const Contract& c) {
       c.conda.root.empty() ? "CONDA_ROOT" : c.conda.root, c.installed_path(), deploy_record_path(c),
       app_unit(c)));
   p.steps.push_back({.command = tool_cmd(c, "deploy --contract {} --env-name \"$NEW_ENV\""),
-                     .prints = {"deploy: preflight of … passed", "deploy: health gate passed: …",
-                                fmt::format("deployed: {} runs from …", c.name)}});
+                     // Each line after the seconds since the start: "[  12.3s] deploy: ...".
+                     .prints = {"[…] deploy: preflight of … passed", "[…] deploy: health gate passed: …",
+                                fmt::format("[…] deployed: {} runs from …", c.name)}});
   p.steps.push_back({.command = tool_cmd(c, "verify --contract {}"), .prints = {kVerifyOk}});
   return p;
 }
@@ -169,9 +170,9 @@ Procedure rollback(const Contract& c) {
   p.text.push_back(fmt::format(
       "Back to the environment recorded as previous in `{}`, with the same preflight and health gate.",
       deploy_record_path(c)));
-  p.steps.push_back(
-      {.command = tool_cmd(c, "rollback --contract {}"),
-       .prints = {"rollback: health gate passed: …", fmt::format("rolled back: {} runs from …", c.name)}});
+  p.steps.push_back({.command = tool_cmd(c, "rollback --contract {}"),
+                     .prints = {"[…] rollback: health gate passed: …",
+                                fmt::format("[…] rolled back: {} runs from …", c.name)}});
   p.steps.push_back({.command = tool_cmd(c, "verify --contract {}"), .prints = {kVerifyOk}});
   return p;
 }

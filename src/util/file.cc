@@ -95,7 +95,7 @@ Result<std::string> read_file(const std::string& path, ReadOptions options) {
   return data;
 }
 
-Status write_file_atomic(const std::string& path, const std::string& content, unsigned mode) {
+Status write_file_atomic(const std::string& path, const std::string& content, unsigned mode, bool sync) {
   std::string dir = parent_dir(path);
   std::random_device rd;
   std::string tmp = fmt::format("{}/.{}.tmp-{:08x}", dir, base_name(path), rd());
@@ -113,9 +113,10 @@ Status write_file_atomic(const std::string& path, const std::string& content, un
     return written;
   }
   if (::fchmod(fd.get(), mode) != 0) return fail("cannot set mode");
-  if (::fsync(fd.get()) != 0) return fail("cannot fsync");
+  if (sync && ::fsync(fd.get()) != 0) return fail("cannot fsync");
   fd.reset();
   if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("cannot rename into place");
+  if (!sync) return ok_status();
   Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (dfd.valid()) ::fsync(dfd.get());
   return ok_status();

@@ -19,8 +19,11 @@ struct ReadOptions {
 Result<std::string> read_file(const std::string& path, ReadOptions options = {});
 
 // Writes through a temporary file in the same directory, fsync, rename, fsync of the directory:
-// a crash leaves either the old file or the new one, never a mix.
-Status write_file_atomic(const std::string& path, const std::string& content, unsigned mode = 0644);
+// a crash leaves either the old file or the new one, never a mix. With `sync` false the two
+// fsyncs are skipped: still atomic for readers and when the writer is killed (the page cache
+// outlives the process), not against a power loss, and an EIO of the disk goes unnoticed.
+Status write_file_atomic(const std::string& path, const std::string& content, unsigned mode = 0644,
+                         bool sync = true);
 
 // Writes a file the user named on the command line (`--output FILE`), as a plain tool's `>` would
 // but never by replacing what is there: a character device or FIFO is written into, a symbolic

@@ -162,6 +162,8 @@ json collect_status(const Settings& s, bool ask_systemd) {
     out["policy_state"] =
         evaluate_policy(s.policy, attempts_from_history((*state)["history"]), last_requested_at(*state), now)
             .to_json();
+    if (auto recovered = recovered_at(*state); recovered && now < recovery_blocks_until(*recovered, s.policy))
+      out["recovery_blocks_until"] = format_timestamp(recovery_blocks_until(*recovered, s.policy));
   } else {
     out["state"] = nullptr;
     out["state_error"] = state.error().to_string();

@@ -174,9 +174,9 @@ Outcome RequestHandler::handle(const std::string& claimed) {
 
   // The decision is saved before anything is done about it (audit, signal, removal of the
   // claim); when it cannot be saved nothing is done and the claim is retried.
-  auto save = [&]() -> bool {
+  auto save = [&](bool durable = true) -> bool {
     append_entry(*state, entry, settings_.history_limit);
-    if (Status saved = store_.save(*state); !saved) {
+    if (Status saved = store_.save(*state, durable); !saved) {
       out.retry = "cannot save the decision: " + saved.error().to_string();
       return false;
     }
@@ -230,7 +230,10 @@ Outcome RequestHandler::handle(const std::string& claimed) {
   entry["signalled_at"] = format_timestamp(hooks_.now());
   // success stays false until the reload is confirmed (defect 7).
   entry["confirmation"] = "pending";
-  if (!save()) return out;
+  // Not flushed to disk: this record guards against the watchdog being killed, which the page
+  // cache survives; a flush here would delay every SIGHUP by a disk write (0.5 -> 12 ms median).
+  // The final entry, once the reload is confirmed or not, is flushed.
+  if (!save(false)) return out;
   auto signalled = steady_clock::now();
   if (Status sent = check.master->pidfd.send_signal(SIGHUP); !sent) {
     entry["decision"] = "failed";

@@ -329,7 +329,7 @@ struct Daemon::Impl {
       return schedule_retry(fmt::format("{} superseded request(s)", superseded_unrecorded),
                             saved.error().to_string());
     counters["superseded"] += superseded_unrecorded;
-    ++counters["decided"];
+    counters["decided"] += superseded_unrecorded;
     superseded_unrecorded = 0;
   }
 

@@ -91,6 +91,9 @@ TEST_F(WatchdogFaults, StateDamagedWhileDownBlocksUntilAWindowHasPassedAcrossRes
   place("after-damage-2");
   ASSERT_TRUE(testing::wait_until([&] { return decided() == 2; }, seconds(20)));
   EXPECT_EQ(state()["last_restart"]["decision_reason"], "state_unreadable");
+  std::string out;
+  run_cli({"status", "--contract", contract, "--no-bus"}, &out);
+  EXPECT_NE(out.find("recovered from a damaged file: until"), std::string::npos) << out;
   // An acknowledged override passes the policy (and then fails: there is no gunicorn here).
   json ov = {{"user", "op"},
              {"timestamp", format_timestamp(now_utc())},

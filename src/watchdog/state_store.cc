@@ -285,10 +285,10 @@ std::optional<std::pair<std::string, TimePoint>> StateStore::latest_corrupt_copy
   return latest;
 }
 
-Status StateStore::save(const json& state) const {
+Status StateStore::save(const json& state, bool durable) const {
   std::string text = state.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
   // 0644 as the dashboard wrote it: the app reads it, possibly as another user.
-  Status written = write_file_atomic(path_, text, 0644);
+  Status written = write_file_atomic(path_, text, 0644, durable);
   struct stat st {};
   if (written && ::lstat(path_.c_str(), &st) == 0)
     remember(st, state);

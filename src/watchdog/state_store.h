@@ -106,8 +106,10 @@ class StateStore {
   // (a crash, a full disk), the moved-aside file's name carries it: a missing state beside a
   // "STATE.corrupt-<µs>" file is that recovery, never a fresh start.
   Result<nlohmann::json> load_for_update(LoadInfo& info, TimePoint now) const;
-  // Writes atomically; the caller holds the lock.
-  Status save(const nlohmann::json& state) const;
+  // Writes atomically; the caller holds the lock. `durable` false skips the fsyncs (see
+  // write_file_atomic): for the record made just before a signal, which must survive the
+  // watchdog being killed but must not delay the signal by a disk flush.
+  Status save(const nlohmann::json& state, bool durable = true) const;
 
   // lock (bounded) + load_for_update + change + save, for one-shot writers.
   Status update(const std::function<void(nlohmann::json&, const LoadInfo&)>& change, TimePoint now,

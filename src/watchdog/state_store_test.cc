@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -249,6 +250,18 @@ TEST_F(StateFiles, TheLockIsNeverWaitedForWithoutBound) {
   auto free = store.try_lock();
   ASSERT_TRUE(free.ok());
   EXPECT_TRUE(free->has_value());
+}
+
+TEST_F(StateFiles, AnUnflushedSaveIsStillWholeAndLeavesNoTemporaryFile) {
+  // The record made just before a SIGHUP is not flushed (it must only outlive a killed watchdog).
+  json s = empty_state(50);
+  append_entry(s, entry("before-the-signal"), 50);
+  ASSERT_TRUE(store.save(s, /*durable=*/false).ok());
+  auto back = StateStore(path, 50).load();
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ((*back)["last_restart"]["request_id"], "before-the-signal");
+  for (const auto& e : std::filesystem::directory_iterator(tmp.path()))
+    EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << e.path();
 }
 
 TEST_F(StateFiles, StaleTemporaryFilesAreRemovedUnderTheLock) {
