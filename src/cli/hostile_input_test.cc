@@ -22,6 +22,7 @@ namespace {
 namespace fs = std::filesystem;
 using test::Ran;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 Ran conda_systemd(std::vector<std::string> args) {
   args.insert(args.begin(), CSD_BINARY);
@@ -81,6 +82,9 @@ TEST(HostileInput, ImportedContractThatDoesNotValidateIsReportedNotAnAbort) {
   EXPECT_EQ(crashed(r), "");
   EXPECT_EQ(r.status, 1) << r.err;
   EXPECT_THAT(r.out, HasSubstr("the imported contract is not valid")) << r.out;  // the report, with --output
+  // What --force wrote is TOML still: the control byte is quoted as \x7f in the PROBLEM comment.
+  Ran shown = conda_systemd({"contract", "show", "--contract", dir.at("/contract.toml")});
+  EXPECT_THAT(shown.err, Not(HasSubstr("not valid TOML"))) << shown.err;
 }
 
 TEST(HostileInput, CheckJsonWithInvalidUtf8InTheEnvironmentFileIsValidJson) {

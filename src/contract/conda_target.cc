@@ -13,7 +13,7 @@ std::string CondaTarget::spec() const {
 Result<std::string> set_conda_target(const std::string& text, const CondaTarget& target,
                                      const std::string& source) {
   if (target.env.empty() == target.prefix.empty())
-    return make_error("give exactly one of an environment name (--env) and a prefix (--prefix)");
+    return make_error("give exactly one of an environment name (--env-name) and a prefix (--prefix)");
   auto lines = split(text, '\n');
   std::size_t section = lines.size();
   for (std::size_t i = 0; i < lines.size(); ++i) {

@@ -294,7 +294,7 @@ Result<Outcome> run(Kind kind, const std::string& contract_path, const Target* t
 Result<Outcome> deploy(const std::string& contract_path, const Target& target, Services& services,
                        const Options& options, const Log& log) {
   if (target.env.empty() == target.prefix.empty())
-    return make_error("give exactly one of --env NAME and --prefix PATH");
+    return make_error("give exactly one of --env-name NAME and --prefix PATH");
   return run(Kind::kDeploy, contract_path, &target, services, options, log);
 }
 

@@ -25,10 +25,17 @@ std::string toml_table(const std::map<std::string, std::string>& m) {
   return out + " }";
 }
 
-// Comment lines never break: a newline in a source would end the comment and start TOML.
+// Comment lines never break: a newline in a source would end the comment and start TOML, and TOML
+// allows no other control character in a comment but tab, so those are written as \xNN.
 std::string comment(const std::string& text) {
   std::string out;
-  for (const auto& line : split(text, '\n')) out += "# " + line + "\n";
+  for (const auto& line : split(text, '\n')) {
+    out += "# ";
+    for (unsigned char ch : line)
+      out +=
+          (ch < 0x20 && ch != '\t') || ch == 0x7f ? fmt::format("\\x{:02x}", ch) : std::string(1, char(ch));
+    out += "\n";
+  }
   return out;
 }
 
