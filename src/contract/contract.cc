@@ -1,14 +1,13 @@
 #include "contract/contract.h"
 
 #include <fmt/format.h>
-#include <toml++/toml.h>
 
 #include <algorithm>
 #include <functional>
 #include <set>
-#include "contract/toml.h"
 
 #include "contract/naming.h"
+#include "contract/toml.h"
 #include "util/file.h"
 #include "util/strings.h"
 
