@@ -201,14 +201,18 @@ TEST_F(DeployTest, RenderDeployAndRollbackTakeOneLock) {
 }
 
 TEST_F(DeployTest, ADamagedRecordStopsRenderUntilDropped) {
+  d.write("/src/app.toml", test::kContract);
+  const std::string source = d.dir().at("/src/app.toml");
   d.write("/var/lib/app/conda-systemd-deploy.json", "{\"current\": ");
-  test::Ran rendered = test::run_tool({"render", "--contract", contract(), "--root", d.root()});
+  test::Ran rendered = test::run_tool({"render", "--contract", source, "--root", d.root()});
   EXPECT_EQ(rendered.status, 2);
   EXPECT_NE(rendered.err.find("conda-systemd-deploy.json"), std::string::npos) << rendered.err;
+  // The installed copy is what the units read: it renders as it is, whatever the record says.
+  EXPECT_EQ(test::run_tool({"render", "--contract", contract(), "--root", d.root()}).status, 0);
   d.write("/var/lib/app/conda-systemd-deploy.json",
           "{\"current\": {\"key\": \"env\", \"value\": \"app-new\"}}");
   add_env(d, "app-new");
-  EXPECT_EQ(test::run_tool({"render", "--contract", contract(), "--root", d.root()}).status, 0);
+  EXPECT_EQ(test::run_tool({"render", "--contract", source, "--root", d.root()}).status, 0);
   EXPECT_NE(d.read("/etc/conda-systemd/app.toml").find("app-new"), std::string::npos);
 }
 

@@ -83,6 +83,14 @@ Result<std::optional<Deployed>> read_deployed(const Contract& c, const Root& roo
 }
 
 Result<Effective> apply_deployed(const std::string& text, const Contract& parsed, const Root& root) {
+  // The installed copy is what deploy itself wrote: the record describes it, never overrides it
+  // (a deploy writes the copy first and the record when it ends).
+  struct stat given {
+  }, installed{};
+  if (::stat(parsed.source.c_str(), &given) == 0 &&
+      ::stat(root.map(parsed.installed_path()).c_str(), &installed) == 0 &&
+      given.st_dev == installed.st_dev && given.st_ino == installed.st_ino)
+    return Effective{text, std::nullopt};
   auto deployed = read_deployed(parsed, root);
   if (!deployed) return deployed.error();
   if (!*deployed || (*deployed)->target == written_target(parsed)) return Effective{text, std::nullopt};

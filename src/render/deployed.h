@@ -31,7 +31,8 @@ Result<std::optional<Deployed>> read_deployed(const Contract& c, const Root& roo
 CondaTarget written_target(const Contract& c);
 
 // The contract text render installs: `text` with the deployed environment in [conda] when the
-// record names another one than `text` does. `kept` is set then, for render to say so.
+// record names another one than `text` does. `kept` is set then, for render to say so. The
+// installed copy itself (what the units' check and exec read) is taken as it is.
 struct Effective {
   std::string text;
   std::optional<Deployed> kept;
