@@ -57,8 +57,8 @@ pass "shared option names checked (${#takes[@]} options)"
 # --json prints valid JSON: a deployment under a scratch root, and the commands that report on it.
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-mkdir -p "$scratch/root/opt/env/conda-meta" "$scratch/root/opt/env/bin" "$scratch/root/srv/app"
-echo '==> 2026-11-01 10:00:00 <==' >"$scratch/root/opt/env/conda-meta/history"
+mkdir -p "$scratch/sysroot/opt/env/conda-meta" "$scratch/sysroot/opt/env/bin" "$scratch/sysroot/srv/app"
+echo '==> 2026-11-01 10:00:00 <==' >"$scratch/sysroot/opt/env/conda-meta/history"
 contract=$scratch/app.toml
 cat >"$contract" <<'TOML'
 [contract]
@@ -71,17 +71,17 @@ user = "www-data"
 workdir = "/srv/app"
 command = ["gunicorn", "app:app"]
 TOML
-"$bin" render --contract "$contract" --root "$scratch/root" >/dev/null
+"$bin" render --contract "$contract" --root "$scratch/sysroot" >/dev/null
 json_ok() { python3 -c 'import json, sys; json.load(sys.stdin)'; }
 reports=0
 for words in "${commands[@]}"; do
   [ -n "${takes["$words --json"]+x}" ] || continue
   reports=$((reports + 1))
   case "$words" in
-    "contract show" | check | status | scale | restart) args=(--contract "$contract" --root "$scratch/root") ;;
-    runbook) args=(--contract "$contract" --root "$scratch/root" --check "$scratch/root/srv/app/RUNBOOK.md") ;;
+    "contract show" | check | status | scale | restart) args=(--contract "$contract" --root "$scratch/sysroot") ;;
+    runbook) args=(--contract "$contract" --root "$scratch/sysroot" --check "$scratch/sysroot/srv/app/RUNBOOK.md") ;;
     import) args=(--name mes-dashboard --root "$repo/tests/fixtures/dashboard-units" --output "$scratch/imported.toml") ;;
-    list) args=(--root "$scratch/root") ;;
+    list) args=(--root "$scratch/sysroot") ;;
     *) args=(--contract "$contract") ;;
   esac
   [ "$words" != scale ] || args+=(1)
@@ -94,7 +94,7 @@ done
 # Contracts by name: -n NAME, the only one installed, and an unknown name listing the installed ones.
 mkdir -p "$scratch/byname/etc/conda-systemd"
 cp "$contract" "$scratch/byname/etc/conda-systemd/app.toml"
-cp -r "$scratch/root/opt" "$scratch/root/srv" "$scratch/byname/"
+cp -r "$scratch/sysroot/opt" "$scratch/sysroot/srv" "$scratch/byname/"
 check "-n NAME finds /etc/conda-systemd/NAME.toml under --root" "$bin" contract show -n app --root "$scratch/byname"
 check "with one contract installed, neither -n nor --contract is needed" "$bin" contract show --root "$scratch/byname"
 out=$("$bin" contract show -n nope --root "$scratch/byname" 2>&1) && rc=0 || rc=$?
