@@ -411,6 +411,22 @@ rig_example_deployment() {
   chmod -R a+rX "$root/opt"
 }
 
+# rig_serve_example MACHINE ROOT TOOL CONTRACT PORT TOKEN: boots MACHINE on what
+# rig_example_deployment laid out under ROOT, renders it, writes the admin token, starts the app
+# and waits until it answers on PORT and its watchdog is active (each a check).
+_rig_health_is_200() { [ "$(rig_http_status "http://127.0.0.1:$1/health")" = 200 ]; }
+rig_serve_example() {
+  local machine=$1 root=$2 tool=$3 contract=$4 port=$5 token=$6
+  local app=mes-dashboard.service wd=mes-dashboard-watchdog.service
+  rig_boot "$machine" --bind="$root/opt:/opt"
+  rig_check "render writes the deployment" rig_run "$tool" render --contract "$contract"
+  rig_write_file /etc/mes-dashboard/secrets.env 640 <<<"MES_ADMIN_TOKEN=$token"
+  rig_systemctl daemon-reload
+  rig_check "systemctl start $app (pulls in $wd)" rig_systemctl start "$app"
+  rig_check "GET /health answers 200 within 30 s" rig_wait_until 30 _rig_health_is_200 "$port"
+  rig_check "$wd is active (Type=notify: READY=1 sent)" rig_wait_until 30 rig_systemctl is-active --quiet "$wd"
+}
+
 # rig_unit_prop UNIT PROPERTY: one property value of a unit.
 rig_unit_prop() { rig_systemctl show -p "$2" --value "$1"; }
 

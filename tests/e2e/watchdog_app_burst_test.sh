@@ -30,14 +30,7 @@ mkdir -p "$posts"
 port=$(rig_free_port)
 rig_example_deployment "$root" "$prefix" "$port" "$tool" "$contract"
 
-rig_boot "csd-e2e-wd-app-burst-$$" --bind="$root/opt:/opt"
-rig_check "render writes the deployment" rig_run "$tool" render --contract "$contract"
-rig_write_file /etc/mes-dashboard/secrets.env 640 <<<"MES_ADMIN_TOKEN=$token"
-rig_systemctl daemon-reload
-health_is_200() { [ "$(rig_http_status "http://127.0.0.1:$port/health")" = 200 ]; }
-rig_check "systemctl start $app" rig_systemctl start "$app"
-rig_check "GET /health answers 200 within 30 s" rig_wait_until 30 health_is_200
-rig_check "$wd is active" rig_wait_until 30 rig_systemctl is-active --quiet "$wd"
+rig_serve_example "csd-e2e-wd-app-burst-$$" "$root" "$tool" "$contract" "$port" "$token"
 
 # --- 50 admin requests at once ------------------------------------------------------------------------------
 post() {  # post N: the answer's body in $posts/N.json, its status in $posts/N.code

@@ -27,14 +27,7 @@ rig_on_fail() {
 port=$(rig_free_port)
 rig_example_deployment "$root" "$prefix" "$port" "$tool" "$contract"
 
-rig_boot "csd-e2e-wd-burst-$$" --bind="$root/opt:/opt"
-rig_check "render writes the deployment" rig_run "$tool" render --contract "$contract"
-rig_write_file /etc/mes-dashboard/secrets.env 640 <<<"MES_ADMIN_TOKEN=burst-$RANDOM"
-rig_systemctl daemon-reload
-health_is_200() { [ "$(rig_http_status "http://127.0.0.1:$port/health")" = 200 ]; }
-rig_check "systemctl start $app" rig_systemctl start "$app"
-rig_check "GET /health answers 200 within 30 s" rig_wait_until 30 health_is_200
-rig_check "$wd is active" rig_wait_until 30 rig_systemctl is-active --quiet "$wd"
+rig_serve_example "csd-e2e-wd-burst-$$" "$root" "$tool" "$contract" "$port" "burst-$RANDOM"
 
 # "REQUEST_ID EVENT" for every final audit event in the watchdog's journal.
 final_events() {

@@ -28,15 +28,7 @@ rig_on_fail() {
 port=$(rig_free_port)
 rig_example_deployment "$root" "$prefix" "$port" "$tool" "$contract"
 
-rig_boot "csd-e2e-wd-restart-$$" --bind="$root/opt:/opt"
-rig_check "render writes the deployment" rig_run "$tool" render --contract "$contract"
-rig_write_file /etc/mes-dashboard/secrets.env 640 <<<"MES_ADMIN_TOKEN=$token"
-rig_systemctl daemon-reload
-
-health_is_200() { [ "$(rig_http_status "http://127.0.0.1:$port/health")" = 200 ]; }
-rig_check "systemctl start $app (pulls in $wd)" rig_systemctl start "$app"
-rig_check "GET /health answers 200 within 30 s" rig_wait_until 30 health_is_200
-rig_check "$wd is active (Type=notify: READY=1 sent)" rig_wait_until 30 rig_systemctl is-active --quiet "$wd"
+rig_serve_example "csd-e2e-wd-restart-$$" "$root" "$tool" "$contract" "$port" "$token"
 
 main_pid=$(rig_unit_prop "$app" MainPID)
 workers() { rig_run sh -c "cat /proc/$main_pid/task/*/children" | tr ' ' '\n' | sed '/^$/d' | sort -n | tr '\n' ' '; }
