@@ -32,7 +32,7 @@ void add_gate_options(CLI::App* app, GateOptions& g) {
 namespace {
 
 int run_switch(const DeploymentOptions& d, const GateOptions& g, const deploy::Target* target) {
-  deploy::HealthOptions gate{.timeout = g.timeout, .retries = g.retries};
+  host::HealthOptions gate{.timeout = g.timeout, .retries = g.retries};
   auto services = deploy::system_services(gate, g.restart_timeout);
   if (!services) return print_error(services.error()), int(kUnusable);
   deploy::Options options{.root = Root(d.root), .home = home_dir(), .who = watchdog::current_user()};

@@ -1,5 +1,5 @@
 // `conda-systemd health`: GET the contract's health URL; exit 0 on 2xx.
-#include "deploy/health.h"
+#include "host/health.h"
 
 #include <fmt/format.h>
 
@@ -31,8 +31,8 @@ void register_health(CLI::App& parent, Commands& out) {
                    // environment itself is broken.
                    auto c = load_contract(o->contract);
                    if (!c) return print_error(c.error(), o->json), int(kUnusable);
-                   deploy::HealthOptions h{.timeout = o->timeout, .retries = o->retries};
-                   auto r = deploy::probe_health(c->service.health_url, h);
+                   host::HealthOptions h{.timeout = o->timeout, .retries = o->retries};
+                   auto r = host::probe_health(c->service.health_url, h);
                    if (o->json) {
                      fmt::print("{}\n", json_text(nlohmann::json{{"url", c->service.health_url},
                                                                  {"healthy", r.healthy},

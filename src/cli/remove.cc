@@ -5,9 +5,9 @@
 #include "cli/command.h"
 #include "contract/installed.h"
 #include "contract/naming.h"
+#include "host/bus.h"
 #include "render/uninstall.h"
 #include "util/file.h"
-#include "verify/systemd_units.h"
 
 namespace csd::cli {
 
@@ -36,9 +36,9 @@ void register_remove(CLI::App& parent, Commands& out) {
                    auto c = load_contract(*path);
                    if (!c) return print_error(c.error()), int(kUnusable);
                    int rc = kOk;
-                   std::optional<verify::Systemd> bus;
+                   std::optional<host::Systemd> bus;
                    if (!o->no_bus) {
-                     auto b = verify::Systemd::connect();
+                     auto b = host::Systemd::connect();
                      if (!b) return print_error(b.error()), int(kFailed);
                      bus.emplace(std::move(*b));
                      for (const auto& unit : all_units(*c)) {

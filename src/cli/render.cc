@@ -5,15 +5,15 @@
 #include "cli/command.h"
 #include "contract/naming.h"
 #include "contract/resolve.h"
+#include "host/bus.h"
 #include "render/deployed.h"
 #include "render/install.h"
 #include "render/orphans.h"
 #include "render/tool_path.h"
 #include "systemd/runtime_state.h"
 #include "util/file.h"
-#include "verify/systemd_units.h"
+#include "util/timestamp.h"
 #include "watchdog/client.h"
-#include "watchdog/timestamp.h"
 
 namespace csd::cli {
 
@@ -23,7 +23,7 @@ namespace {
 // without a bus, from systemd's runtime state (a control group or an invocation ID: conservative).
 bool orphan_may_be_active(const Root& root, const std::string& unit) {
   if (root.empty()) {
-    if (auto bus = verify::Systemd::connect()) {
+    if (auto bus = host::Systemd::connect()) {
       if (auto status = bus->unit(unit))
         return status->active_state != "inactive" && status->active_state != "failed";
     }
@@ -92,8 +92,8 @@ void register_render(CLI::App& parent, Commands& out) {
            fmt::print("{} {}\n", changed ? "wrote    " : "unchanged", f.path);
          }
          if (o->drop_deploy) {
-           if (auto s = render::drop_deployed(*c, root, watchdog::current_user(),
-                                              watchdog::format_timestamp(watchdog::now_utc()));
+           if (auto s =
+                   render::drop_deployed(*c, root, watchdog::current_user(), format_timestamp(now_utc()));
                !s)
              return print_error(s.error()), int(kFailed);
            fmt::print("recorded {} as the current environment in {}\n", render::written_target(*c).spec(),

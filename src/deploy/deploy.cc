@@ -20,7 +20,7 @@
 #include "util/fd.h"
 #include "util/file.h"
 #include "util/strings.h"
-#include "watchdog/timestamp.h"
+#include "util/timestamp.h"
 
 namespace csd::deploy {
 
@@ -73,7 +73,7 @@ class Operation {
   void say(const std::string& text, bool ok = true) {
     Event e{text, ok};
     outcome.events.push_back(e);
-    steps_.push_back({{"at", watchdog::format_timestamp(watchdog::now_utc())}, {"text", text}, {"ok", ok}});
+    steps_.push_back({{"at", format_timestamp(now_utc())}, {"text", text}, {"ok", ok}});
     if (log_) log_(e);
   }
   void step(const std::string& text, bool ok = true) { say(name_ + ": " + text, ok); }
@@ -198,7 +198,7 @@ Result<Prepared> prepare(const std::string& contract_path, const Options& o) {
 
 json env_json(const EnvRef& e, const Options& o, const char* operation) {
   json j = e.to_json();
-  j["since"] = watchdog::format_timestamp(watchdog::now_utc());
+  j["since"] = format_timestamp(now_utc());
   j["by"] = o.who;
   j["operation"] = operation;
   return j;

@@ -1,12 +1,11 @@
-#include "deploy/health.h"
+#include "host/health.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <thread>
 
-#include "watchdog/reload.h"
-
-namespace csd::deploy {
+namespace csd::host {
 
 HealthResult probe_health(const std::string& url, const HealthOptions& options) {
   HealthResult r;
@@ -18,7 +17,7 @@ HealthResult probe_health(const std::string& url, const HealthOptions& options) 
   for (int i = 0; i < attempts; ++i) {
     if (i > 0) std::this_thread::sleep_for(options.pause);
     ++r.attempts;
-    auto status = watchdog::http_get_status(url, options.timeout);
+    auto status = http_get_status(url, options.timeout);
     if (!status) {
       r.status = 0;
       r.detail = "no answer: " + status.error().message;
@@ -34,4 +33,4 @@ HealthResult probe_health(const std::string& url, const HealthOptions& options) 
   return r;
 }
 
-}  // namespace csd::deploy
+}  // namespace csd::host
