@@ -2,6 +2,7 @@
 // `rollback` and `verify`; the HTTP GET itself is the watchdog's (watchdog/reload.h).
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "util/duration.h"
@@ -21,7 +22,17 @@ struct HealthResult {
   std::string detail;  // "answered 200", "answered 503", "no answer: connection refused"
 };
 
+// One attempt, as it ended.
+struct HealthProbe {
+  int attempt = 0;  // 1, 2, ...
+  bool healthy = false;
+  long status = 0;
+  std::string detail;
+  Millis took{0};
+};
+using OnProbe = std::function<void(const HealthProbe&)>;
+
 // Stops at the first 2xx. An empty URL is unhealthy: a gate that cannot look must not pass.
-HealthResult probe_health(const std::string& url, const HealthOptions& options);
+HealthResult probe_health(const std::string& url, const HealthOptions& options, const OnProbe& on_probe = {});
 
 }  // namespace csd::deploy

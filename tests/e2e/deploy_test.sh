@@ -47,6 +47,12 @@ deploy_broken() {
   [ "$rc" -eq 1 ] || { echo "exit $rc, expected 1"; return 1; }
   grep -q '^\[ *[0-9.]*s\] deploy: health gate failed: .* answered 503' <<<"$out" || return 1
   grep -q "^\[ *[0-9.]*s\] rolled back: mes-dashboard runs from $first again" <<<"$out" || return 1
+  # Each step as it starts and as it ends with its time, each probe with its attempt (docs/cli.md, Progress).
+  grep -q "^\[ *[0-9.]*s\] deploy: restarting $app\$" <<<"$out" || return 1
+  grep -qE "^\[ *[0-9.]+s\] deploy: restarted $app \([0-9.]+s\)\$" <<<"$out" || return 1
+  grep -q '^\[ *[0-9.]*s\] deploy: health gate: probing http' <<<"$out" || return 1
+  grep -qE '^\[ *[0-9.]+s\] deploy: health probe 5: answered 503 \([0-9.]+s\)$' <<<"$out" || return 1
+  grep -qE '^\[ *[0-9.]+s\] deploy: health gate failed: .* \([0-9.]+s\)$' <<<"$out" || return 1
   # In a pipe the progress is plain lines: no live line rewritten with carriage returns.
   ! grep -q $'\r' <<<"$out"
 }
@@ -57,9 +63,28 @@ rig_check "the installed contract names the previous environment" rig_run grep -
 rig_check "the record says rolled back" sh -c "$(printf '%q ' nsenter -t "$RIG_PID" -a cat "$record") | grep -q '\"result\": \"rolled back\"'"
 rig_check "verify passes after the rollback" rig_run "$tool" verify --contract "$installed" || true
 
-rig_check "deploy of a good environment passes its gate" rig_run "$tool" deploy --contract "$installed" --env mes-dashboard-2026.12
+# --json: one document, the events with their times in it (docs/json.md).
+switch_json() {
+  local result=$1 out rc=0
+  shift
+  out=$(rig_run "$tool" "$@" --json 2>/dev/null) || rc=$?
+  echo "$out"
+  [ "$rc" -eq 0 ] || { echo "exit $rc"; return 1; }
+  python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+kinds = {e["kind"] for e in d["events"]}
+assert d["ok"] and d["result"] == sys.argv[1], d["result"]
+assert {"start", "end", "probe", "note"} <= kinds, kinds
+assert all(e["took_ms"] >= 0 for e in d["events"] if e["kind"] == "end")
+assert any(e["kind"] == "probe" and e["status"] == 200 and e["attempt"] >= 1 for e in d["events"])
+' "$result" <<<"$out"
+}
+rig_check "deploy --json of a good environment passes its gate" \
+  switch_json deployed deploy --contract "$installed" --env-name mes-dashboard-2026.12
 rig_check_eq "the new environment serves" /opt/miniconda3/envs/mes-dashboard-2026.12 "$(running_prefix)"
-rig_check "rollback returns to the previous environment" rig_run "$tool" rollback --contract "$installed"
+rig_check "rollback --json returns to the previous environment" \
+  switch_json "rolled back" rollback --contract "$installed"
 rig_check_eq "the previous environment serves" "$first" "$(running_prefix)"
 
 rig_check "systemctl stop the service" rig_systemctl stop "$app" "$dog"
