@@ -87,5 +87,18 @@ rig_check "rollback --json returns to the previous environment" \
   switch_json "rolled back" rollback --contract "$installed"
 rig_check_eq "the previous environment serves" "$first" "$(running_prefix)"
 
+# A terminal's live line (forced here by --color=always, as a terminal would set it): the step under
+# way with its seconds, rewritten in place and cleared before the next line.
+live_line() {
+  local out
+  out=$(rig_run "$tool" deploy --contract "$installed" --env-name mes-dashboard-2026.12 --color=always 2>&1) || return 1
+  # Whichever step the ticks (4 a second) fall in; the deploy as a whole takes seconds (two restarts).
+  grep -q $'\r\033\[K  \.\.\. deploy: [a-z].*: [0-9]*s ([0-9]*s in all)' <<<"$out" || { echo "$out" | cat -v; return 1; }
+  # What the terminal shows once each line is cleared: the same lines as in a pipe.
+  sed $'s/.*\r\033\\[K//' <<<"$out" | grep -qE "^\[ *[0-9.]+s\] deploy: restarted $app \([0-9.]+s\)\$" \
+    || { echo "$out" | cat -v; return 1; }
+}
+rig_check "on a terminal a live line counts the seconds of the step under way" live_line
+
 rig_check "systemctl stop the service" rig_systemctl stop "$app" "$dog"
 rig_summary
