@@ -100,5 +100,14 @@ live_line() {
 }
 rig_check "on a terminal a live line counts the seconds of the step under way" live_line
 
+# --quiet: a rollback that succeeds prints nothing.
+quiet_rollback() {
+  local out
+  out=$(rig_run "$tool" rollback --contract "$installed" --quiet 2>&1) || { echo "$out"; return 1; }
+  [ -z "$out" ] || { echo "printed: $out"; return 1; }
+}
+rig_check "rollback --quiet prints nothing when it succeeds" quiet_rollback
+rig_check_eq "and the previous environment serves" "$first" "$(running_prefix)"
+
 rig_check "systemctl stop the service" rig_systemctl stop "$app" "$dog"
 rig_summary
