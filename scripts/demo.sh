@@ -5,8 +5,9 @@
 # and shows it serving, reloading and refusing drift. Run as root on Debian 12.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The demo needs the program alone: not the tests, the benchmarks or the man pages.
-[ -n "${DEMO_SKIP_BUILD:-}" ] || bash scripts/build.sh conda-systemd >/dev/null
+# The demo needs the program alone: not the tests, the benchmarks or the man pages, and only the
+# Debian packages that build it and boot the container (docs/performance.md, "First run").
+[ -n "${DEMO_SKIP_BUILD:-}" ] || CSD_DEPS=demo bash scripts/build.sh conda-systemd >/dev/null
 export CONDA_SYSTEMD_BIN=${CONDA_SYSTEMD_BIN:-$PWD/build/conda-systemd}
 source tests/e2e/rig.sh
 

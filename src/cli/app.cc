@@ -55,6 +55,7 @@ void build_app(CLI::App& app, Commands& commands) {
   app.set_version_flag("-V,--version", std::string("conda-systemd ") + CSD_VERSION);
   app.require_subcommand(1);
   add_color_option(app);
+  add_quiet_option(app);
   app.footer(
       "conda-systemd help COMMAND (or COMMAND --help) lists a command's options and its exit codes.\n"
       "Exit codes: 0 ok, 1 problems found, 2 usage error or unusable contract; restart also 3 and 4, exec "
@@ -84,6 +85,7 @@ void build_app(CLI::App& app, Commands& commands) {
   help->add_option("command", *words, "the command (and subcommand) whose help to show");
   set_exit_codes(help, {{0, "the help was shown"}, {2, "no such command"}});
   commands.push_back({help, [&app, words] { return print_help(app, *words); }});
+  refuse_json_elsewhere(app);
 }
 
 }  // namespace csd::cli

@@ -49,7 +49,7 @@ void register_check(CLI::App& parent, Commands& out) {
                    if (auto text = read_file(o->deployment.contract); text) {
                      auto kept = render::effective_contract(*c, *text, root, home_dir());
                      if (!kept) return print_error(kept.error()), int(kUnusable);
-                     if (!kept->note.empty()) fmt::print(stderr, "check: {}\n", kept->note);
+                     if (!kept->note.empty() && !quiet()) fmt::print(stderr, "check: {}\n", kept->note);
                      c = std::move(kept->contract);
                      expected_text = std::move(kept->text);
                    }
@@ -66,11 +66,20 @@ void register_check(CLI::App& parent, Commands& out) {
                    }
                    check::Report report = check::run(
                        {.contract = *c, .root = root, .only_unit = unit, .contract_text = expected_text});
-                   if (o->json)
-                     fmt::print("{}\n", json_text(check::format_json(report, o->verbose), 2));
-                   else
-                     fmt::print("{}", check::format_text(report, use_colour(STDOUT_FILENO), o->verbose));
                    bool failed = report.errors() > 0 || (o->strict && report.warnings() > 0);
+                   if (o->json) {
+                     fmt::print("{}\n", json_text(check::format_json(report, o->verbose), 2));
+                   } else if (!quiet()) {
+                     fmt::print("{}", check::format_text(report, use_colour(STDOUT_FILENO), o->verbose));
+                   } else if (failed) {
+                     // --quiet: only what fails (errors; warnings too with --strict).
+                     check::Report failing;
+                     for (const auto& f : report.findings())
+                       if (f.severity == check::Severity::kError ||
+                           (o->strict && f.severity == check::Severity::kWarning))
+                         failing.add(f);
+                     fmt::print("{}", check::format_text(failing, use_colour(STDOUT_FILENO)));
+                   }
                    return failed ? int(kFailed) : int(kOk);
                  }});
 }

@@ -1,6 +1,8 @@
 // How subcommands plug into main: each file registers its CLI11 app and the function to run.
 #pragma once
 
+#include <fmt/format.h>
+
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
@@ -71,6 +73,20 @@ CLI::Option* add_duration_option(CLI::App* app, const std::string& name, Millis&
 // what goes to `fd`.
 void add_color_option(CLI::App& app);
 bool use_colour(int fd);
+
+// -q, --quiet on every command (docs/cli.md): progress and informational lines are left out; errors,
+// findings that fail and the output asked for (--json, a diff, a plan, a listing) still print.
+void add_quiet_option(CLI::App& app);
+bool quiet();
+// Prints an informational line (with its newline) unless --quiet.
+template <typename... Args>
+void inform(fmt::format_string<Args...> format, Args&&... args) {
+  if (!quiet()) fmt::print("{}\n", fmt::format(format, std::forward<Args>(args)...));
+}
+
+// --json where a command does not report is a usage error naming the commands that do: each command
+// without a --json of its own gets a hidden one that refuses. Call once every command is registered.
+void refuse_json_elsewhere(CLI::App& app);
 
 // Prints an Error the way compilers do, to stderr; with `json`, also {"error": "..."} on stdout, so a
 // program reading --json output always gets a JSON document (docs/cli.md).

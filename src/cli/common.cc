@@ -41,6 +41,7 @@ void add_deployment_options(CLI::App* app, DeploymentOptions& options) {
 CLI::App* add_subcommand(CLI::App& parent, const std::string& name, const std::string& description) {
   CLI::App* sub = parent.add_subcommand(name, description);
   sub->set_version_flag("-V,--version", std::string("conda-systemd ") + CSD_VERSION);
+  add_quiet_option(*sub);
   // The top level's --color may also follow the command.
   sub->fallthrough();
   return sub;
@@ -75,8 +76,54 @@ CLI::Option* add_duration_option(CLI::App* app, const std::string& name, Millis&
 namespace {
 
 std::string g_color = "auto";
+bool g_quiet = false;
+
+bool shown(CLI::App* a) {
+  return !a->get_group().empty();
+}
+
+// "check, contract show, ..." for every command below `app` that has a --json of its own.
+void json_commands(CLI::App* app, const std::string& path, std::vector<std::string>& out) {
+  for (CLI::App* sub : app->get_subcommands(shown)) {
+    std::string name = path.empty() ? sub->get_name() : path + " " + sub->get_name();
+    CLI::Option* json = sub->get_option_no_throw("--json");
+    // "with --check: ..." says the flag it needs: "runbook --check".
+    if (json && !json->get_group().empty()) {
+      const std::string& d = json->get_description();
+      out.push_back(d.rfind("with --", 0) == 0 ? name + " " + d.substr(5, d.find(':') - 5) : name);
+    }
+    json_commands(sub, name, out);
+  }
+}
+
+void refuse_json(CLI::App* app, const std::string& path, const std::string& accepted) {
+  for (CLI::App* sub : app->get_subcommands(shown)) {
+    std::string name = path.empty() ? sub->get_name() : path + " " + sub->get_name();
+    if (!sub->get_option_no_throw("--json")) {
+      std::string message = fmt::format("--json: '{}' does not report; --json is for: {}", name, accepted);
+      sub->add_flag_callback("--json", [message] { throw CLI::ValidationError(message); })->group("");
+    }
+    refuse_json(sub, name, accepted);
+  }
+}
 
 }  // namespace
+
+void add_quiet_option(CLI::App& app) {
+  app.add_flag("-q,--quiet", g_quiet,
+               "print only errors, findings that fail and the output asked for (no progress or "
+               "informational lines)");
+}
+
+bool quiet() {
+  return g_quiet;
+}
+
+void refuse_json_elsewhere(CLI::App& app) {
+  std::vector<std::string> names;
+  json_commands(&app, "", names);
+  refuse_json(&app, "", fmt::format("{}", fmt::join(names, ", ")));
+}
 
 void add_color_option(CLI::App& app) {
   app.add_option("--color", g_color,

@@ -7,6 +7,7 @@
 
 #include "cli/command.h"
 #include "cli/progress.h"
+#include "util/json_text.h"
 #include "watchdog/client.h"
 
 namespace csd::cli {
@@ -31,17 +32,31 @@ void add_gate_options(CLI::App* app, GateOptions& g) {
 
 namespace {
 
-int run_switch(const DeploymentOptions& d, const GateOptions& g, const deploy::Target* target) {
+Progress::Mode progress_mode(bool json) {
+  if (json) return Progress::Mode::kJson;
+  if (quiet()) return Progress::Mode::kQuiet;
+  return use_colour(STDOUT_FILENO) ? Progress::Mode::kLive : Progress::Mode::kLines;
+}
+
+int run_switch(const DeploymentOptions& d, const GateOptions& g, const deploy::Target* target, bool json) {
   host::HealthOptions gate{.timeout = g.timeout, .retries = g.retries};
   auto services = deploy::system_services(gate, g.restart_timeout);
-  if (!services) return print_error(services.error()), int(kUnusable);
+  if (!services) return print_error(services.error(), json), int(kUnusable);
   deploy::Options options{.root = Root(d.root), .home = home_dir(), .who = watchdog::current_user()};
   // Each step as a line with its time; on a terminal a live line between them (docs/deploy.md).
-  Progress progress(use_colour(STDOUT_FILENO));
-  auto print = [&progress](const deploy::Event& e) { progress.line(e.text); };
-  auto outcome = target ? deploy::deploy(d.contract, *target, **services, options, print)
-                        : deploy::rollback(d.contract, **services, options, print);
-  if (!outcome) return print_error(outcome.error()), int(kUnusable);
+  Progress progress(progress_mode(json));
+  auto hear = [&progress](const deploy::Event& e) { progress.event(e); };
+  auto outcome = target ? deploy::deploy(d.contract, *target, **services, options, hear)
+                        : deploy::rollback(d.contract, **services, options, hear);
+  if (!outcome) return print_error(outcome.error(), json), int(kUnusable);
+  if (json)
+    fmt::print("{}\n", json_text(nlohmann::json{{"operation", target ? "deploy" : "rollback"},
+                                                {"ok", outcome->ok},
+                                                {"result", outcome->result},
+                                                {"rolled_back", outcome->rolled_back},
+                                                {"prefix", outcome->prefix},
+                                                {"events", progress.events()}},
+                                 2));
   return outcome->ok ? int(kOk) : int(kFailed);
 }
 
@@ -53,6 +68,7 @@ std::function<int()> switch_command(CLI::App* app, bool is_deploy) {
     DeploymentOptions deployment;
     GateOptions gate;
     deploy::Target target;
+    bool json = false;
   };
   auto o = std::make_shared<Options>();
   add_deployment_options(app, o->deployment);
@@ -68,11 +84,13 @@ std::function<int()> switch_command(CLI::App* app, bool is_deploy) {
     old_env->excludes(prefix);
   }
   add_gate_options(app, o->gate);
+  app->add_flag("--json", o->json,
+                "print the result and every step, with its time, as JSON (no progress lines)");
   return [o, is_deploy] {
-    if (!is_deploy) return run_switch(o->deployment, o->gate, nullptr);
+    if (!is_deploy) return run_switch(o->deployment, o->gate, nullptr, o->json);
     if (o->target.env.empty() == o->target.prefix.empty())
-      return print_error(make_error("give --env-name ENV or --prefix DIR")), int(kUnusable);
-    return run_switch(o->deployment, o->gate, &o->target);
+      return print_error(make_error("give --env-name ENV or --prefix DIR"), o->json), int(kUnusable);
+    return run_switch(o->deployment, o->gate, &o->target, o->json);
   };
 }
 

@@ -10,6 +10,7 @@
 #include "conda/exec_plan.h"
 #include "conda/locate.h"
 #include "contract/resolve.h"
+#include "util/json_text.h"
 #include "util/strings.h"
 
 extern char** environ;
@@ -27,6 +28,7 @@ struct ExecOptions {
   std::vector<std::string> env;
   std::vector<std::string> allow;
   bool dry_run = false;
+  bool json = false;
   std::vector<std::string> command;
 };
 
@@ -64,6 +66,33 @@ void print_dry_run(const conda::ExecPlan& plan, const conda::Environment& before
   }
 }
 
+// The same plan as JSON (docs/json.md).
+void print_dry_run_json(const conda::ExecPlan& plan, const conda::Environment& before) {
+  nlohmann::json changes = nlohmann::json::array();
+  for (const auto& c : conda::environment_changes(before, plan.environment)) {
+    switch (c.kind) {
+      case conda::EnvChange::kAdded:
+        changes.push_back({{"name", c.name}, {"change", "added"}, {"value", c.new_value}});
+        break;
+      case conda::EnvChange::kChanged:
+        changes.push_back(
+            {{"name", c.name}, {"change", "changed"}, {"value", c.new_value}, {"was", c.old_value}});
+        break;
+      case conda::EnvChange::kRemoved:
+        changes.push_back({{"name", c.name}, {"change", "removed"}, {"was", c.old_value}});
+        break;
+    }
+  }
+  fmt::print("{}\n", json_text(nlohmann::json{{"program", plan.program},
+                                              {"argv", plan.argv},
+                                              {"environment", plan.activation.prefix},
+                                              {"conda_root", plan.activation.conda_root},
+                                              {"activate_scripts", plan.activation.activate_scripts},
+                                              {"warnings", plan.activation.warnings},
+                                              {"changes", changes}},
+                               2));
+}
+
 int run_exec(const ExecOptions& o) {
   conda::ExecRequest request;
   request.cwd = current_dir();
@@ -73,7 +102,7 @@ int run_exec(const ExecOptions& o) {
   if (!o.contract.empty()) {
     auto c = load_resolved_contract(o.contract, Root(), home_dir());
     if (!c) {
-      print_error(c.error());
+      print_error(c.error(), o.json);
       return kUnusable;
     }
     request.activation.prefix = c->conda.prefix;
@@ -92,10 +121,11 @@ int run_exec(const ExecOptions& o) {
       }
       if (!worker) {
         std::string near = closest_match(o.worker, names);
-        print_error(file_error(
-            o.contract, fmt::format("the contract has no [[worker]] named '{}'", o.worker),
-            near.empty() ? fmt::format("its workers: {}", names.empty() ? "none" : shell_join(names))
-                         : fmt::format("did you mean '{}'?", near)));
+        print_error(file_error(o.contract, fmt::format("the contract has no [[worker]] named '{}'", o.worker),
+                               near.empty() ? fmt::format("its workers: {}",
+                                                          names.empty() ? "none" : shell_join(names))
+                                            : fmt::format("did you mean '{}'?", near)),
+                    o.json);
         return kUnusable;
       }
       // The worker's own variables come after the service's, as its unit's Environment= would.
@@ -107,7 +137,7 @@ int run_exec(const ExecOptions& o) {
     conda::Query q{.name = o.name, .conda_root = o.root_prefix, .home = home_dir()};
     auto located = conda::locate(q, Root());
     if (!located) {
-      print_error(located.error());
+      print_error(located.error(), o.json);
       return kUnusable;
     }
     request.activation.prefix = located->prefix;
@@ -123,7 +153,7 @@ int run_exec(const ExecOptions& o) {
   for (const auto& text : o.env) {
     auto kv = conda::parse_assignment(text);
     if (!kv) {
-      print_error(kv.error());
+      print_error(kv.error(), o.json);
       return kUnusable;
     }
     request.overrides.push_back(std::move(kv).value());
@@ -132,13 +162,17 @@ int run_exec(const ExecOptions& o) {
   conda::Environment inherited = conda::environment_from(environ);
   conda::Planned planned = conda::plan_exec(request, inherited);
   if (!planned.plan) {
-    print_error(planned.failure.error);
+    print_error(planned.failure.error, o.json);
     return planned.failure.exit_status;
   }
-  for (const auto& w : planned.plan->activation.warnings)
-    fmt::print(stderr, "conda-systemd exec: warning: {}\n", w);
+  if (!o.json)
+    for (const auto& w : planned.plan->activation.warnings)
+      fmt::print(stderr, "conda-systemd exec: warning: {}\n", w);
   if (o.dry_run) {
-    print_dry_run(*planned.plan, inherited);
+    if (o.json)
+      print_dry_run_json(*planned.plan, inherited);
+    else
+      print_dry_run(*planned.plan, inherited);
     return kOk;
   }
   std::fflush(stdout);
@@ -194,6 +228,7 @@ void register_exec(CLI::App& parent, Commands& out) {
       ->allow_extra_args(false);
   app->add_flag("--dry-run", o->dry_run,
                 "print the program, its arguments and the environment changes; run nothing");
+  app->add_flag("--json", o->json, "with --dry-run: the plan as JSON");
   app->add_option("command", o->command, "COMMAND [ARGS...], after --");
   set_exit_codes(
       app, {{0, "with --dry-run, the plan was printed; otherwise the command's own status once it runs"},
@@ -219,6 +254,12 @@ void register_exec(CLI::App& parent, Commands& out) {
            fmt::print(stderr,
                       "conda-systemd exec: unexpected arguments: {}\nRun with --help for more information.\n",
                       shell_join(rest));
+           return int(kUnusable);
+         }
+         if (o->json && !o->dry_run) {
+           fmt::print(stderr,
+                      "conda-systemd exec: --json is for --dry-run: exec replaces itself with the command, "
+                      "which reports nothing of its own\n");
            return int(kUnusable);
          }
          if (!contract->count() && !prefix->count() && !name->count()) {

@@ -32,17 +32,29 @@ void register_health(CLI::App& parent, Commands& out) {
                    auto c = load_contract(o->contract);
                    if (!c) return print_error(c.error(), o->json), int(kUnusable);
                    host::HealthOptions h{.timeout = o->timeout, .retries = o->retries};
-                   auto r = host::probe_health(c->service.health_url, h);
+                   nlohmann::json probes = nlohmann::json::array();
+                   auto r = host::probe_health(c->service.health_url, h, [&](const host::HealthProbe& p) {
+                     probes.push_back({{"attempt", p.attempt},
+                                       {"healthy", p.healthy},
+                                       {"status", p.status},
+                                       {"detail", p.detail},
+                                       {"took_ms", p.took.count()}});
+                     // Between attempts, so a wait of many retries is not silent.
+                     if (!o->json && !p.healthy && p.attempt < o->retries)
+                       inform("attempt {}: {} ({:.1f}s)", p.attempt, p.detail,
+                              std::chrono::duration<double>(p.took).count());
+                   });
                    if (o->json) {
                      fmt::print("{}\n", json_text(nlohmann::json{{"url", c->service.health_url},
                                                                  {"healthy", r.healthy},
                                                                  {"detail", r.detail},
-                                                                 {"attempts", r.attempts}},
+                                                                 {"attempts", r.attempts},
+                                                                 {"probes", probes}},
                                                   2));
                      return r.healthy ? int(kOk) : int(kFailed);
                    }
                    if (r.healthy) {
-                     fmt::print("healthy: {} {}\n", c->service.health_url, r.detail);
+                     inform("healthy: {} {}", c->service.health_url, r.detail);
                      return int(kOk);
                    }
                    fmt::print("UNHEALTHY: {} {} (after {} attempt(s))\n",

@@ -69,7 +69,9 @@ void register_import(CLI::App& parent, Commands& out) {
                    bool colour = use_colour(o->output.empty() ? STDERR_FILENO : STDOUT_FILENO);
                    std::string report = o->json ? json_text(importer::report_json(im), 2) + "\n"
                                                 : importer::format_report(im, colour);
-                   fmt::print(o->output.empty() ? stderr : stdout, "{}", report);
+                   // --quiet: the report only when it holds problems.
+                   if (o->json || !quiet() || !im.problems.empty())
+                     fmt::print(o->output.empty() ? stderr : stdout, "{}", report);
                    bool write = im.problems.empty() || o->force;
                    if (!write) {
                      fmt::print(stderr,
@@ -87,7 +89,7 @@ void register_import(CLI::App& parent, Commands& out) {
                      if (auto st = write_output_file(o->secrets_output, im.secrets_text, 0600); !st)
                        return print_error(st.error()), int(kFailed);
                    }
-                   if (!o->output.empty())
+                   if (!o->output.empty() && !quiet())
                      fmt::print(stderr, "wrote {}{}\n", o->output,
                                 o->secrets_output.empty() || im.secrets_text.empty()
                                     ? ""

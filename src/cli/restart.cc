@@ -75,40 +75,41 @@ void register_restart(CLI::App& parent, Commands& out) {
                        {1, "failed, or the reload was not confirmed"},
                        {3, "the policy blocked the restart (cooldown or guarded mode)"},
                        {4, "no decision within the wait"}});
-  out.push_back(
-      {app, [o] {
-         auto s = watchdog::load_settings(o->deployment.contract, Root(o->deployment.root), home_dir());
-         if (!s) return print_error(s.error(), o->json), int(kUnusable);
-         Millis timeout = s->reload_timeout + Millis(15'000);
-         if (o->timeout.count() >= 0) timeout = o->timeout;
-         watchdog::RestartRequest r;
-         r.user = watchdog::current_user();
-         r.reason = o->reason;
-         r.manual_override = o->override_;
-         r.override_acknowledged = o->ack;
-         r.override_reason = o->override_reason;
-         r.source = o->automatic ? "auto" : "manual";
-         auto id = watchdog::request_restart(*s, r, timeout);
-         if (!id) return print_error(id.error(), o->json), int(kFailed);
-         if (o->no_wait) {
-           if (o->json)
-             fmt::print("{}\n", json_text(nlohmann::json{{"request_id", *id}}));
-           else
-             fmt::print("request {} written to {}\n", *id, s->restart_flag);
-           return int(kOk);
-         }
-         auto record = watchdog::wait_for_decision(*s, *id, timeout);
-         if (!record) return print_error(record.error(), o->json), kNoDecision;
-         if (o->json)
-           fmt::print("{}\n", record->dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
-         else
-           fmt::print("request {}: {}\n", *id, describe(*record));
-         std::string decision =
-             record->value("decision", nlohmann::json("")).is_string() ? record->value("decision", "") : "";
-         if (decision == "executed" && record->value("success", false)) return int(kOk);
-         if (decision == "blocked") return kBlocked;
-         return int(kFailed);
-       }});
+  out.push_back({app, [o] {
+                   auto s =
+                       watchdog::load_settings(o->deployment.contract, Root(o->deployment.root), home_dir());
+                   if (!s) return print_error(s.error(), o->json), int(kUnusable);
+                   Millis timeout = s->reload_timeout + Millis(15'000);
+                   if (o->timeout.count() >= 0) timeout = o->timeout;
+                   watchdog::RestartRequest r;
+                   r.user = watchdog::current_user();
+                   r.reason = o->reason;
+                   r.manual_override = o->override_;
+                   r.override_acknowledged = o->ack;
+                   r.override_reason = o->override_reason;
+                   r.source = o->automatic ? "auto" : "manual";
+                   auto id = watchdog::request_restart(*s, r, timeout);
+                   if (!id) return print_error(id.error(), o->json), int(kFailed);
+                   if (o->no_wait) {
+                     if (o->json)
+                       fmt::print("{}\n", json_text(nlohmann::json{{"request_id", *id}}));
+                     else
+                       fmt::print("request {} written to {}\n", *id, s->restart_flag);
+                     return int(kOk);
+                   }
+                   auto record = watchdog::wait_for_decision(*s, *id, timeout);
+                   if (!record) return print_error(record.error(), o->json), kNoDecision;
+                   if (o->json) fmt::print("{}\n", json_text(*record, 2));
+                   std::string decision = record->value("decision", nlohmann::json("")).is_string()
+                                              ? record->value("decision", "")
+                                              : "";
+                   bool done = decision == "executed" && record->value("success", false);
+                   if (!o->json && (!done || !quiet()))
+                     fmt::print("request {}: {}\n", *id, describe(*record));
+                   if (done) return int(kOk);
+                   if (decision == "blocked") return kBlocked;
+                   return int(kFailed);
+                 }});
 }
 
 }  // namespace csd::cli

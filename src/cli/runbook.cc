@@ -89,7 +89,7 @@ void register_runbook(CLI::App& parent, Commands& out) {
            if (!d.found.empty()) fmt::print("    runbook:  {}\n", d.found);
          }
          if (diffs.empty()) {
-           fmt::print("{}: matches contract {} version {}\n", o->file, c->name, c->version);
+           inform("{}: matches contract {} version {}", o->file, c->name, c->version);
            return int(kOk);
          }
          fmt::print("{} difference(s)\n", diffs.size());

@@ -46,7 +46,7 @@ void register_scale(CLI::App& parent, Commands& out) {
              watchdog::audit_entry(watchdog::kWorkersScaled, j, now_utc(), s->contract_version), 5);
          if (o->json)
            fmt::print("{}\n", json_text(j, 2));
-         else
+         else if (!r->confirmed || !quiet())
            fmt::print("{}: master {}, {}\n", r->confirmed ? "confirmed" : "NOT confirmed", r->master,
                       r->detail);
          return r->confirmed ? int(kOk) : int(kFailed);

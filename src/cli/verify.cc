@@ -29,8 +29,15 @@ void register_verify(CLI::App& parent, Commands& out) {
                    auto rows = verify::compare(*c, verify::observe(*c));
                    if (o->json)
                      fmt::print("{}\n", json_text(verify::format_json(rows), 2));
-                   else
+                   else if (!quiet())
                      fmt::print("{}", verify::format_text(rows));
+                   else if (!verify::all_ok(rows)) {
+                     // --quiet: only the facts that differ.
+                     std::vector<verify::Row> differing;
+                     for (const auto& r : rows)
+                       if (!r.ok) differing.push_back(r);
+                     fmt::print("{}", verify::format_text(differing));
+                   }
                    return verify::all_ok(rows) ? int(kOk) : int(kFailed);
                  }});
 }

@@ -27,6 +27,8 @@ void register_watchdog(CLI::App& parent, Commands& out) {
                    watchdog::DaemonOptions d;
                    d.use_systemd_bus = !o->no_bus;
                    d.log = [journal](int priority, const std::string& line) {
+                     // --quiet: warnings and errors only (LOG_WARNING is 4, LOG_INFO 6).
+                     if (quiet() && priority > 4) return;
                      if (journal)
                        fmt::print(stderr, "<{}>{}\n", priority, line);
                      else

@@ -70,13 +70,23 @@ class Operation {
   Operation(std::string name, const Options& o, const Log& log, std::string record_path)
       : name_(std::move(name)), options_(o), log_(log), record_path_(std::move(record_path)) {}
 
-  void say(const std::string& text, bool ok = true) {
-    Event e{text, ok};
-    outcome.events.push_back(e);
-    steps_.push_back({{"at", format_timestamp(now_utc())}, {"text", text}, {"ok", ok}});
+  void emit(const Event& e) {
+    // The record keeps what happened, not when each step began or every probe.
+    if (e.kind == Event::Kind::kNote || e.kind == Event::Kind::kEnd) {
+      outcome.events.push_back(e);
+      steps_.push_back(
+          {{"at", format_timestamp(now_utc())}, {"text", e.text}, {"ok", e.ok}});
+    }
     if (log_) log_(e);
   }
+  void say(const std::string& text, bool ok = true) { emit({.text = text, .ok = ok}); }
   void step(const std::string& text, bool ok = true) { say(name_ + ": " + text, ok); }
+  void begin(const std::string& step, const std::string& text) {
+    emit({.kind = Event::Kind::kStart, .text = name_ + ": " + text, .step = step});
+  }
+  void end(const std::string& step, const std::string& text, bool ok = true) {
+    emit({.kind = Event::Kind::kEnd, .text = name_ + ": " + text, .ok = ok, .step = step});
+  }
 
   Result<json> load_record() { return render::read_deploy_record(record_path_, options_.root); }
 
@@ -97,28 +107,37 @@ class Operation {
   // Returns "" when the service runs healthy from the contract's environment, else why not.
   std::string apply(const Installed& to, Services& services) {
     const Contract& c = to.contract;
+    begin("render", "rendering for " + to.env.prefix);
     auto files = render::render_all(c, to.text);
-    if (!files) return files.error().message;
-    auto written = render::install(*files, options_.root);
-    if (!written) return written.error().message;
+    auto written =
+        files ? render::install(*files, options_.root) : Result<std::vector<std::string>>(files.error());
+    if (!written) {
+      end("render", "render failed: " + written.error().message, false);
+      return written.error().message;
+    }
     bool units_changed = false;
     for (const auto& f : *written)
       if (starts_with(f, "/etc/systemd/system/")) units_changed = true;
-    step(fmt::format("rendered: {} file(s) written", written->size()));
+    end("render", fmt::format("rendered: {} file(s) written", written->size()));
     if (units_changed) {
-      if (auto r = services.daemon_reload(); !r) return "daemon-reload: " + r.error().message;
-      step("systemd reloaded the changed units");
+      begin("daemon-reload", "asking systemd to reload the changed units");
+      if (auto r = services.daemon_reload(); !r) {
+        end("daemon-reload", "daemon-reload failed: " + r.error().message, false);
+        return "daemon-reload: " + r.error().message;
+      }
+      end("daemon-reload", "systemd reloaded the changed units");
     }
     // The app first, the watchdog last: it proves the new master when it starts.
     std::vector<std::string> units = {app_unit(c)};
     for (const auto& w : c.workers) units.push_back(worker_unit(c, w));
     units.push_back(watchdog_unit(c));
     for (const auto& u : units) {
+      begin("restart " + u, "restarting " + u);
       if (auto r = services.restart(u); !r) {
-        step(fmt::format("restart of {} failed: {}", u, r.error().message), false);
+        end("restart " + u, fmt::format("restart of {} failed: {}", u, r.error().message), false);
         return fmt::format("{} did not restart", u);
       }
-      step("restarted " + u);
+      end("restart " + u, "restarted " + u);
     }
     for (const auto& u : units) {
       if (u == watchdog_unit(c)) continue;
@@ -130,14 +149,23 @@ class Operation {
       }
       step(fmt::format("{} runs from {}", u, c.conda.prefix));
     }
-    HealthResult h = services.health(c.service.health_url);
+    const std::string gate = "health gate";
+    begin(gate, "health gate: probing " + (c.service.health_url.empty() ? "-" : c.service.health_url));
+    HealthResult h = services.health(c.service.health_url, [this, &gate](const HealthProbe& p) {
+      emit({.kind = Event::Kind::kProbe,
+            .text = fmt::format("{}: health probe {}: {}", name_, p.attempt, p.detail),
+            .ok = p.healthy,
+            .step = gate,
+            .probe = p});
+    });
     if (!h.healthy) {
-      step(fmt::format("health gate failed: {} {} (after {} attempt(s))", c.service.health_url, h.detail,
-                       h.attempts),
-           false);
+      end(gate,
+          fmt::format("health gate failed: {} {} (after {} attempt(s))", c.service.health_url, h.detail,
+                      h.attempts),
+          false);
       return "the health gate failed: " + h.detail;
     }
-    step(fmt::format("health gate passed: {} {}", c.service.health_url, h.detail));
+    end(gate, fmt::format("health gate passed: {} {}", c.service.health_url, h.detail));
     return "";
   }
 
@@ -153,6 +181,7 @@ class Operation {
 
 // The environment checked as `check` checks it, before anything changes.
 bool preflight(Operation& op, const Installed& to, const Root& root) {
+  op.begin("preflight", "preflight of " + to.env.prefix);
   check::Report report;
   check::check_environment({.contract = to.contract, .root = root}, report);
   for (const auto& f : report.sorted())
@@ -160,12 +189,13 @@ bool preflight(Operation& op, const Installed& to, const Root& root) {
       op.step(fmt::format("[{}] {}{}", f.code, f.message, f.found.empty() ? "" : " (found: " + f.found + ")"),
               false);
   if (report.errors() > 0) {
-    op.step(fmt::format("preflight of {} failed: {} error(s); nothing was changed", to.env.prefix,
-                        report.errors()),
-            false);
+    op.end("preflight",
+           fmt::format("preflight of {} failed: {} error(s); nothing was changed", to.env.prefix,
+                       report.errors()),
+           false);
     return false;
   }
-  op.step(fmt::format("preflight of {} passed", to.env.prefix));
+  op.end("preflight", fmt::format("preflight of {} passed", to.env.prefix));
   return true;
 }
 
@@ -241,10 +271,12 @@ Result<Outcome> run(Kind kind, const std::string& contract_path, const Target* t
       fmt::format("{} runs from {}; target {} ({})", c.name, cur.env.prefix, to->env.prefix, to->env.spec()));
   if (to->env.prefix == cur.env.prefix) {
     op.step(fmt::format("{} already runs from {}; nothing to do", c.name, cur.env.prefix), false);
+    op.outcome.prefix = cur.env.prefix;
     return op.outcome;
   }
   if (!preflight(op, *to, o.root)) {
     op.outcome.prefix = cur.env.prefix;
+    op.outcome.result = "refused";
     if (auto s = op.save_record(*record, current, previous, cur.env, to->env, "refused"); !s)
       return s.error();
     return op.outcome;
@@ -255,6 +287,7 @@ Result<Outcome> run(Kind kind, const std::string& contract_path, const Target* t
   if (failure.empty()) {
     op.outcome.ok = true;
     op.outcome.prefix = to->env.prefix;
+    op.outcome.result = kind == Kind::kDeploy ? "deployed" : "rolled back";
     if (kind == Kind::kDeploy)
       op.say(fmt::format("deployed: {} runs from {}; the previous environment {} is kept for rollback",
                          c.name, to->env.prefix, cur.env.prefix));
@@ -285,6 +318,7 @@ Result<Outcome> run(Kind kind, const std::string& contract_path, const Target* t
                        to->env.prefix, failure, cur.env.prefix, again, app_unit(c)),
            false);
   }
+  op.outcome.result = result;
   if (auto s = op.save_record(*record, current, previous, cur.env, to->env, result); !s) return s.error();
   return op.outcome;
 }

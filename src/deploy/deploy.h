@@ -23,6 +23,8 @@ namespace csd::deploy {
 // The gate is the host's health probe.
 using host::HealthOptions;
 using host::HealthResult;
+using host::HealthProbe;
+using host::OnProbe;
 
 // Where the service is to run from.
 using Target = CondaTarget;
@@ -36,7 +38,8 @@ class Services {
   virtual Status restart(const std::string& unit) = 0;
   // CONDA_PREFIX of the unit's main process.
   virtual Result<std::string> running_prefix(const std::string& unit) = 0;
-  virtual HealthResult health(const std::string& url) = 0;
+  // The health gate; `on_probe` hears each probe as it ends.
+  virtual HealthResult health(const std::string& url, const OnProbe& on_probe) = 0;
 };
 
 // The real system: systemd over sd-bus, /proc, the health URL with `gate`.
@@ -48,10 +51,20 @@ struct Options {
   std::string who;   // recorded with each operation
 };
 
-// One line of progress, for the operator and the record.
+// Progress of an operation, as it happens: the library prints nothing, the command line renders
+// these (docs/cli.md, "Progress"). Notes and step ends are also kept in the record.
 struct Event {
+  enum class Kind {
+    kNote,   // a line of its own: the target, a preflight finding, the result
+    kStart,  // a step begins; an end with the same `step` follows
+    kEnd,    // that step ended, `ok` or not
+    kProbe,  // one probe of the health gate, within the step "health gate"
+  };
+  Kind kind = Kind::kNote;
   std::string text;  // "deploy: health gate passed: ..."
   bool ok = true;
+  std::string step;        // kStart, kEnd, kProbe: "render", "restart app.service", "health gate"
+  HealthProbe probe = {};  // kProbe
 };
 using Log = std::function<void(const Event&)>;
 
@@ -59,6 +72,8 @@ struct Outcome {
   bool ok = false;           // switched and healthy
   bool rolled_back = false;  // the new environment failed and the previous one serves again
   std::string prefix;        // where the service runs from now
+  std::string
+      result;  // as recorded: "deployed", "rolled back", "refused", "failed"; "" when nothing was to do
   std::vector<Event> events;
 };
 

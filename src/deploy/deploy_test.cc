@@ -31,13 +31,17 @@ class FakeServices : public Services {
       return std::string("/opt/miniconda3/envs/app-broken");
     return std::string("/opt/miniconda3/envs/app");
   }
-  HealthResult health(const std::string&) override {
+  // A broken environment answers 503 twice (two probes), a working one 200 at once.
+  HealthResult health(const std::string&, const OnProbe& on_probe) override {
     auto p = running_prefix("app.service");
     bool broken = *p == "/opt/miniconda3/envs/app-broken";
-    return {.healthy = !broken,
-            .status = broken ? 503 : 200,
-            .attempts = 1,
-            .detail = broken ? "answered 503" : "answered 200"};
+    HealthResult r{.healthy = !broken,
+                   .status = broken ? 503 : 200,
+                   .attempts = broken ? 2 : 1,
+                   .detail = broken ? "answered 503" : "answered 200"};
+    for (int i = 1; i <= r.attempts; ++i)
+      on_probe({.attempt = i, .healthy = r.healthy, .status = r.status, .detail = r.detail});
+    return r;
   }
   std::vector<std::string> restarted;
 
@@ -63,7 +67,11 @@ struct DeployTest : ::testing::Test {
   test::Deployment d;
   FakeServices services{d};
   std::vector<std::string> lines;
-  Log log = [this](const Event& e) { lines.push_back(e.text); };
+  std::vector<Event> events;
+  Log log = [this](const Event& e) {
+    lines.push_back(e.text);
+    events.push_back(e);
+  };
   Options options() const { return {.root = Root(d.root()), .who = "tester"}; }
   std::string contract() const { return d.dir().at("/etc/conda-systemd/app.toml"); }
   nlohmann::json record() const {
@@ -96,7 +104,7 @@ TEST_F(DeployTest, SwitchesTheInstalledContractAndRecordsThePrevious) {
   EXPECT_EQ(rec["previous"]["prefix"], "/opt/miniconda3/envs/app");
   EXPECT_EQ(rec["previous"]["key"], "env");
   EXPECT_EQ(rec["operations"].back()["result"], "deployed");
-  EXPECT_EQ(rec["operations"].back()["steps"].size(), lines.size());
+  EXPECT_EQ(rec["operations"].back()["steps"].size(), r->events.size());
 
   lines.clear();
   auto back = rollback(contract(), services, options(), log);
@@ -123,6 +131,46 @@ TEST_F(DeployTest, AFailedHealthGateRollsBackByItself) {
   auto rec = record();
   EXPECT_EQ(rec["current"]["prefix"], "/opt/miniconda3/envs/app");
   EXPECT_EQ(rec["operations"].back()["result"], "rolled back");
+}
+
+// The command line renders progress from these: every step that starts ends (in order, none open
+// twice), and each health probe is heard within the gate, failed ones included.
+TEST_F(DeployTest, EveryStepStartsAndEndsAndEachProbeIsHeard) {
+  add_env(d, "app-broken");
+  auto r = deploy(contract(), {.env = "app-broken"}, services, options(), log);
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_EQ(r->result, "rolled back");
+  std::string open;
+  std::vector<std::string> ended;
+  std::vector<int> probes;
+  for (const auto& e : events) {
+    switch (e.kind) {
+      case Event::Kind::kStart:
+        EXPECT_EQ(open, "") << e.step << " starts while " << open << " runs";
+        open = e.step;
+        break;
+      case Event::Kind::kEnd:
+        EXPECT_EQ(open, e.step) << e.text;
+        ended.push_back(e.step + (e.ok ? "" : " (failed)"));
+        open.clear();
+        break;
+      case Event::Kind::kProbe:
+        EXPECT_EQ(open, "health gate") << e.text;
+        probes.push_back(e.probe.attempt);
+        break;
+      case Event::Kind::kNote:
+        break;
+    }
+  }
+  EXPECT_EQ(open, "");
+  EXPECT_EQ(ended,
+            (std::vector<std::string>{
+                "preflight", "render", "restart app.service", "restart app-wip-worker.service",
+                "restart app-watchdog.service", "health gate (failed)", "render", "restart app.service",
+                "restart app-wip-worker.service", "restart app-watchdog.service", "health gate"}));
+  // Two probes of the broken environment, one of the one that works again.
+  EXPECT_EQ(probes, (std::vector<int>{1, 2, 1}));
+  EXPECT_TRUE(said("deploy: health probe 2: answered 503"));
 }
 
 TEST_F(DeployTest, ThePreflightRefusesAnEnvironmentThatFailsCheck) {

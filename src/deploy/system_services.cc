@@ -34,7 +34,9 @@ class SystemServices : public Services {
     return it->second;
   }
 
-  HealthResult health(const std::string& url) override { return host::probe_health(url, gate_); }
+  HealthResult health(const std::string& url, const OnProbe& on_probe) override {
+    return host::probe_health(url, gate_, on_probe);
+  }
 
  private:
   host::Systemd bus_;

@@ -2,6 +2,7 @@
 // `rollback`, `verify` and the watchdog's reload confirmation.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include "util/duration.h"
@@ -27,7 +28,17 @@ struct HealthResult {
 // first time.
 Result<long> http_get_status(const std::string& url, Millis timeout);
 
+// One attempt, as it ended.
+struct HealthProbe {
+  int attempt = 0;  // 1, 2, ...
+  bool healthy = false;
+  long status = 0;
+  std::string detail;
+  Millis took{0};
+};
+using OnProbe = std::function<void(const HealthProbe&)>;
+
 // Stops at the first 2xx. An empty URL is unhealthy: a gate that cannot look must not pass.
-HealthResult probe_health(const std::string& url, const HealthOptions& options);
+HealthResult probe_health(const std::string& url, const HealthOptions& options, const OnProbe& on_probe = {});
 
 }  // namespace csd::host

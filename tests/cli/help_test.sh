@@ -31,7 +31,7 @@ for words in "${commands[@]}"; do
   grep -qE '^  2 ' <<<"$help" || fail "'$words --help' does not list exit code 2"
   while read -r opt value; do
     takes["$words $opt"]=$value
-  done < <(grep -oE '^ +(-[a-zA-Z], )?--[a-z][a-z0-9-]*( [A-Z][A-Z=.]*)?' <<<"$help" | sed -E 's/^ +(-[a-zA-Z], )?//')
+  done < <(grep -oE '^ +(-[a-zA-Z], ?)?--[a-z][a-z0-9-]*( [A-Z][A-Z=.]*)?' <<<"$help" | sed -E 's/^ +(-[a-zA-Z], ?)?//')
 done
 pass "every command lists its exit codes (${#commands[@]} commands)"
 restart=$("$bin" restart --help)
@@ -50,9 +50,27 @@ for key in "${!takes[@]}"; do
     --env) [ "$value" = NAME=VALUE ] || fail "$words: --env means NAME=VALUE everywhere; here it takes '$value'" ;;
     --root-prefix | --conda-prefix) fail "$words shows $opt: the conda installation is --conda-root" ;;
     --name) [ "$value" = NAME ] || fail "$words: --name is a contract's name (NAME), here it takes '$value'" ;;
+    --json | --quiet) [ -z "$value" ] || fail "$words: $opt is a flag, here it takes '$value'" ;;
   esac
 done
 pass "shared option names checked (${#takes[@]} options)"
+
+# --quiet on every command; --json on exactly the commands that report (docs/cli.md, docs/json.md).
+reporting=("contract show" render check exec restart status scale verify health deploy rollback runbook import list remove)
+for words in "${commands[@]}"; do
+  [ -n "${takes["$words --quiet"]+x}" ] || fail "'$words --help' shows no --quiet"
+  reports=no
+  for r in "${reporting[@]}"; do [ "$r" != "$words" ] || reports=yes; done
+  if [ "$reports" = yes ]; then
+    [ -n "${takes["$words --json"]+x}" ] || fail "'$words' reports but its --help shows no --json"
+  else
+    [ -z "${takes["$words --json"]+x}" ] || fail "'$words' does not report, yet shows --json"
+    # shellcheck disable=SC2086 # the command's words
+    out=$("$bin" $words --json 2>&1) && rc=0 || rc=$?
+    [ "$rc" = 2 ] && grep -q "does not report; --json is for: .*deploy" <<<"$out" && grep -q "exec --dry-run" <<<"$out" \
+      && pass "$words --json: exit 2 naming the commands that report" || fail "$words --json said ($rc): $out"
+  fi
+done
 
 # --json prints valid JSON: a deployment under a scratch root, and the commands that report on it.
 scratch=$(mktemp -d)
@@ -71,25 +89,64 @@ user = "www-data"
 workdir = "/srv/app"
 command = ["gunicorn", "app:app"]
 TOML
-"$bin" render --contract "$contract" --root "$scratch/sysroot" >/dev/null
+# Quiet: a render that changes nothing, a clean check and a health probe that fails.
+out=$("$bin" render --contract "$contract" --root "$scratch/sysroot" --quiet 2>&1) && rc=0 || rc=$?
+[ "$rc" = 0 ] && [ -z "$out" ] && pass "render --quiet: nothing printed" || fail "render --quiet said ($rc): $out"
+out=$("$bin" -q check --contract "$contract" --root "$scratch/sysroot" 2>&1) && rc=0 || rc=$?
+[ "$rc" = 1 ] && grep -q "error: \[CSD120\]" <<<"$out" && pass "-q check still prints the error that fails it" || fail "-q check said ($rc): $out"
+out=$("$bin" health --quiet --contract "$contract" 2>&1) && rc=0 || rc=$?
+[ "$rc" = 1 ] && grep -q UNHEALTHY <<<"$out" && pass "health --quiet still says UNHEALTHY" || fail "health --quiet said ($rc): $out"
+out=$("$bin" render --contract "$contract" --root "$scratch/sysroot" 2>&1)
+grep -q "^unchanged " <<<"$out" && pass "render without --quiet lists what it left unchanged" || fail "render said: $out"
+
 json_ok() { python3 -c 'import json, sys; json.load(sys.stdin)'; }
+# A copy to remove, and a unit render no longer writes: render --check --json has a difference to show.
+cp -r "$scratch/sysroot" "$scratch/removable"
+echo "# changed by hand" >>"$scratch/sysroot/etc/systemd/system/app.service"
 reports=0
 for words in "${commands[@]}"; do
   [ -n "${takes["$words --json"]+x}" ] || continue
   reports=$((reports + 1))
+  at=(--contract "$contract" --root "$scratch/sysroot")
+  runs=()
   case "$words" in
-    "contract show" | check | status | scale | restart) args=(--contract "$contract" --root "$scratch/sysroot") ;;
-    runbook) args=(--contract "$contract" --root "$scratch/sysroot" --check "$scratch/sysroot/srv/app/RUNBOOK.md") ;;
-    import) args=(--name mes-dashboard --root "$repo/tests/fixtures/dashboard-units" --output "$scratch/imported.toml") ;;
-    list) args=(--root "$scratch/sysroot") ;;
-    *) args=(--contract "$contract") ;;
+    runbook) runs=("${at[*]} --check $scratch/sysroot/srv/app/RUNBOOK.md") ;;
+    render) runs=("${at[*]} --check" "${at[*]}") ;;
+    exec) runs=("--prefix $scratch/sysroot/opt/env --allow-outside-env true --dry-run --json -- true") ;;
+    import) runs=("--name mes-dashboard --root $repo/tests/fixtures/dashboard-units --output $scratch/imported.toml") ;;
+    list) runs=("--root $scratch/sysroot") ;;
+    remove) runs=("app --root $scratch/removable --no-bus") ;;
+    scale) runs=("${at[*]} 1") ;;
+    deploy) runs=("${at[*]} --env-name other") ;;
+    verify | health) runs=("--contract $contract") ;; # the live system, not a root
+    *) runs=("${at[*]}") ;;
   esac
-  [ "$words" != scale ] || args+=(1)
-  # shellcheck disable=SC2086 # the command's words
-  out=$(timeout 30 "$bin" $words "${args[@]}" --json 2>/dev/null) || true
-  if [ -n "$out" ] && json_ok <<<"$out"; then pass "$words --json prints valid JSON"; else fail "$words --json printed: ${out:0:200}"; fi
+  for args in "${runs[@]}"; do
+    # shellcheck disable=SC2086 # the command's words and its arguments (no spaces in the scratch paths)
+    json=--json
+    [[ "$args" != *" -- "* ]] || json=""  # exec: the words after -- are the command's
+    # shellcheck disable=SC2086 # as above
+    out=$(timeout 30 "$bin" $words $args $json 2>/dev/null) || true
+    if [ -n "$out" ] && json_ok <<<"$out"; then pass "$words $args --json: valid JSON"; else fail "$words $args --json printed: ${out:0:300}"; fi
+    # The commands that ran to a result, not {"error": ...}: what each reports is there.
+    case "$words $args" in
+      "render"*--check) key=differences ;; render*) key=unchanged ;; "exec"*) key=changes ;; runbook*) key=differences ;;
+      remove*) key=removed ;; health*) key=probes ;; check*) key=findings ;; "contract show"*) key=service ;;
+      list*) key=contracts ;; import*) key=units ;; *) key="" ;;
+    esac
+    [ -z "$key" ] || python3 -c "import json, sys; d = json.load(sys.stdin); sys.exit(0 if '$key' in d and 'error' not in d else 1)" <<<"$out" 2>/dev/null \
+      && pass "$words --json has '${key:-a result}'" || fail "$words --json has no '$key': ${out:0:300}"
+  done
 done
-[ "$reports" -ge 5 ] || fail "only $reports commands offer --json"
+[ "$reports" -eq "${#reporting[@]}" ] || fail "$reports commands offer --json, not ${#reporting[@]}"
+echo "# changed by hand" >>"$scratch/sysroot/etc/systemd/system/app.service"
+out=$("$bin" render --contract "$contract" --root "$scratch/sysroot" --check --json 2>/dev/null) && rc=0 || rc=$?
+[ "$rc" = 1 ] && grep -q '"path": "/etc/systemd/system/app.service"' <<<"$out" \
+  && pass "render --check --json: exit 1, the changed unit among the differences" || fail "render --check --json ($rc): $out"
+out=$("$bin" runbook --contract "$contract" --root "$scratch/sysroot" --json 2>&1) && rc=0 || rc=$?
+[ "$rc" = 2 ] && pass "runbook --json without --check: exit 2" || fail "runbook --json said ($rc): $out"
+out=$("$bin" exec --prefix "$scratch/sysroot/opt/env" --json -- true 2>&1) && rc=0 || rc=$?
+[ "$rc" = 2 ] && grep -q -- "--dry-run" <<<"$out" && pass "exec --json without --dry-run: exit 2" || fail "exec --json said ($rc): $out"
 
 # Contracts by name: -n NAME, the only one installed, and an unknown name listing the installed ones.
 mkdir -p "$scratch/byname/etc/conda-systemd"
