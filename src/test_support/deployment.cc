@@ -4,35 +4,13 @@
 
 #include "contract/resolve.h"
 #include "render/install.h"
+#include "test_support/contracts.h"
 #include "util/file.h"
 
 namespace csd::test {
 
-const char* const kContract = R"toml(
-[contract]
-name = "app"
-version = "2026.11-1"
-
-[conda]
-root = "/opt/miniconda3"
-env = "app"
-python = "3.11"
-require = ["gunicorn", "flask"]
-
-[service]
-user = "www-data"
-workdir = "/opt/app"
-command = ["gunicorn", "--config", "gunicorn.conf.py", "app:create_app()"]
-environment_file = "/etc/app/runtime.env"
-bind = "127.0.0.1:8080"
-
-[[worker]]
-name = "wip"
-command = ["rq", "worker", "wip"]
-
-[[script]]
-path = "/opt/app/scripts/start.sh"
-)toml";
+const std::string kContract =
+    example_contract("app") + "\n[[script]]\npath = \"/opt/app/scripts/start.sh\"\n";
 
 std::string contract_with_worker(const std::string& name) {
   std::string text = kContract;

@@ -61,7 +61,9 @@ Result<ControlServer> ControlServer::listen(const std::string& path, unsigned mo
                         "remove it or fix paths.control_socket");
     Fd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     int err = try_connect(probe.get(), *addr);
-    if (err == 0) return file_error(path, "another watchdog answers on this socket", "stop it first");
+    if (err == 0)
+      return file_error(path, "another watchdog answers on this socket", "stop it first")
+          .as(ErrorKind::kConflict);
     if (err != ECONNREFUSED && err != ENOENT)
       return file_error(path, fmt::format("cannot probe the existing socket: {}", std::strerror(err)));
     ::unlink(path.c_str());
@@ -228,7 +230,7 @@ Result<json> control_call(const std::string& path, const json& request, Millis t
   char buf[4096];
   for (;;) {
     auto left = std::chrono::duration_cast<Millis>(deadline - std::chrono::steady_clock::now()).count();
-    if (left <= 0) return file_error(path, "the watchdog did not answer in time");
+    if (left <= 0) return file_error(path, "the watchdog did not answer in time").as(ErrorKind::kTimeout);
     struct pollfd p {
       fd.get(), POLLIN, 0
     };
