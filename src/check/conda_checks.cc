@@ -43,7 +43,7 @@ void check_environment(const Context& ctx, Report& report) {
                 .fix = fmt::format("conda install -p {} {}", c.conda.prefix, name)});
   }
   for (const auto& problem : layout->problems) {
-    bool shebang = problem.message.find("interpreter") != std::string::npos;
+    bool shebang = problem.is(ErrorKind::kMismatch);
     report.add({.code = shebang ? "CSD123" : "CSD120",
                 .severity = shebang ? Severity::kError : Severity::kWarning,
                 .file = problem.file,

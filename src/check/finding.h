@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "contract/finding_codes.h"
+
 namespace csd::check {
 
 // kNote: accepted, shown with --verbose only (a drop-in adding a key render does not set).
@@ -25,12 +27,7 @@ struct Finding {
   std::vector<std::string> keys;
 };
 
-// One line of docs/diagnostics.md, and the title shown in --json output.
-struct Code {
-  const char* code;
-  const char* title;
-};
-const std::vector<Code>& codes();
+// The title shown in --json output, from the one table of codes (contract/finding_codes.h).
 const char* title_of(const std::string& code);
 
 class Report {

@@ -269,7 +269,7 @@ void check_units(const Context& ctx, Report& report) {
     bool selected = ctx.only_unit.empty() || ctx.only_unit == name;
     auto config = systemd::load_unit(ctx.root, name);
     if (!config) {
-      bool missing = config.error().message.find("not found") != std::string::npos;
+      bool missing = config.error().is(ErrorKind::kNotFound);
       if (selected && missing)
         report.add({.code = "CSD114",
                     .file = config.error().file,

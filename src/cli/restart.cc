@@ -7,6 +7,7 @@
 #include "util/duration.h"
 #include "util/json_text.h"
 #include "watchdog/client.h"
+#include "watchdog/record.h"
 
 namespace csd::cli {
 
@@ -15,27 +16,26 @@ namespace {
 constexpr int kBlocked = 3;
 constexpr int kNoDecision = 4;
 
-std::string describe(const nlohmann::json& r) {
-  std::string decision =
-      r.value("decision", nlohmann::json("?")).is_string() ? r.value("decision", "?") : "?";
-  std::string reason =
-      r.value("decision_reason", nlohmann::json("")).is_string() ? r.value("decision_reason", "") : "";
+std::string describe(const nlohmann::json& j) {
+  auto r = watchdog::Record::from_json(j);
+  std::string decision = r.decision.value_or("?");
+  std::string reason = r.decision_reason.value_or("");
   std::string out = fmt::format("{} ({})", decision, reason);
-  if (decision == "executed" && r.value("success", false)) {
-    out += fmt::format(": reload confirmed in {} ms; workers {} -> {}", r.value("reload_ms", 0),
-                       json_text(r.value("old_workers", nlohmann::json::array())),
-                       json_text(r.value("new_workers", nlohmann::json::array())));
+  if (r.confirmed()) {
+    out += fmt::format(": reload confirmed in {} ms; workers {} -> {}", r.reload_ms.value_or(0),
+                       json_text(r.old_workers.value_or(nlohmann::json::array())),
+                       json_text(r.new_workers.value_or(nlohmann::json::array())));
   } else if (decision == "blocked") {
-    const auto& p = r.value("policy_state", nlohmann::json::object());
+    const auto p = r.policy_state.value_or(nlohmann::json::object());
     if (reason == "cooldown_override_required" || reason == "cooldown_active")
       out += fmt::format(": {} s of cooldown left", p.value("cooldown_remaining_seconds", 0));
     else if (reason == "manual_override_required" || reason == "guarded_mode_blocked")
       out += fmt::format(": guarded mode, {} restart(s) in the last {} s", p.value("attempts_in_window", 0),
                          p.value("window_seconds", 0));
-    if (r.value("requires_acknowledgement", false))
+    if (r.requires_acknowledgement.value_or(false))
       out += "\n  to restart anyway: repeat with --override --ack";
-  } else if (r.contains("detail") && r["detail"].is_string()) {
-    out += ": " + r["detail"].get<std::string>();
+  } else if (r.detail) {
+    out += ": " + *r.detail;
   }
   return out;
 }
@@ -100,14 +100,12 @@ void register_restart(CLI::App& parent, Commands& out) {
                    auto record = watchdog::wait_for_decision(*s, *id, timeout);
                    if (!record) return print_error(record.error(), o->json), kNoDecision;
                    if (o->json) fmt::print("{}\n", json_text(*record, 2));
-                   std::string decision = record->value("decision", nlohmann::json("")).is_string()
-                                              ? record->value("decision", "")
-                                              : "";
-                   bool done = decision == "executed" && record->value("success", false);
+                   auto decided = watchdog::Record::from_json(*record);
+                   bool done = decided.confirmed();
                    if (!o->json && (!done || !quiet()))
                      fmt::print("request {}: {}\n", *id, describe(*record));
                    if (done) return int(kOk);
-                   if (decision == "blocked") return kBlocked;
+                   if (decided.decision == "blocked") return kBlocked;
                    return int(kFailed);
                  }});
 }

@@ -2,10 +2,10 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <fmt/format.h>
 #include <memory>
 
 #include "util/fd.h"
@@ -49,11 +49,14 @@ void check_entry_points(Layout& layout, const Root& root) {
     // `#!/usr/bin/env python` resolves through PATH, which exec puts the prefix first on.
     if (interpreter == "/usr/bin/env" || interpreter == "/bin/sh" || interpreter == "/bin/bash") continue;
     if (path_is_under(interpreter, layout.prefix)) continue;
-    layout.problems.push_back(file_error(
-        layout.prefix + "/bin/" + name,
-        fmt::format("entry point's interpreter '{}' lies outside the environment {}", interpreter, layout.prefix),
-        fmt::format("reinstall the package into this environment, or fix the shebang to {}/bin/python",
-                    layout.prefix)));
+    layout.problems.push_back(
+        file_error(
+            layout.prefix + "/bin/" + name,
+            fmt::format("entry point's interpreter '{}' lies outside the environment {}", interpreter,
+                        layout.prefix),
+            fmt::format("reinstall the package into this environment, or fix the shebang to {}/bin/python",
+                        layout.prefix))
+            .as(ErrorKind::kMismatch));
   }
 }
 
@@ -61,8 +64,10 @@ void check_entry_points(Layout& layout, const Root& root) {
 
 std::string normalize_package_name(std::string name) {
   for (char& c : name) {
-    if (c == '_' || c == '.') c = '-';
-    else c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (c == '_' || c == '.')
+      c = '-';
+    else
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   return name;
 }
@@ -85,9 +90,12 @@ Package parse_record_name(const std::string& file_name) {
 
 Package parse_pip_metadata_name(const std::string& dir_name) {
   std::string stem;
-  if (ends_with(dir_name, ".dist-info")) stem = dir_name.substr(0, dir_name.size() - 10);
-  else if (ends_with(dir_name, ".egg-info")) stem = dir_name.substr(0, dir_name.size() - 9);
-  else return {};
+  if (ends_with(dir_name, ".dist-info"))
+    stem = dir_name.substr(0, dir_name.size() - 10);
+  else if (ends_with(dir_name, ".egg-info"))
+    stem = dir_name.substr(0, dir_name.size() - 9);
+  else
+    return {};
   // "name-version" or "name-version-pyX.Y"; pip escapes '-' in names to '_'.
   auto dash = stem.find('-');
   if (dash == std::string::npos || dash == 0) return {};
@@ -117,13 +125,15 @@ Result<Layout> inspect(const std::string& prefix, const Root& root) {
   layout.prefix = prefix;
   std::string dir = root.map(prefix);
   if (!is_directory(dir))
-    return file_error(prefix, "the environment does not exist",
-                      "create it with `conda create -p PREFIX python=3.11 ...`, or fix the contract's [conda] section");
+    return file_error(
+        prefix, "the environment does not exist",
+        "create it with `conda create -p PREFIX python=3.11 ...`, or fix the contract's [conda] section");
   if (path_exists(dir + "/pyvenv.cfg"))
     return file_error(prefix + "/pyvenv.cfg", "this is a Python venv, not a conda environment",
                       "create a conda environment (conda create -n NAME) and point the contract at it");
   if (!path_exists(dir + "/conda-meta/history"))
-    return file_error(prefix + "/conda-meta/history", "not a conda environment: conda-meta/history is missing",
+    return file_error(prefix + "/conda-meta/history",
+                      "not a conda environment: conda-meta/history is missing",
                       "point the contract at an environment made by `conda create`");
   if (!is_executable_file(dir + "/bin/python"))
     return file_error(prefix + "/bin/python", "bin/python is missing or not executable",

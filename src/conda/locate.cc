@@ -70,7 +70,7 @@ Result<Located> locate(const Query& query, const Root& root) {
         if (!text) {
           searched.push_back(fmt::format(
               "{} ({})", rc,
-              text.error().message == "no such file" ? "absent" : "not read: " + text.error().message));
+              text.error().is(ErrorKind::kNotFound) ? "absent" : "not read: " + text.error().message));
           continue;
         }
         auto listed = parse_envs_dirs(*text, rc, query.home);
@@ -104,7 +104,8 @@ Result<Located> locate(const Query& query, const Root& root) {
   std::string where;
   for (const auto& s : searched) where += "\n    " + s;
   return make_error(fmt::format("conda environment '{}' not found; searched:{}", query.name, where),
-                    "create it with `conda create -n NAME`, or set conda.prefix in the contract to its path");
+                    "create it with `conda create -n NAME`, or set conda.prefix in the contract to its path")
+      .as(ErrorKind::kNotFound);
 }
 
 }  // namespace csd::conda

@@ -18,7 +18,7 @@ std::vector<std::string> all_units(const Contract& c);
 // it, render and check keep the environment it names (docs/deploy.md).
 std::string deploy_record_path(const Contract& c);
 
-// The dashboard's variable names (reference/dashboard-compat.md) and the values the contract gives
+// The dashboard's variable names (docs/dashboard-compat.md, "Variables") and the values the contract gives
 // them, in the order the environment file lists them.
 struct EnvVar {
   std::string name;

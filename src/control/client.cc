@@ -55,7 +55,7 @@ Result<json> call(const std::string& path, const json& request, Millis timeout) 
   char buf[4096];
   for (;;) {
     auto left = std::chrono::duration_cast<Millis>(deadline - std::chrono::steady_clock::now()).count();
-    if (left <= 0) return file_error(path, "the watchdog did not answer in time");
+    if (left <= 0) return file_error(path, "the watchdog did not answer in time").as(ErrorKind::kTimeout);
     struct pollfd p {
       fd.get(), POLLIN, 0
     };

@@ -6,6 +6,7 @@
 
 #include "render/deployed.h"
 #include "runbook/runbook.h"
+#include "test_support/conda_env.h"
 #include "test_support/deployment.h"
 #include "test_support/process.h"
 #include "util/file.h"
@@ -50,17 +51,9 @@ class FakeServices : public Services {
 };
 
 void add_env(const test::Deployment& d, const std::string& name, bool with_flask = true) {
-  std::string prefix = "/opt/miniconda3/envs/" + name;
-  d.write(prefix + "/conda-meta/history", "==> 2026-12-01 10:00:00 <==\n");
-  d.write(prefix + "/conda-meta/python-3.11.2-h_fixture_0.json", "{}");
-  if (with_flask) d.write(prefix + "/conda-meta/flask-2.2.2-py_0.json", "{}");
-  d.write(prefix + "/conda-meta/gunicorn-20.1.0-py_0.json", "{}");
-  d.write(prefix + "/bin/python",
-          "\x7f"
-          "ELF",
-          0755);
-  for (const char* tool : {"gunicorn", "rq"})
-    d.write(prefix + "/bin/" + tool, "#!" + prefix + "/bin/python\n", 0755);
+  std::vector<std::string> packages = {"gunicorn-20.1.0-py_0"};
+  if (with_flask) packages.push_back("flask-2.2.2-py_0");
+  test::write_conda_env(d.dir(), "/opt/miniconda3/envs/" + name, packages);
 }
 
 struct DeployTest : ::testing::Test {

@@ -10,6 +10,7 @@
 #include "contract/resolve.h"
 #include "import/contract_writer.h"
 #include "render/install.h"
+#include "test_support/conda_env.h"
 #include "test_support/process.h"
 #include "test_support/temp_dir.h"
 #include "util/file.h"
@@ -25,15 +26,7 @@ class Fixture {
   Fixture() {
     fs::copy(std::string(CSD_SOURCE_DIR) + "/tests/fixtures/dashboard-units", dir_.path(),
              fs::copy_options::recursive);
-    const std::string prefix = "/opt/miniconda3/envs/mes-dashboard";
-    dir_.write(prefix + "/conda-meta/history", "==> 2026-11-01 10:00:00 <==\n");
-    dir_.write(prefix + "/conda-meta/python-3.11.2-h_fixture_0.json", "{}");
-    dir_.write(prefix + "/bin/python",
-               "\x7f"
-               "ELF",
-               0755);
-    for (const char* tool : {"gunicorn", "rq"})
-      dir_.write(prefix + "/bin/" + tool, "#!" + prefix + "/bin/python\n", 0755);
+    test::write_conda_env(dir_, "/opt/miniconda3/envs/mes-dashboard", {});
   }
   const std::string& root() const { return dir_.path(); }
   const test::TempDir& dir() const { return dir_; }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "contract/finding_codes.h"
 #include "contract/naming.h"
 #include "util/file.h"
 #include "util/strings.h"
@@ -200,40 +201,11 @@ std::string runbook_path(const Contract& c) {
 }
 
 const std::map<std::string, std::string>& finding_actions() {
-  static const std::map<std::string, std::string> actions = {
-      {"CSD101", "a unit or script starts the command through a wrapper; render, so the units use `exec`"},
-      {"CSD102",
-       "a program from outside the environment; render, or allow it by name in `service.allow_outside_env`"},
-      {"CSD103", "remove the virtual-environment path from the unit, environment file or script"},
-      {"CSD104", "render; the PID file is `paths.pid_file` everywhere"},
-      {"CSD105", "render; the restart flag is `paths.restart_flag` everywhere"},
-      {"CSD106", "render; the state file is `paths.state_file` everywhere"},
-      {"CSD107", "render; the runtime directory is `paths.runtime_dir` everywhere"},
-      {"CSD108", "render; remove drop-ins that narrow the writable paths"},
-      {"CSD109", "render; every unit keeps the shared runtime directory on stop"},
-      {"CSD110", "render; remove drop-ins that change User=, Group= or WorkingDirectory="},
-      {"CSD111", "put comments on their own line, quote values, drop `export`"},
-      {"CSD112", "render; create the secrets file if the contract names one"},
-      {"CSD113", "render, then `systemctl daemon-reload`"},
-      {"CSD114", "render, `systemctl daemon-reload`; `systemctl unmask` a masked unit"},
-      {"CSD115", "fix or remove the unreadable unit file or drop-in"},
-      {"CSD116", "render; remove drop-ins that set the contract's variables"},
-      {"CSD117", "restore the script, or remove its `[[script]]` entry"},
-      {"CSD119", "render, then `systemctl daemon-reload`: the units run the installed conda-systemd"},
-      {"CSD120", "create the environment, or correct `[conda]`"},
-      {"CSD121", "install the contract's Python in the environment, or change `conda.python`"},
-      {"CSD122", "`conda install --prefix PREFIX PACKAGE`"},
-      {"CSD123", "reinstall the package into the environment (it was copied from another prefix)"},
-      {"CSD124", "install the package that provides the command"},
-      {"CSD130", "`chmod o-w` the restart flag's directory"},
-      {"CSD131", "move the runtime paths under /run"},
-      {"CSD132", "render; a drop-in that changes what render writes: remove or change the drop-in"},
-      {"CSD133", "hardening weakened: render, or remove the drop-in that weakens it"},
-      {"CSD134", "`systemctl disable --now` the orphaned unit, then render (it removes the file)"},
-      {"CSD135", "give one of the two contracts its own path, unit name or port"},
-      {"CSD136", "fix the broken contract in /etc/conda-systemd/, or remove it if its service is gone"},
-      {"CSD140", "nothing: a drop-in adding a setting render does not write is accepted"},
-  };
+  static const std::map<std::string, std::string> actions = [] {
+    std::map<std::string, std::string> m;
+    for (const auto& c : finding_codes()) m[c.code] = c.action;
+    return m;
+  }();
   return actions;
 }
 

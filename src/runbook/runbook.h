@@ -58,7 +58,7 @@ const std::vector<std::string>& procedure_ids();
 // Where render installs the runbook: the units' Documentation= points there.
 std::string runbook_path(const Contract& c);
 
-// What to do for each check finding code; a test keeps it in step with check::codes().
+// What to do for each check finding code, by code (the action column of contract/finding_codes.h).
 const std::map<std::string, std::string>& finding_actions();
 
 Runbook build(const Contract& c);

@@ -2,37 +2,15 @@
 
 #include <gtest/gtest.h>
 
-#include "check/finding.h"
 #include "contract/contract.h"
+#include "contract/finding_codes.h"
+#include "test_support/contracts.h"
 #include "util/strings.h"
 
 namespace csd::runbook {
 namespace {
 
-const char* const kContract = R"toml(
-[contract]
-name = "mes-dashboard"
-version = "2026.11-1"
-tool = "/opt/conda-systemd/bin/conda-systemd"
-
-[conda]
-root = "/opt/miniconda3"
-env = "mes-dashboard"
-python = "3.11"
-require = ["gunicorn", "flask"]
-
-[service]
-user = "www-data"
-workdir = "/opt/mes-dashboard"
-command = ["gunicorn", "--config", "gunicorn.conf.py", "mes_dashboard:create_app()"]
-environment_file = "/etc/mes-dashboard/runtime.env"
-bind = "127.0.0.1:8080"
-health_url = "http://127.0.0.1:8080/health"
-
-[[worker]]
-name = "wip"
-command = ["rq", "worker", "wip"]
-)toml";
+const std::string kContract = test::dashboard_contract();
 
 Contract contract(const std::string& text = kContract) {
   auto c = parse_contract(text, "/src/runtime.toml");
@@ -111,8 +89,14 @@ TEST(Runbook, NeverAssumesAnActivatedShell) {
 }
 
 TEST(Runbook, SaysWhatToDoForEveryFindingCode) {
-  for (const auto& code : check::codes()) EXPECT_TRUE(finding_actions().count(code.code)) << code.code;
-  EXPECT_EQ(finding_actions().size(), check::codes().size());
+  for (const auto& code : finding_codes()) {
+    EXPECT_NE(std::string(code.action), "") << code.code;
+    EXPECT_EQ(finding_actions().at(code.code), code.action);
+  }
+  EXPECT_EQ(finding_actions().size(), finding_codes().size());
+  // The runbook's findings procedure lists each, as rendered.
+  std::string md = render_runbook(contract());
+  for (const auto& code : finding_codes()) EXPECT_NE(md.find(code.code), std::string::npos) << code.code;
 }
 
 TEST(Runbook, ReadsBackWhatItRenders) {

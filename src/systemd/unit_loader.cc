@@ -173,7 +173,8 @@ Result<UnitConfig> load_unit(const Root& root, const std::string& unit_name,
     std::string dirs;
     for (const auto& d : search_dirs) dirs += (dirs.empty() ? "" : ", ") + d;
     return make_error(fmt::format("unit {} not found in {}", unit_name, dirs),
-                      "install the unit file, or check the name");
+                      "install the unit file, or check the name")
+        .as(ErrorKind::kNotFound);
   }
   auto resolved = resolve(root, *found);
   if (!resolved) return resolved.error();

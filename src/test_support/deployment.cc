@@ -4,35 +4,14 @@
 
 #include "contract/resolve.h"
 #include "render/install.h"
+#include "test_support/conda_env.h"
+#include "test_support/contracts.h"
 #include "util/file.h"
 
 namespace csd::test {
 
-const char* const kContract = R"toml(
-[contract]
-name = "app"
-version = "2026.11-1"
-
-[conda]
-root = "/opt/miniconda3"
-env = "app"
-python = "3.11"
-require = ["gunicorn", "flask"]
-
-[service]
-user = "www-data"
-workdir = "/opt/app"
-command = ["gunicorn", "--config", "gunicorn.conf.py", "app:create_app()"]
-environment_file = "/etc/app/runtime.env"
-bind = "127.0.0.1:8080"
-
-[[worker]]
-name = "wip"
-command = ["rq", "worker", "wip"]
-
-[[script]]
-path = "/opt/app/scripts/start.sh"
-)toml";
+const std::string kContract =
+    example_contract("app") + "\n[[script]]\npath = \"/opt/app/scripts/start.sh\"\n";
 
 std::string contract_with_worker(const std::string& name) {
   std::string text = kContract;
@@ -42,17 +21,7 @@ std::string contract_with_worker(const std::string& name) {
 }
 
 Deployment::Deployment(const std::string& contract_text) {
-  const std::string prefix = "/opt/miniconda3/envs/app";
-  write(prefix + "/conda-meta/history", "==> 2026-11-01 10:00:00 <==\n");
-  write(prefix + "/conda-meta/python-3.11.2-h_fixture_0.json", "{}");
-  write(prefix + "/conda-meta/flask-2.2.2-py_0.json", "{}");
-  write(prefix + "/conda-meta/gunicorn-20.1.0-py_0.json", "{}");
-  write(prefix + "/bin/python",
-        "\x7f"
-        "ELF",
-        0755);
-  for (const char* tool : {"gunicorn", "rq"})
-    write(prefix + "/bin/" + tool, "#!" + prefix + "/bin/python\n", 0755);
+  write_conda_env(dir_, "/opt/miniconda3/envs/app", {"flask-2.2.2-py_0", "gunicorn-20.1.0-py_0"});
   write("/opt/app/scripts/start.sh", "#!/bin/sh\nexec systemctl start app.service\n", 0755);
   write("/src/runtime.toml", contract_text);
 

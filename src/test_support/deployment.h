@@ -10,7 +10,7 @@
 namespace csd::test {
 
 // The example contract's shape, with the environment at /opt/miniconda3/envs/app.
-extern const char* const kContract;
+extern const std::string kContract;
 
 // kContract with one more [[worker]] NAME running `rq worker NAME`.
 std::string contract_with_worker(const std::string& name);

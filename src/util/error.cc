@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
+
 namespace csd {
 
 std::string Error::to_string() const {
@@ -17,6 +19,35 @@ std::string Error::to_string() const {
   out += "error: " + message;
   if (!hint.empty()) out += "\n  hint: " + hint;
   return out;
+}
+
+ErrorKind kind_of_errno(int err) {
+  switch (err) {
+    case ENOENT:
+    case ENOTDIR:
+      return ErrorKind::kNotFound;
+    case EACCES:
+    case EPERM:
+    case EROFS:
+      return ErrorKind::kPermission;
+    case EFBIG:
+    case E2BIG:
+      return ErrorKind::kTooLarge;
+    case EEXIST:
+    case EBUSY:
+    case EADDRINUSE:
+      return ErrorKind::kConflict;
+    case ETIMEDOUT:
+    case EAGAIN:
+      return ErrorKind::kTimeout;
+    case ELOOP:
+    case EISDIR:
+      return ErrorKind::kMalformed;
+    case 0:
+      return ErrorKind::kOther;
+    default:
+      return ErrorKind::kIo;
+  }
 }
 
 Error make_error(std::string message, std::string hint) {

@@ -20,6 +20,12 @@ std::string errno_text(int err) {
   return std::strerror(err);
 }
 
+// "cannot read: Input/output error", of the kind the errno stands for.
+Error sys_error(const std::string& path, const char* what, int err, std::string hint = {}) {
+  return file_error(path, fmt::format("{}: {}", what, errno_text(err)), std::move(hint))
+      .as(kind_of_errno(err));
+}
+
 const char* kind_of(mode_t mode) {
   if (S_ISDIR(mode)) return "a directory";
   if (S_ISFIFO(mode)) return "a FIFO";
@@ -35,7 +41,7 @@ Status write_all(int fd, const std::string& path, const std::string& content) {
     ssize_t n = ::write(fd, content.data() + done, content.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
-      return file_error(path, fmt::format("cannot write: {}", errno_text(errno)));
+      return sys_error(path, "cannot write", errno);
     }
     done += static_cast<std::size_t>(n);
   }
@@ -53,18 +59,21 @@ Result<std::string> read_file(const std::string& path, ReadOptions options) {
     int err = errno;
     if (err == ELOOP && !options.follow_symlinks)
       return file_error(path, "is a symbolic link, which is not accepted here",
-                        "replace the link with a regular file");
-    if (err == ELOOP) return file_error(path, "symbolic link loop", "fix the link");
-    if (err == ENOENT) return file_error(path, "no such file");
-    return file_error(path, fmt::format("cannot open: {}", errno_text(err)));
+                        "replace the link with a regular file")
+          .as(ErrorKind::kMalformed);
+    if (err == ELOOP) return file_error(path, "symbolic link loop", "fix the link").as(ErrorKind::kMalformed);
+    if (err == ENOENT) return file_error(path, "no such file").as(ErrorKind::kNotFound);
+    return sys_error(path, "cannot open", err);
   }
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return file_error(path, fmt::format("cannot stat: {}", errno_text(errno)));
+  if (::fstat(fd.get(), &st) != 0) return sys_error(path, "cannot stat", errno);
   if (!S_ISREG(st.st_mode))
-    return file_error(path, fmt::format("is {}, expected a regular file", kind_of(st.st_mode)));
+    return file_error(path, fmt::format("is {}, expected a regular file", kind_of(st.st_mode)))
+        .as(ErrorKind::kMalformed);
   if (static_cast<std::size_t>(st.st_size) > options.max_bytes)
-    return file_error(
-        path, fmt::format("is {} bytes, more than the {} bytes accepted", st.st_size, options.max_bytes));
+    return file_error(path, fmt::format("is {} bytes, more than the {} bytes accepted", st.st_size,
+                                        options.max_bytes))
+        .as(ErrorKind::kTooLarge);
   std::string data;
   data.resize(static_cast<std::size_t>(st.st_size));
   std::size_t got = 0;
@@ -83,14 +92,15 @@ Result<std::string> read_file(const std::string& path, ReadOptions options) {
     }
     if (n < 0) {
       if (errno == EINTR) continue;
-      return file_error(path, fmt::format("cannot read: {}", errno_text(errno)));
+      return sys_error(path, "cannot read", errno);
     }
     if (n == 0) break;
     got += static_cast<std::size_t>(n);
   }
   if (got > options.max_bytes)
     return file_error(path,
-                      fmt::format("grew past the {} bytes accepted while being read", options.max_bytes));
+                      fmt::format("grew past the {} bytes accepted while being read", options.max_bytes))
+        .as(ErrorKind::kTooLarge);
   data.resize(got);
   return data;
 }
@@ -101,12 +111,11 @@ Status write_file_atomic(const std::string& path, const std::string& content, un
   std::string tmp = fmt::format("{}/.{}.tmp-{:08x}", dir, base_name(path), rd());
   Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode));
   if (!fd.valid())
-    return file_error(tmp, fmt::format("cannot create: {}", errno_text(errno)),
-                      "check that the directory exists and is writable");
+    return sys_error(tmp, "cannot create", errno, "check that the directory exists and is writable");
   auto fail = [&](const std::string& what) -> Status {
     int err = errno;
     ::unlink(tmp.c_str());
-    return file_error(path, fmt::format("{}: {}", what, errno_text(err)));
+    return sys_error(path, what.c_str(), err);
   };
   if (Status written = write_all(fd.get(), path, content); !written) {
     ::unlink(tmp.c_str());
@@ -125,7 +134,7 @@ Status write_file_atomic(const std::string& path, const std::string& content, un
 Status write_output_file(const std::string& path, const std::string& content, unsigned mode) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
-    if (errno != ENOENT) return file_error(path, fmt::format("cannot stat: {}", errno_text(errno)));
+    if (errno != ENOENT) return sys_error(path, "cannot stat", errno);
     struct stat lst {};
     if (::lstat(path.c_str(), &lst) == 0 && S_ISLNK(lst.st_mode))
       return file_error(path, "is a symbolic link to a missing file", "write to the link's target instead");
@@ -134,7 +143,7 @@ Status write_output_file(const std::string& path, const std::string& content, un
   if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)) {
     // O_NONBLOCK is not set: a FIFO waits for its reader, as a shell redirection does.
     Fd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY));
-    if (!fd.valid()) return file_error(path, fmt::format("cannot open: {}", errno_text(errno)));
+    if (!fd.valid()) return sys_error(path, "cannot open", errno);
     return write_all(fd.get(), path, content);
   }
   if (!S_ISREG(st.st_mode))
@@ -142,7 +151,7 @@ Status write_output_file(const std::string& path, const std::string& content, un
                       "name a regular file, a character device or a FIFO");
   // A regular file, possibly behind links: replace the file the links lead to, not the links.
   char* resolved = ::realpath(path.c_str(), nullptr);
-  if (!resolved) return file_error(path, fmt::format("cannot resolve: {}", errno_text(errno)));
+  if (!resolved) return sys_error(path, "cannot resolve", errno);
   std::string target = resolved;
   ::free(resolved);
   return write_file_atomic(target, content, mode);

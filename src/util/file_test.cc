@@ -96,3 +96,36 @@ TEST(WriteOutputFile, ANewOrRegularFileIsWrittenWhole) {
 
 }  // namespace
 }  // namespace csd
+
+namespace csd {
+namespace {
+
+// Callers act on the kind (a flag that grew is oversized, a missing rc file is absent), never on the
+// message: each way read_file fails carries its own.
+TEST(ReadFileKind, EachFailureSaysWhatKindItIs) {
+  test::TempDir dir;
+  dir.write("/big", std::string(100, 'x'));
+  dir.write("/target", "x");
+  ASSERT_EQ(::symlink(dir.at("/target").c_str(), dir.at("/link").c_str()), 0);
+  ASSERT_EQ(::mkfifo(dir.at("/fifo").c_str(), 0600), 0);
+  dir.mkdirs("/dir");
+
+  EXPECT_TRUE(read_file(dir.at("/missing")).error().is(ErrorKind::kNotFound));
+  EXPECT_TRUE(read_file(dir.at("/big"), ReadOptions{.max_bytes = 10}).error().is(ErrorKind::kTooLarge));
+  EXPECT_TRUE(
+      read_file(dir.at("/link"), ReadOptions{.follow_symlinks = false}).error().is(ErrorKind::kMalformed));
+  EXPECT_TRUE(read_file(dir.at("/fifo")).error().is(ErrorKind::kMalformed));
+  EXPECT_TRUE(read_file(dir.at("/dir")).error().is(ErrorKind::kMalformed));
+  EXPECT_TRUE(read_file(dir.at("/target")).ok());
+}
+
+TEST(ReadFileKind, AnErrnoGivesTheKindItStandsFor) {
+  EXPECT_EQ(kind_of_errno(ENOENT), ErrorKind::kNotFound);
+  EXPECT_EQ(kind_of_errno(EACCES), ErrorKind::kPermission);
+  EXPECT_EQ(kind_of_errno(EIO), ErrorKind::kIo);
+  EXPECT_EQ(kind_of_errno(ENOSPC), ErrorKind::kIo);
+  EXPECT_EQ(kind_of_errno(EADDRINUSE), ErrorKind::kConflict);
+}
+
+}  // namespace
+}  // namespace csd

@@ -22,6 +22,7 @@
 #include "watchdog/flag.h"
 #include "watchdog/master.h"
 #include "watchdog/policy.h"
+#include "watchdog/record.h"
 #include "watchdog/reload.h"
 #include "watchdog/state_store.h"
 
@@ -128,7 +129,7 @@ Result<json> wait_for_decision(const Settings& s, const std::string& request_id,
     if (answer->value("ok", false)) return (*answer)["record"];
     return make_error(fmt::format("the watchdog: {}", answer->value("error", std::string("error"))));
   }
-  if (answer.error().message.find("did not answer in time") != std::string::npos)
+  if (answer.error().is(ErrorKind::kTimeout))
     return make_error(
         fmt::format("no decision on request {} within {} s", request_id, timeout.count() / 1000));
   // No socket: the state file is the record of every decision.
@@ -138,7 +139,7 @@ Result<json> wait_for_decision(const Settings& s, const std::string& request_id,
     auto state = store.load();
     if (!state) return false;
     auto rec = find_request(*state, request_id);
-    if (rec && rec->value("confirmation", "") != "pending") found = rec;
+    if (rec && Record::from_json(*rec).confirmation != "pending") found = rec;
     return found.has_value();
   };
   std::string degraded;

@@ -36,7 +36,8 @@ Result<ControlServer> ControlServer::listen(const std::string& path, unsigned mo
                         "remove it or fix paths.control_socket");
     Fd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     int err = control::try_connect(probe.get(), *addr);
-    if (err == 0) return file_error(path, "another watchdog answers on this socket", "stop it first");
+    if (err == 0) return file_error(path, "another watchdog answers on this socket", "stop it first")
+                          .as(ErrorKind::kConflict);
     if (err != ECONNREFUSED && err != ENOENT)
       return file_error(path, fmt::format("cannot probe the existing socket: {}", std::strerror(err)));
     ::unlink(path.c_str());

@@ -142,7 +142,7 @@ FlagRead read_claimed_flag(const std::string& path) {
   // Between lstat and open the claimed name is ours alone, but read_file re-checks anyway.
   auto text = read_file(path, ReadOptions{.max_bytes = kMaxFlagBytes, .follow_symlinks = false});
   if (!text) {
-    bool grew = text.error().message.find("bytes") != std::string::npos;
+    bool grew = text.error().is(ErrorKind::kTooLarge);
     return reject(grew ? FlagRejection::kOversized : FlagRejection::kUnreadable, text.error().message);
   }
   FlagRead parsed = parse_flag(*text);
@@ -184,21 +184,59 @@ Result<std::optional<std::string>> claim_flag(const std::string& flag_path, std:
   return std::optional<std::string>(claimed);
 }
 
-bool is_claimed_name(const std::string& flag_path, std::string_view name) {
-  return starts_with(name, claimed_prefix(flag_path));
+namespace {
+
+constexpr std::string_view kClaimedPart = ".claimed.";
+constexpr std::string_view kSignallingPart = ".signalling.";
+
+// NAME with its first `from` replaced by `to`; NAME when it has none.
+std::string swap_part(std::string name, std::string_view from, std::string_view to) {
+  auto at = name.find(from);
+  return at == std::string::npos ? name : name.replace(at, from.size(), to);
 }
 
-std::vector<std::string> list_claimed_flags(const std::string& flag_path) {
+// The files beside the flag whose names start with `prefix`. Names embed the claim time with fixed
+// width: lexical order is claim order.
+std::vector<std::string> hidden_files(const std::string& flag_path, const std::string& prefix) {
   std::vector<std::string> out;
   std::string dir = parent_dir(flag_path);
   DIR* d = ::opendir(dir.c_str());
   if (!d) return out;
   while (struct dirent* e = ::readdir(d))
-    if (is_claimed_name(flag_path, e->d_name)) out.push_back(join_path(dir, e->d_name));
+    if (starts_with(e->d_name, prefix)) out.push_back(join_path(dir, e->d_name));
   ::closedir(d);
-  // Names embed the claim time with fixed width: lexical order is claim order.
   std::sort(out.begin(), out.end());
   return out;
+}
+
+}  // namespace
+
+Result<std::string> mark_signalling(const std::string& claimed_path) {
+  std::string marked =
+      join_path(parent_dir(claimed_path), swap_part(base_name(claimed_path), kClaimedPart, kSignallingPart));
+  if (::rename(claimed_path.c_str(), marked.c_str()) != 0) {
+    int err = errno;
+    return file_error(claimed_path,
+                      fmt::format("cannot mark the claim as signalling: {}", std::strerror(err)))
+        .as(kind_of_errno(err));
+  }
+  return marked;
+}
+
+std::vector<std::string> list_signalling_flags(const std::string& flag_path) {
+  return hidden_files(flag_path, "." + base_name(flag_path) + std::string(kSignallingPart));
+}
+
+std::string claim_name_of_signalling(const std::string& signalling_path) {
+  return swap_part(base_name(signalling_path), kSignallingPart, kClaimedPart);
+}
+
+bool is_claimed_name(const std::string& flag_path, std::string_view name) {
+  return starts_with(name, claimed_prefix(flag_path));
+}
+
+std::vector<std::string> list_claimed_flags(const std::string& flag_path) {
+  return hidden_files(flag_path, claimed_prefix(flag_path));
 }
 
 std::optional<bool> open_for_writing(const std::string& path) {

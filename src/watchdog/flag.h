@@ -88,6 +88,16 @@ Result<std::optional<std::string>> claim_flag(const std::string& flag_path, std:
 std::vector<std::string> list_claimed_flags(const std::string& flag_path);
 bool is_claimed_name(const std::string& flag_path, std::string_view name);
 
+// The durable mark of a request about to be signalled: one rename of its claim to
+// ".<flag>.signalling.<same suffix>", made before the SIGHUP and removed once the decision is in
+// the state. A watchdog killed in between leaves it; the next start records the request as
+// abandoned from it and never signals it again (docs/reliability.md, "watchdog faults"). Returns
+// the new path.
+Result<std::string> mark_signalling(const std::string& claimed_path);
+// Marks left by an earlier run, and the claim name each was (what the state records as "claim").
+std::vector<std::string> list_signalling_flags(const std::string& flag_path);
+std::string claim_name_of_signalling(const std::string& signalling_path);
+
 // Whether a process has the regular file at `path` open for writing: a read lease
 // (fcntl F_SETLEASE) is granted only when none has, and is given back at once. nullopt when the
 // kernel will not say (not the file's owner and no CAP_LEASE, not a regular file, gone). A flag

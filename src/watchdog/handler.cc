@@ -24,12 +24,13 @@ constexpr milliseconds kWorkerCheckInterval{20};
 constexpr milliseconds kHealthRetryInterval{200};
 constexpr milliseconds kHealthRequestTimeout{2000};
 
-json payload_of(const json& entry) {
-  return {{"request_id", entry.value("request_id", json())},
-          {"source", entry.value("source", json())},
-          {"actor", entry.value("requested_by", json())},
-          {"ip", entry.value("requested_ip", json())},
-          {"policy_state", entry.value("policy_state", json::object())}};
+// What every audit event of a request says: the dashboard's keys (docs/dashboard-compat.md).
+json payload_of(const Record& r) {
+  return {{"request_id", r.request_id.empty() ? json() : json(r.request_id)},
+          {"source", r.source ? json(*r.source) : json()},
+          {"actor", r.requested_by.value_or(json())},
+          {"ip", r.requested_ip.value_or(json())},
+          {"policy_state", r.policy_state.value_or(json::object())}};
 }
 
 }  // namespace
@@ -47,29 +48,24 @@ void RequestHandler::audit(const char* event, const json& payload, int priority)
   hooks_.audit(audit_entry(event, payload, hooks_.now(), settings_.contract_version), priority);
 }
 
-json RequestHandler::base_entry(const FlagRead& read, const std::string& request_id, TimePoint now) const {
+Record RequestHandler::base_entry(const FlagRead& read, const std::string& request_id, TimePoint now) const {
   const FlagRequest empty_request;
   const FlagRequest& r = read.request ? *read.request : empty_request;
-  json entry = {
-      {"requested_by", r.user},
-      {"requested_at", format_timestamp(requested_at(read, now))},
-      {"requested_ip", r.ip},
-      {"completed_at", format_timestamp(now)},
-      {"success", false},
-      {"source", r.source},
-      {"decision", nullptr},
-      {"decision_reason", nullptr},
-      {"manual_override", r.manual_override},
-      {"policy_state", json::object()},
-      // Ours, ignored by the dashboard:
-      {"request_id", request_id},
-      {"override_acknowledged", r.override_acknowledged},
-      {"override_reason", r.override_reason},
-      {"runtime_contract_version", settings_.contract_version},
-      {"flag_runtime_contract_version", r.runtime_contract_version},
-  };
-  if (!r.reason.empty()) entry["reason"] = r.reason;
-  if (r.empty) entry["empty_flag"] = true;
+  Record entry;
+  entry.requested_by = r.user;
+  entry.requested_at = format_timestamp(requested_at(read, now));
+  entry.requested_ip = r.ip;
+  entry.completed_at = format_timestamp(now);
+  entry.source = r.source;
+  entry.manual_override = r.manual_override;
+  entry.policy_state = json::object();
+  entry.request_id = request_id;
+  entry.override_acknowledged = r.override_acknowledged;
+  entry.override_reason = r.override_reason;
+  entry.runtime_contract_version = settings_.contract_version;
+  entry.flag_runtime_contract_version = r.runtime_contract_version;
+  if (!r.reason.empty()) entry.reason = r.reason;
+  if (r.empty) entry.empty_flag = true;
   return entry;
 }
 
@@ -78,16 +74,19 @@ Outcome RequestHandler::reject(const FlagRead& read, const std::string& request_
   Outcome out;
   out.request_id = request_id;
   out.rejected = true;
-  json record = {{"request_id", request_id},   {"rejected_at", format_timestamp(now)},
-                 {"decision", "rejected"},     {"decision_reason", rejection_reason(*read.rejection)},
-                 {"detail", read.detail},      {"success", false},
-                 {"claim", base_name(claimed)}};
+  Record record;
+  record.request_id = request_id;
+  record.rejected_at = format_timestamp(now);
+  record.decision = "rejected";
+  record.decision_reason = rejection_reason(*read.rejection);
+  record.detail = read.detail;
+  record.claim = base_name(claimed);
   if (read.request) {
-    record["requested_by"] = read.request->user;
-    record["source"] = read.request->source;
+    record.requested_by = read.request->user;
+    record.source = read.request->source;
   }
-  if (read.request || read.mtime) record["requested_at"] = format_timestamp(requested_at(read, now));
-  append_rejection(state, record, settings_.history_limit);
+  if (read.request || read.mtime) record.requested_at = format_timestamp(requested_at(read, now));
+  append_rejection(state, record.to_json(), settings_.history_limit);
   if (Status saved = store_.save(state); !saved) {
     out.retry = "cannot record the rejection: " + saved.error().to_string();
     return out;
@@ -95,9 +94,9 @@ Outcome RequestHandler::reject(const FlagRead& read, const std::string& request_
   out.record = record;
   audit(kFlagRejected,
         {{"request_id", request_id},
-         {"decision_reason", record["decision_reason"]},
+         {"decision_reason", *record.decision_reason},
          {"detail", read.detail},
-         {"actor", record.value("requested_by", json())}},
+         {"actor", record.requested_by.value_or(json())}},
         LOG_WARNING);
   // A rejected flag is removed whatever it is, so it can never loop (defect 5).
   (void)discard_claimed_flag(claimed);
@@ -131,8 +130,8 @@ Outcome RequestHandler::handle(const std::string& claimed) {
   std::string claim = base_name(claimed);
   if (auto done = find_claim(*state, claim)) {
     out.duplicate = true;
-    out.request_id = done->value("request_id", std::string());
-    out.record = *done;
+    out.record = Record::from_json(*done);
+    out.request_id = out.record.request_id;
     (void)discard_claimed_flag(claimed);
     return out;
   }
@@ -147,13 +146,13 @@ Outcome RequestHandler::handle(const std::string& claimed) {
     if (auto legacy = find_request(*state, req.request_id); legacy && !legacy->contains("claim")) {
       // Decided by a version that did not record claims, before it could remove the flag.
       out.duplicate = true;
-      out.record = *legacy;
+      out.record = Record::from_json(*legacy);
       (void)discard_claimed_flag(claimed);
       return out;
     }
 
-  json entry = base_entry(read, id, now);
-  entry["claim"] = claim;
+  Record entry = base_entry(read, id, now);
+  entry.claim = claim;
   PolicyState policy = evaluate_policy(settings_.policy, attempts_from_history((*state)["history"]),
                                        last_requested_at(*state), now);
   Decision d = decide(policy, req.source, req.manual_override, req.override_acknowledged);
@@ -163,20 +162,20 @@ Outcome RequestHandler::handle(const std::string& claimed) {
   if (auto recovered = recovered_at(*state)) {
     d = after_recovery(d, req.source, *recovered, now, settings_.policy);
     if (d.reason == kStateUnreadable)
-      entry["state_problem"] = fmt::format(
+      entry.state_problem = fmt::format(
           "the state was damaged ({}) and recovered at {}, moved aside to {}; until {} only an acknowledged "
           "override restarts",
           info.corrupt ? info.problem : (*state)["recovered_from"].value("problem", std::string("?")),
           format_timestamp(*recovered), (*state)["recovered_from"].value("file", std::string("?")),
           format_timestamp(recovery_blocks_until(*recovered, settings_.policy)));
   }
-  entry["policy_state"] = policy.to_json();
-  entry["policy_decision"] = d.decision;
+  entry.policy_state = policy.to_json();
+  entry.policy_decision = d.decision;
 
   // The decision is saved before anything is done about it (audit, signal, removal of the
   // claim); when it cannot be saved nothing is done and the claim is retried.
   auto save = [&](bool durable = true) -> bool {
-    append_entry(*state, entry, settings_.history_limit);
+    append_entry(*state, entry.to_json(), settings_.history_limit);
     if (Status saved = store_.save(*state, durable); !saved) {
       out.retry = "cannot save the decision: " + saved.error().to_string();
       return false;
@@ -189,9 +188,9 @@ Outcome RequestHandler::handle(const std::string& claimed) {
     out.record = entry;
   };
   auto fail = [&](const std::string& reason, const std::string& detail) {
-    entry["decision"] = "failed";
-    entry["decision_reason"] = reason;
-    entry["detail"] = detail;
+    entry.decision = "failed";
+    entry.decision_reason = reason;
+    entry.detail = detail;
     if (!save()) return;
     json payload = payload_of(entry);
     payload["decision_reason"] = reason;
@@ -200,9 +199,9 @@ Outcome RequestHandler::handle(const std::string& claimed) {
   };
 
   if (!d.allowed) {
-    entry["decision"] = "blocked";
-    entry["decision_reason"] = d.reason;
-    entry["requires_acknowledgement"] = d.requires_acknowledgement;
+    entry.decision = "blocked";
+    entry.decision_reason = d.reason;
+    entry.requires_acknowledgement = d.requires_acknowledgement;
     if (!save()) return out;
     json payload = payload_of(entry);
     payload["decision"] = d.to_json();
@@ -213,7 +212,7 @@ Outcome RequestHandler::handle(const std::string& claimed) {
   MasterExpectation expect = settings_.master;
   expect.main_pid = hooks_.main_pid(expect.app_unit);
   // Evidence of what the proof could use: null when systemd could not be asked.
-  entry["systemd_main_pid"] = expect.main_pid ? json(*expect.main_pid) : json(nullptr);
+  entry.systemd_main_pid = expect.main_pid ? json(*expect.main_pid) : json(nullptr);
   MasterCheck check = find_master(settings_.pid_file, expect);
   if (!check.master) {
     fail(check.refusal.reason, check.refusal.detail);
@@ -222,38 +221,51 @@ Outcome RequestHandler::handle(const std::string& claimed) {
 
   pid_t master_pid = check.master->pidfd.pid();
   auto workers = std::make_unique<WorkerTracker>(master_pid, settings_.workers);
-  entry["master_pid"] = master_pid;
-  entry["old_workers"] = workers->old_workers();
-  entry["decision"] = "executed";
-  entry["decision_reason"] = kSignalSighup;
-  // Recorded just before the signal: a watchdog killed right after it leaves an entry that the
-  // next start closes as "abandoned", never a second SIGHUP.
-  entry["signalled_at"] = format_timestamp(hooks_.now());
+  entry.master_pid = master_pid;
+  entry.old_workers = workers->old_workers();
+  entry.decision = "executed";
+  entry.decision_reason = kSignalSighup;
+  entry.signalled_at = format_timestamp(hooks_.now());
   // success stays false until the reload is confirmed (defect 7).
-  entry["confirmation"] = "pending";
-  // Not flushed to disk: this record guards against the watchdog being killed, which the page
-  // cache survives; a flush here would delay every SIGHUP by a disk write (0.5 -> 12 ms median).
-  // The final entry, once the reload is confirmed or not, is flushed.
-  if (!save(false)) return out;
-  auto signalled = steady_clock::now();
-  if (Status sent = check.master->pidfd.send_signal(SIGHUP); !sent) {
-    entry["decision"] = "failed";
-    entry["decision_reason"] = kSignalFailed;
-    entry["detail"] = sent.error().message;
-    entry.erase("confirmation");
-    replace_entry(*state, id, entry);
-    json payload = payload_of(entry);
-    payload["decision_reason"] = kSignalFailed;
-    payload["detail"] = sent.error().message;
-    if (Status saved = store_.save(*state); !saved) payload["state_error"] = saved.error().to_string();
-    finish(kRestartFailed, LOG_ERR, payload);
+  entry.confirmation = "pending";
+  // What must be durable before the signal is only that this claim is being signalled, so that a
+  // watchdog killed right after it never signals it again: one rename of the claim, which the page
+  // cache keeps for the next start like any write. The state itself is written after the signal
+  // (writing it first cost 2.5-4.2 ms of every SIGHUP's latency; docs/performance.md). When the
+  // rename fails nothing was signalled and the claim is retried.
+  auto marked = mark_signalling(claimed);
+  if (!marked) {
+    out.retry = "cannot mark the claim before the signal: " + marked.error().to_string();
     return out;
   }
+  auto signalled = steady_clock::now();
+  Status sent = check.master->pidfd.send_signal(SIGHUP);
+  if (!sent) {
+    entry.decision = "failed";
+    entry.decision_reason = kSignalFailed;
+    entry.detail = sent.error().message;
+    entry.confirmation.reset();
+  }
+  // Recorded now; not flushed while the reload is pending (the final entry is): this record guards
+  // against the watchdog being killed, which the page cache survives. When it cannot be written the
+  // mark stays until the final entry is, and the next start reads the mark if that never happens.
+  append_entry(*state, entry.to_json(), settings_.history_limit);
+  Status recorded = store_.save(*state, !sent.ok());
   json payload = payload_of(entry);
+  if (recorded) (void)discard_claimed_flag(*marked);
+  if (!recorded) payload["state_error"] = recorded.error().to_string();
+  out.record = entry;
+  if (!sent) {
+    payload["decision_reason"] = kSignalFailed;
+    payload["detail"] = sent.error().message;
+    if (!recorded) unsaved_.push_back({entry, *marked});
+    audit(kRestartFailed, payload, LOG_ERR);
+    return out;
+  }
   payload["master_pid"] = master_pid;
-  payload["old_workers"] = entry["old_workers"];
+  payload["old_workers"] = *entry.old_workers;
   payload["manual_override"] = req.manual_override;
-  finish(kReloadSignalled, LOG_INFO, payload);
+  audit(kReloadSignalled, payload, LOG_INFO);
 
   auto pending = std::make_unique<PendingReload>();
   pending->request_id = id;
@@ -262,11 +274,12 @@ Outcome RequestHandler::handle(const std::string& claimed) {
   pending->workers = std::move(workers);
   pending->signalled = signalled;
   pending->deadline = signalled + settings_.reload_timeout;
+  if (!recorded) pending->mark = *marked;
   out.pending = std::move(pending);
   return out;
 }
 
-bool RequestHandler::advance(PendingReload& p, json& final_entry) {
+bool RequestHandler::advance(PendingReload& p, Record& final_entry) {
   auto now = steady_clock::now();
   bool confirmed = false;
   bool master_gone = p.master.pidfd.exited();
@@ -311,40 +324,42 @@ bool RequestHandler::advance(PendingReload& p, json& final_entry) {
   }
 
   TimePoint wall = hooks_.now();
-  json entry = p.entry;
+  Record entry = p.entry;
   auto took = duration_cast<milliseconds>(now - p.signalled).count();
-  entry["completed_at"] = format_timestamp(wall);
-  entry["reload_ms"] = took;
+  entry.completed_at = format_timestamp(wall);
+  entry.reload_ms = took;
   json payload = payload_of(entry);
-  payload["master_pid"] = entry["master_pid"];
-  payload["old_workers"] = entry["old_workers"];
+  payload["master_pid"] = entry.master_pid.value_or(0);
+  payload["old_workers"] = entry.old_workers.value_or(json::array());
   payload["reload_ms"] = took;
   if (confirmed) {
-    entry["success"] = true;
-    entry["confirmation"] = "confirmed";
-    entry["confirmed_at"] = format_timestamp(wall);
-    entry["new_workers"] = p.new_workers;
-    if (health_status) entry["health_status"] = health_status;
-    payload["manual_override"] = entry["manual_override"];
+    entry.success = true;
+    entry.confirmation = "confirmed";
+    entry.confirmed_at = format_timestamp(wall);
+    entry.new_workers = p.new_workers;
+    if (health_status) entry.health_status = health_status;
+    payload["manual_override"] = entry.manual_override.value_or(false);
     payload["new_workers"] = p.new_workers;
-    payload["confirmed_at"] = entry["confirmed_at"];
+    payload["confirmed_at"] = *entry.confirmed_at;
   } else {
-    entry["decision"] = "failed";
-    entry["decision_reason"] = kReloadUnconfirmed;
-    entry["confirmation"] = "unconfirmed";
-    entry["detail"] = problem.empty() ? p.last_problem : problem;
+    entry.decision = "failed";
+    entry.decision_reason = kReloadUnconfirmed;
+    entry.confirmation = "unconfirmed";
+    entry.detail = problem.empty() ? p.last_problem : problem;
     if (settings_.restart_on_unconfirmed) {
       Status restarted = hooks_.restart_unit(settings_.master.app_unit);
-      entry["unit_restart"] = restarted ? std::string("requested") : restarted.error().message;
+      entry.unit_restart = restarted ? std::string("requested") : restarted.error().message;
     }
     payload["decision_reason"] = kReloadUnconfirmed;
-    payload["detail"] = entry["detail"];
-    if (entry.contains("unit_restart")) payload["unit_restart"] = entry["unit_restart"];
+    payload["detail"] = *entry.detail;
+    if (entry.unit_restart) payload["unit_restart"] = *entry.unit_restart;
   }
   Status saved = save_final(entry, true, wall);
   if (!saved) {
     payload["state_error"] = saved.error().to_string();
-    unsaved_.push_back(entry);  // saved later by save_unsaved(), so the state ends up right
+    unsaved_.push_back({entry, p.mark});  // saved later by save_unsaved(), so the state ends up right
+  } else if (!p.mark.empty()) {
+    (void)discard_claimed_flag(p.mark);
   }
   audit(confirmed ? kRestartExecuted : kRestartFailed, payload, confirmed ? LOG_NOTICE : LOG_ERR);
   final_entry = std::move(entry);
@@ -357,30 +372,33 @@ std::chrono::milliseconds RequestHandler::next_check(const PendingReload& p) con
   return std::clamp(left, milliseconds{1}, interval);
 }
 
-Status RequestHandler::save_final(const json& entry, bool replace, TimePoint now) {
+Status RequestHandler::save_final(const Record& entry, bool replace, TimePoint now) {
+  json j = entry.to_json();
   return store_.update(
       [&](json& state, const LoadInfo&) {
-        if (!replace || !replace_entry(state, entry.value("request_id", std::string()), entry))
-          append_entry(state, entry, settings_.history_limit);
+        if (!replace || !replace_entry(state, entry.request_id, j))
+          append_entry(state, j, settings_.history_limit);
       },
       now);
 }
 
 Status RequestHandler::record_superseded(long long count) {
   TimePoint now = hooks_.now();
-  std::vector<json> records;
-  for (long long i = 0; i < count; ++i)
-    records.push_back({{"request_id", new_request_id(now)},
-                       {"decision", "superseded"},
-                       {"decision_reason", "flag_superseded"},
-                       {"detail",
-                        "another flag was renamed over this one before the watchdog claimed it; what it "
-                        "asked for is lost (write flags without replacing: docs/watchdog.md)"},
-                       {"superseded_at", format_timestamp(now)},
-                       {"success", false}});
+  std::vector<Record> records;
+  for (long long i = 0; i < count; ++i) {
+    Record r;
+    r.request_id = new_request_id(now);
+    r.decision = "superseded";
+    r.decision_reason = "flag_superseded";
+    r.detail =
+        "another flag was renamed over this one before the watchdog claimed it; what it asked for is lost "
+        "(write flags without replacing: docs/watchdog.md)";
+    r.superseded_at = format_timestamp(now);
+    records.push_back(std::move(r));
+  }
   Status saved = store_.update(
       [&](json& state, const LoadInfo&) {
-        for (const auto& r : records) append_rejection(state, r, settings_.history_limit);
+        for (const auto& r : records) append_rejection(state, r.to_json(), settings_.history_limit);
         auto before = state.find("superseded_flags");
         long long total = before != state.end() && before->is_number_integer() ? before->get<long long>() : 0;
         state["superseded_flags"] = total + count;
@@ -389,44 +407,72 @@ Status RequestHandler::record_superseded(long long count) {
   if (!saved) return saved;
   for (const auto& r : records)
     audit(kFlagSuperseded,
-          {{"request_id", r["request_id"]}, {"decision_reason", "flag_superseded"}, {"detail", r["detail"]}},
+          {{"request_id", r.request_id}, {"decision_reason", "flag_superseded"}, {"detail", *r.detail}},
           LOG_WARNING);
   return ok_status();
 }
 
 Status RequestHandler::save_unsaved() {
   while (!unsaved_.empty()) {
-    if (Status saved = save_final(unsaved_.front(), true, hooks_.now()); !saved) return saved;
+    if (Status saved = save_final(unsaved_.front().entry, true, hooks_.now()); !saved) return saved;
+    if (!unsaved_.front().mark.empty()) (void)discard_claimed_flag(unsaved_.front().mark);
     unsaved_.erase(unsaved_.begin());
   }
   return ok_status();
 }
 
+Record RequestHandler::abandoned_signal(const std::string& mark, TimePoint now) {
+  FlagRead read = read_claimed_flag(mark);
+  std::string id =
+      read.request && !read.request->request_id.empty() ? read.request->request_id : new_request_id(now);
+  Record entry = base_entry(read, id, now);
+  entry.claim = claim_name_of_signalling(mark);
+  entry.decision = "failed";
+  entry.decision_reason = kReloadUnconfirmed;
+  entry.confirmation = "abandoned";
+  entry.detail =
+      "the watchdog stopped between the SIGHUP and its record: the request is not signalled again, and "
+      "whether the reload happened is not known";
+  return entry;
+}
+
 Status RequestHandler::close_abandoned_reloads() {
   TimePoint now = hooks_.now();
-  std::vector<json> closed;
+  std::vector<Record> closed;
+  std::vector<std::string> marks = list_signalling_flags(settings_.restart_flag);
   Status st = store_.update(
       [&](json& state, const LoadInfo&) {
         store_.remove_stale_temp_files();
+        // A mark whose claim the state does not record: killed after the rename, before the record.
+        for (const auto& mark : marks)
+          if (!find_claim(state, claim_name_of_signalling(mark))) {
+            Record e = abandoned_signal(mark, now);
+            append_entry(state, e.to_json(), settings_.history_limit);
+            closed.push_back(e);
+          }
         if (!state["history"].is_array()) return;
         for (auto& e : state["history"]) {
-          if (!e.is_object() || e.value("confirmation", "") != "pending") continue;
-          e["decision"] = "failed";
-          e["decision_reason"] = kReloadUnconfirmed;
-          e["confirmation"] = "abandoned";
-          e["detail"] = "the watchdog stopped before the reload was confirmed";
-          e["completed_at"] = format_timestamp(now);
-          closed.push_back(e);
-          if (state["last_restart"].is_object() &&
-              state["last_restart"].value("request_id", "") == e.value("request_id", "x"))
+          Record r = Record::from_json(e);
+          if (r.confirmation != "pending") continue;
+          r.decision = "failed";
+          r.decision_reason = kReloadUnconfirmed;
+          r.confirmation = "abandoned";
+          r.detail = "the watchdog stopped before the reload was confirmed";
+          r.completed_at = format_timestamp(now);
+          e = r.to_json();
+          if (state["last_restart"].is_object() && !r.request_id.empty() &&
+              state["last_restart"].value("request_id", "") == r.request_id)
             state["last_restart"] = e;
+          closed.push_back(std::move(r));
         }
       },
       now);
+  if (st)
+    for (const auto& mark : marks) (void)discard_claimed_flag(mark);
   for (const auto& e : closed) {
     json payload = payload_of(e);
     payload["decision_reason"] = kReloadUnconfirmed;
-    payload["detail"] = e["detail"];
+    payload["detail"] = *e.detail;
     audit(kRestartFailed, payload, LOG_ERR);
   }
   return st;

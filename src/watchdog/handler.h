@@ -13,6 +13,7 @@
 
 #include "watchdog/flag.h"
 #include "watchdog/master.h"
+#include "watchdog/record.h"
 #include "watchdog/reload.h"
 #include "watchdog/settings.h"
 #include "watchdog/state_store.h"
@@ -42,7 +43,7 @@ struct HandlerHooks {
 // A reload signalled and not yet confirmed.
 struct PendingReload {
   std::string request_id;
-  nlohmann::json entry;  // as recorded, with "confirmation": "pending"
+  Record entry;  // as recorded, with confirmation "pending"
   VerifiedMaster master;
   std::unique_ptr<WorkerTracker> workers;
   std::chrono::steady_clock::time_point signalled;
@@ -51,11 +52,12 @@ struct PendingReload {
   std::vector<pid_t> new_workers;
   int health_attempts = 0;
   std::string last_problem;  // why it is not confirmed yet
+  std::string mark;          // the signalling mark, while the state does not record the reload yet
 };
 
 struct Outcome {
   std::string request_id;
-  nlohmann::json record;   // the state entry, or the rejection
+  Record record;           // the state entry, or the rejection
   bool rejected = false;   // a flag that was never a valid request
   bool duplicate = false;  // a leftover claim already decided before a crash: nothing recorded
   // Not decided: the state could not be locked, read or written. Nothing was signalled, audited
@@ -73,21 +75,23 @@ class RequestHandler {
   const StateStore& store() const { return store_; }
 
   // Decides a claimed flag: the decision, with the claim's name, is saved before it is acted on
-  // (audit, signal, removal of the claim), so a crash at any point neither loses the request
-  // nor decides it twice. Never waits for the state lock (see Outcome::retry).
+  // (audit, removal of the claim); a SIGHUP is preceded by the claim's signalling mark instead and
+  // recorded right after it. So a crash at any point neither loses the request nor decides it
+  // twice. Never waits for the state lock (see Outcome::retry).
   Outcome handle(const std::string& claimed_path);
 
   // Advances a pending reload: true when it is finished, with the final entry in `final_entry`
   // (saved and audited). Call on every wake-up while it is pending; it may block for up to
   // one health request (at most 2 s).
-  bool advance(PendingReload& pending, nlohmann::json& final_entry);
+  bool advance(PendingReload& pending, Record& final_entry);
 
   // How long the caller may sleep before the next advance() at most.
   std::chrono::milliseconds next_check(const PendingReload& pending) const;
 
   // At start-up: entries left "pending" by a watchdog that died mid-confirmation are closed as
-  // failed, so nothing stays pending forever, and temporary files of the state left by a killed
-  // writer are removed.
+  // failed, so nothing stays pending forever; claims marked as signalling that the state does not
+  // record (killed between the SIGHUP and its record) are recorded as failed too, never signalled
+  // again; and temporary files of the state left by a killed writer are removed.
   Status close_abandoned_reloads();
 
   // `count` requests were replaced by a flag moved over them before their claim (an app writing
@@ -100,18 +104,24 @@ class RequestHandler {
   Status save_unsaved();
 
  private:
-  nlohmann::json base_entry(const FlagRead& read, const std::string& request_id, TimePoint now) const;
+  Record base_entry(const FlagRead& read, const std::string& request_id, TimePoint now) const;
   void audit(const char* event, const nlohmann::json& payload, int priority);
   Outcome reject(const FlagRead& read, const std::string& request_id, const std::string& claimed,
                  nlohmann::json& state, TimePoint now);
-  Status save_final(const nlohmann::json& entry, bool replace, TimePoint now);
+  Status save_final(const Record& entry, bool replace, TimePoint now);
+  // The entry of a request found marked as signalling at start, never recorded: abandoned.
+  Record abandoned_signal(const std::string& mark, TimePoint now);
   std::string new_request_id(TimePoint now);
 
   Settings settings_;
   HandlerHooks hooks_;
   StateStore store_;
   std::uint64_t seq_ = 0;
-  std::vector<nlohmann::json> unsaved_;
+  struct Unsaved {
+    Record entry;
+    std::string mark;  // the signalling mark to remove once it is saved; "" when none
+  };
+  std::vector<Unsaved> unsaved_;
 };
 
 }  // namespace csd::watchdog

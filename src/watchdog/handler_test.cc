@@ -84,8 +84,8 @@ TEST_F(Handler, NoMasterIsGunicornPidUnavailable) {
   std::string c = claimed(flag());
   Outcome o = h.handle(c);
   EXPECT_FALSE(o.pending);
-  EXPECT_EQ(o.record["decision"], "failed");
-  EXPECT_EQ(o.record["decision_reason"], "gunicorn_pid_unavailable");
+  EXPECT_EQ(o.record.to_json()["decision"], "failed");
+  EXPECT_EQ(o.record.to_json()["decision_reason"], "gunicorn_pid_unavailable");
   EXPECT_FALSE(path_exists(c)) << "the claimed flag is removed once decided";
   json s = state();
   EXPECT_EQ(s["last_restart"]["decision_reason"], "gunicorn_pid_unavailable");
@@ -110,9 +110,9 @@ TEST_F(Handler, StalePidFileAtAnUnrelatedProcessSignalsNothing) {
   tmp.write("/run/gunicorn.pid", std::to_string(sleeper.pid()) + "\n");
   RequestHandler h = handler(settings());
   Outcome o = h.handle(claimed(flag()));
-  EXPECT_EQ(o.record["decision"], "failed");
-  EXPECT_EQ(o.record["decision_reason"], "gunicorn_pid_outside_env");
-  EXPECT_EQ(o.record["success"], false);
+  EXPECT_EQ(o.record.to_json()["decision"], "failed");
+  EXPECT_EQ(o.record.to_json()["decision_reason"], "gunicorn_pid_outside_env");
+  EXPECT_EQ(o.record.to_json()["success"], false);
   EXPECT_TRUE(sleeper.running()) << "the unrelated process must survive";
   EXPECT_EQ(audits.back()["event"], "restart_failed");
   EXPECT_NE(audits.back()["detail"].get<std::string>().find("sleep"), std::string::npos);
@@ -127,13 +127,13 @@ TEST_F(Handler, BlockedIsRecordedWithTheDashboardsKeys) {
         s, {{"requested_at", format_timestamp(now - seconds(100 * (i + 1)))}, {"decision", "executed"}}, 50);
   ASSERT_TRUE(StateStore(tmp.at("/state/state.json"), 50).save(s).ok());
   Outcome o = h.handle(claimed(flag("auto")));
-  EXPECT_EQ(o.record["decision"], "blocked");
-  EXPECT_EQ(o.record["decision_reason"], "guarded_mode_blocked");
-  EXPECT_EQ(o.record["policy_state"]["state"], "blocked");
-  EXPECT_EQ(o.record["policy_state"]["attempts_in_window"], 3);
+  EXPECT_EQ(o.record.to_json()["decision"], "blocked");
+  EXPECT_EQ(o.record.to_json()["decision_reason"], "guarded_mode_blocked");
+  EXPECT_EQ(o.record.to_json()["policy_state"]["state"], "blocked");
+  EXPECT_EQ(o.record.to_json()["policy_state"]["attempts_in_window"], 3);
   for (const char* key : {"requested_by", "requested_at", "requested_ip", "completed_at", "success", "source",
                           "decision", "decision_reason", "manual_override", "policy_state"})
-    EXPECT_TRUE(o.record.contains(key)) << key;
+    EXPECT_TRUE(o.record.to_json().contains(key)) << key;
   EXPECT_EQ(state()["history"].size(), 4u);
   ASSERT_EQ(audits.size(), 1u);
   EXPECT_EQ(audits[0]["event"], "restart_blocked");
@@ -145,12 +145,12 @@ TEST_F(Handler, CooldownBlocksManualUntilAcknowledged) {
   json s = empty_state(50);
   append_entry(s, {{"requested_at", format_timestamp(now - seconds(10))}}, 50);
   ASSERT_TRUE(StateStore(tmp.at("/state/state.json"), 50).save(s).ok());
-  EXPECT_EQ(h.handle(claimed(flag())).record["decision_reason"], "cooldown_override_required");
+  EXPECT_EQ(h.handle(claimed(flag())).record.decision_reason, "cooldown_override_required");
   // With an acknowledged override the policy lets it through; no master here, so it fails there.
   Outcome o = h.handle(claimed(flag("manual", true, true)));
-  EXPECT_EQ(o.record["policy_decision"], "manual_override");
-  EXPECT_EQ(o.record["decision_reason"], "gunicorn_pid_unavailable");
-  EXPECT_EQ(o.record["manual_override"], true);
+  EXPECT_EQ(o.record.to_json()["policy_decision"], "manual_override");
+  EXPECT_EQ(o.record.to_json()["decision_reason"], "gunicorn_pid_unavailable");
+  EXPECT_EQ(o.record.to_json()["manual_override"], true);
 }
 
 TEST_F(Handler, MalformedAndNonObjectFlagsAreRejectedRemovedNeverExecuted) {
@@ -188,7 +188,7 @@ TEST_F(Handler, SymlinkFifoDirectoryOversizedAreRejectedAndRemoved) {
     ASSERT_TRUE(c.ok() && c->has_value());
     Outcome o = h.handle(**c);
     EXPECT_TRUE(o.rejected);
-    EXPECT_EQ(o.record["decision_reason"], reason);
+    EXPECT_EQ(o.record.to_json()["decision_reason"], reason);
     EXPECT_FALSE(path_exists(**c)) << reason;
   }
   EXPECT_TRUE(path_exists(tmp.at("/target")));
@@ -202,8 +202,8 @@ TEST_F(Handler, StaleFlagIsRejected) {
       json{{"user", "bob"}, {"timestamp", format_timestamp(now - std::chrono::hours(3))}}.dump();
   Outcome o = h.handle(claimed(old));
   EXPECT_TRUE(o.rejected);
-  EXPECT_EQ(o.record["decision_reason"], "flag_stale");
-  EXPECT_EQ(o.record["requested_by"], "bob");
+  EXPECT_EQ(o.record.to_json()["decision_reason"], "flag_stale");
+  EXPECT_EQ(o.record.to_json()["requested_by"], "bob");
 }
 
 TEST_F(Handler, DamagedStateFailsClosed) {
@@ -211,9 +211,9 @@ TEST_F(Handler, DamagedStateFailsClosed) {
   tmp.write("/state/state.json", R"({"history": [{"requested_at": "2026-)");
   RequestHandler h = handler(settings());
   Outcome o = h.handle(claimed(flag()));
-  EXPECT_EQ(o.record["decision"], "blocked");
-  EXPECT_EQ(o.record["decision_reason"], "state_unreadable");
-  EXPECT_TRUE(o.record.contains("state_problem"));
+  EXPECT_EQ(o.record.to_json()["decision"], "blocked");
+  EXPECT_EQ(o.record.to_json()["decision_reason"], "state_unreadable");
+  EXPECT_TRUE(o.record.to_json().contains("state_problem"));
   json s = state();
   EXPECT_TRUE(s.contains("recovered_from"));
   EXPECT_TRUE(path_exists(s["recovered_from"]["file"].get<std::string>())) << "the damaged file is kept";
@@ -228,19 +228,19 @@ TEST_F(Handler, NaiveTimestampsAreUtc) {
   ASSERT_TRUE(StateStore(tmp.at("/state/state.json"), 50).save(s).ok());
   std::string naive_flag = json{{"timestamp", format_timestamp(now).substr(0, 19)}}.dump();
   Outcome o = h.handle(claimed(naive_flag));
-  EXPECT_EQ(o.record["decision_reason"], "cooldown_override_required");
-  EXPECT_EQ(o.record["policy_state"]["cooldown_remaining_seconds"], 30);
+  EXPECT_EQ(o.record.to_json()["decision_reason"], "cooldown_override_required");
+  EXPECT_EQ(o.record.to_json()["policy_state"]["cooldown_remaining_seconds"], 30);
   for (const char* key : {"requested_at", "completed_at"})
-    EXPECT_TRUE(o.record[key].get<std::string>().ends_with("+00:00")) << o.record[key];
+    EXPECT_TRUE(o.record.to_json()[key].get<std::string>().ends_with("+00:00")) << o.record.to_json()[key];
 }
 
 TEST_F(Handler, EmptyFlagIsARestartWithoutDetails) {
   RequestHandler h = handler(settings());
   Outcome o = h.handle(claimed(""));
   EXPECT_FALSE(o.rejected);
-  EXPECT_EQ(o.record["source"], "manual");
-  EXPECT_EQ(o.record["empty_flag"], true);
-  EXPECT_TRUE(o.record["requested_by"].is_null());
+  EXPECT_EQ(o.record.to_json()["source"], "manual");
+  EXPECT_EQ(o.record.to_json()["empty_flag"], true);
+  EXPECT_TRUE(o.record.to_json()["requested_by"].is_null());
 }
 
 TEST_F(Handler, AClaimIsDecidedOnceWhateverItHolds) {
@@ -252,7 +252,7 @@ TEST_F(Handler, AClaimIsDecidedOnceWhateverItHolds) {
   tmp.write("/run/keep", dashboard);
   ASSERT_EQ(::link(tmp.at("/run/keep").c_str(), (claim + ".copy").c_str()), 0);
   Outcome first = h.handle(claim);
-  EXPECT_EQ(first.record["claim"], base_name(claim));
+  EXPECT_EQ(first.record.to_json()["claim"], base_name(claim));
   // As if killed between the save and the removal: the same claim is back on disk.
   ASSERT_EQ(::rename((claim + ".copy").c_str(), claim.c_str()), 0);
   Outcome again = h.handle(claim);
@@ -270,7 +270,7 @@ TEST_F(Handler, TwoIdenticalFlagsAreTwoRequests) {
     Outcome b = h.handle(claimed(f));
     EXPECT_FALSE(a.duplicate);
     EXPECT_FALSE(b.duplicate);
-    EXPECT_NE(a.record["claim"], b.record["claim"]);
+    EXPECT_NE(a.record.to_json()["claim"], b.record.to_json()["claim"]);
   }
   EXPECT_EQ(state()["history"].size(), 4u);
   EXPECT_EQ(final_events(), 4);
@@ -289,7 +289,7 @@ TEST_F(Handler, AnUnsavableDecisionIsNotActedOnAndIsRetried) {
   holder.stop();
   Outcome later = h.handle(claim);
   EXPECT_TRUE(later.retry.empty());
-  EXPECT_EQ(later.record["decision"], "failed");
+  EXPECT_EQ(later.record.to_json()["decision"], "failed");
   EXPECT_FALSE(path_exists(claim));
   EXPECT_EQ(final_events(), 1);
 }
@@ -303,12 +303,14 @@ TEST_F(Handler, RealReloadIsConfirmedBeforeSuccess) {
   s.health_url = g->url();
   RequestHandler h = handler(s);
   Outcome o = h.handle(claimed(flag()));
-  ASSERT_TRUE(o.pending) << o.record.dump(2);
-  EXPECT_EQ(o.record["decision"], "executed");
-  EXPECT_EQ(o.record["success"], false) << "not yet confirmed";
+  ASSERT_TRUE(o.pending) << o.record.to_json().dump(2);
+  EXPECT_EQ(o.record.to_json()["decision"], "executed");
+  EXPECT_EQ(o.record.to_json()["success"], false) << "not yet confirmed";
   EXPECT_EQ(state()["last_restart"]["confirmation"], "pending");
-  json final_entry;
-  ASSERT_TRUE(testing::wait_until([&] { return h.advance(*o.pending, final_entry); }, seconds(40)));
+  EXPECT_TRUE(list_signalling_flags(tmp.at("/run/restart.flag")).empty()) << "recorded: the mark is gone";
+  Record final_record;
+  ASSERT_TRUE(testing::wait_until([&] { return h.advance(*o.pending, final_record); }, seconds(40)));
+  json final_entry = final_record.to_json();
   EXPECT_EQ(final_entry["success"], true) << final_entry.dump(2);
   EXPECT_EQ(final_entry["decision"], "executed");
   EXPECT_EQ(final_entry["decision_reason"], "signal_sighup");
@@ -343,8 +345,9 @@ TEST_F(Handler, ReloadNotConfirmedInTimeIsAFailure) {
   RequestHandler h(s, hooks);
   Outcome o = h.handle(claimed(flag()));
   ASSERT_TRUE(o.pending);
-  json final_entry;
-  ASSERT_TRUE(testing::wait_until([&] { return h.advance(*o.pending, final_entry); }, seconds(20)));
+  Record final_record;
+  ASSERT_TRUE(testing::wait_until([&] { return h.advance(*o.pending, final_record); }, seconds(20)));
+  json final_entry = final_record.to_json();
   EXPECT_EQ(final_entry["success"], false);
   EXPECT_EQ(final_entry["decision"], "failed");
   EXPECT_EQ(final_entry["decision_reason"], "reload_unconfirmed");
@@ -366,6 +369,48 @@ TEST_F(Handler, AbandonedPendingEntriesAreClosedAtStart) {
   EXPECT_EQ(final_events(), 1);
 }
 
+// Killed after the claim was marked as signalling (just before the SIGHUP) and before the state
+// recorded it: the next start records the request from the mark, as failed and abandoned, and never
+// signals it again.
+TEST_F(Handler, AMarkTheStateDoesNotRecordIsAnAbandonedRequestAtStart) {
+  std::string claim = claimed(flag());
+  auto mark = mark_signalling(claim);
+  ASSERT_TRUE(mark.ok()) << mark.error().to_string();
+  EXPECT_FALSE(path_exists(claim));
+  EXPECT_EQ(list_claimed_flags(tmp.at("/run/restart.flag")).size(), 0u) << "a mark is not a claim to decide";
+  RequestHandler h = handler(settings());
+  ASSERT_TRUE(h.close_abandoned_reloads().ok());
+  json st = state();
+  ASSERT_EQ(st["history"].size(), 1u) << st.dump(2);
+  json e = st["history"][0];
+  EXPECT_EQ(e["requested_by"], "alice");
+  EXPECT_EQ(e["decision"], "failed");
+  EXPECT_EQ(e["decision_reason"], "reload_unconfirmed");
+  EXPECT_EQ(e["confirmation"], "abandoned");
+  EXPECT_EQ(e["claim"], base_name(claim));
+  EXPECT_FALSE(path_exists(*mark));
+  EXPECT_EQ(final_events(), 1);
+  // Once recorded, never again.
+  ASSERT_TRUE(h.close_abandoned_reloads().ok());
+  EXPECT_EQ(state()["history"].size(), 1u);
+  EXPECT_EQ(final_events(), 1);
+}
+
+// Killed after the record, before the mark was removed: the mark goes, nothing is added.
+TEST_F(Handler, AMarkTheStateRecordsIsOnlyRemovedAtStart) {
+  std::string claim = claimed(flag());
+  json s = empty_state(50);
+  append_entry(s, {{"request_id", "r1"}, {"decision", "blocked"}, {"claim", base_name(claim)}}, 50);
+  ASSERT_TRUE(StateStore(tmp.at("/state/state.json"), 50).save(s).ok());
+  auto mark = mark_signalling(claim);
+  ASSERT_TRUE(mark.ok());
+  RequestHandler h = handler(settings());
+  ASSERT_TRUE(h.close_abandoned_reloads().ok());
+  EXPECT_EQ(state()["history"].size(), 1u);
+  EXPECT_FALSE(path_exists(*mark));
+  EXPECT_EQ(final_events(), 0);
+}
+
 TEST_F(Handler, RecoveredHistoryBlocksTheNextRequestsUntilAWindowHasPassed) {
   // Defect 1 of issue 10: damaged while the watchdog was down, moved aside at its start (by
   // close_abandoned_reloads), and the next request was allowed.
@@ -375,17 +420,18 @@ TEST_F(Handler, RecoveredHistoryBlocksTheNextRequestsUntilAWindowHasPassed) {
   ASSERT_TRUE(h.close_abandoned_reloads().ok());
   ASSERT_TRUE(state().contains("recovered_from"));
   Outcome first = h.handle(claimed(flag()));
-  EXPECT_EQ(first.record["decision"], "blocked");
-  EXPECT_EQ(first.record["decision_reason"], "state_unreadable");
-  EXPECT_NE(first.record["state_problem"].get<std::string>().find("moved aside"), std::string::npos);
+  EXPECT_EQ(first.record.to_json()["decision"], "blocked");
+  EXPECT_EQ(first.record.to_json()["decision_reason"], "state_unreadable");
+  EXPECT_NE(first.record.to_json()["state_problem"].get<std::string>().find("moved aside"),
+            std::string::npos);
   now += std::chrono::seconds(120);  // past the cooldown, inside the window
   Outcome second = h.handle(claimed(flag()));
-  EXPECT_EQ(second.record["decision_reason"], "state_unreadable");
+  EXPECT_EQ(second.record.to_json()["decision_reason"], "state_unreadable");
   Outcome override_ = h.handle(claimed(flag("manual", true, true)));
-  EXPECT_EQ(override_.record["policy_decision"], "manual_override");
+  EXPECT_EQ(override_.record.to_json()["policy_decision"], "manual_override");
   now += s.policy.window;
   Outcome later = h.handle(claimed(flag("auto")));
-  EXPECT_NE(later.record["decision_reason"], "state_unreadable") << later.record;
+  EXPECT_NE(later.record.to_json()["decision_reason"], "state_unreadable") << later.record.to_json();
 }
 
 TEST_F(Handler, AMissingStateBesideAMovedAsideCopyIsStillARecovery) {
@@ -393,7 +439,7 @@ TEST_F(Handler, AMissingStateBesideAMovedAsideCopyIsStillARecovery) {
   tmp.write("/state/state.json.corrupt-" + std::to_string(now.time_since_epoch().count()), "{");
   RequestHandler h = handler(settings());
   Outcome o = h.handle(claimed(flag()));
-  EXPECT_EQ(o.record["decision_reason"], "state_unreadable");
+  EXPECT_EQ(o.record.to_json()["decision_reason"], "state_unreadable");
   EXPECT_TRUE(state().contains("recovered_from")) << "the marker now lives in the new state";
 }
 

@@ -191,7 +191,7 @@ struct Daemon::Impl {
   Status try_listen() {
     auto server = ControlServer::listen(settings.control_socket);
     if (!server) {
-      if (server.error().message.find("another watchdog") != std::string::npos) return server.error();
+      if (server.error().is(ErrorKind::kConflict)) return server.error();
       log(LOG_WARNING, fmt::format("no control socket: {}", server.error().to_string()));
       return ok_status();
     }
@@ -284,12 +284,12 @@ struct Daemon::Impl {
       control.respond(c, {{"ok", true}, {"request_id", id}, {"record", record}}, watcher());
   }
 
-  void count(const json& record, bool rejected) {
+  void count(const Record& record, bool rejected) {
     ++counters["decided"];
     if (rejected)
       ++counters["rejected"];
     else
-      ++counters[record.value("decision", std::string("unknown"))];
+      ++counters[record.decision.value_or("unknown")];
   }
 
   // Fail closed, lose nothing: the claim stays queued and on disk, nothing was signalled, and
@@ -365,10 +365,10 @@ struct Daemon::Impl {
       return;
     }
     count(o.record, o.rejected);
-    status(fmt::format("request {}: {} ({})", o.request_id,
-                       o.record.value("decision", json("?")).get<std::string>(),
-                       o.record.value("decision_reason", json("?")).get<std::string>()));
-    remember(o.request_id, o.record);
+    status(fmt::format("request {}: {} ({})", o.request_id, o.record.decision.value_or("?"),
+                       o.record.decision_reason.value_or("?")));
+    remember(o.request_id, o.record.to_json());
+    if (handler->has_unsaved()) schedule_retry("request " + o.request_id, "its entry could not be saved");
   }
 
   void add_pending_fd(int fd) {
@@ -378,7 +378,7 @@ struct Daemon::Impl {
 
   void advance_pending() {
     if (!pending) return;
-    json final_entry;
+    Record final_entry;
     if (!handler->advance(*pending, final_entry)) {
       reload_check_at = steady_clock::now() + handler->next_check(*pending);
       return;
@@ -389,13 +389,13 @@ struct Daemon::Impl {
     std::string id = pending->request_id;
     pending.reset();
     count(final_entry, false);
-    if (final_entry.value("success", false))
+    if (final_entry.success)
       status(fmt::format("request {}: reload confirmed in {} ms, workers {}", id,
-                         final_entry.value("reload_ms", 0), final_entry["new_workers"].dump()));
+                         final_entry.reload_ms.value_or(0),
+                         final_entry.new_workers.value_or(json::array()).dump()));
     else
-      status(fmt::format("request {}: reload NOT confirmed: {}", id,
-                         final_entry.value("detail", std::string())));
-    remember(id, final_entry);
+      status(fmt::format("request {}: reload NOT confirmed: {}", id, final_entry.detail.value_or("")));
+    remember(id, final_entry.to_json());
     if (handler->has_unsaved()) schedule_retry("request " + id, "its final entry could not be saved");
     if (deferred_settings) apply_settings(std::move(*deferred_settings)), deferred_settings.reset();
   }

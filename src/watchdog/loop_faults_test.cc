@@ -183,6 +183,27 @@ TEST_F(WatchdogFaults, AfterAKillBetweenSaveAndRemovalTheClaimIsNotDecidedAgain)
   EXPECT_FALSE(path_exists(tmp.at("/state/.state.json.tmp-0badf00d")));
 }
 
+TEST_F(WatchdogFaults, AfterAKillBetweenTheSignallingMarkAndItsRecordTheRequestIsNeverSignalledAgain) {
+  // What a SIGKILL between the rename of the claim to its signalling mark (just before SIGHUP) and
+  // the state's record leaves: the mark alone. The next start records it as abandoned, once, and
+  // removes it; nothing decides it again.
+  std::string mark = ".mes_dashboard_restart.flag.signalling.00000000000000000001.0000000001.1";
+  tmp.write("/run/" + mark,
+            json{{"user", "killed-mid-signal"}, {"timestamp", format_timestamp(now_utc())}}.dump());
+  Child d = start();
+  ASSERT_TRUE(testing::wait_until([&] { return decided() == 1; }, seconds(20))) << text_of(log);
+  json last = state()["last_restart"];
+  EXPECT_EQ(last["requested_by"], "killed-mid-signal");
+  EXPECT_EQ(last["decision"], "failed");
+  EXPECT_EQ(last["confirmation"], "abandoned");
+  EXPECT_EQ(last["claim"], ".mes_dashboard_restart.flag.claimed.00000000000000000001.0000000001.1");
+  EXPECT_FALSE(path_exists(tmp.at("/run/" + mark)));
+  EXPECT_EQ(final_audits().size(), 1u);
+  place("after");
+  ASSERT_TRUE(testing::wait_until([&] { return decided() == 2; }, seconds(20)));
+  EXPECT_EQ(state()["history"].size(), 2u) << "the marked request is recorded once";
+}
+
 TEST_F(WatchdogFaults, TwoIdenticalFlagsAreDecidedTwice) {
   Child d = start();
   std::string same = json{{"user", "dashboard"}, {"timestamp", format_timestamp(now_utc())}}.dump();

@@ -1,6 +1,6 @@
 // The recovery policy: cooldown, retry budget, churn window and the acknowledged manual
 // override, with the dashboard's decisions, reason strings and 13 policy_state keys
-// (reference/dashboard-compat.md, section 4). Pure functions: the clock is an argument.
+// (docs/dashboard-compat.md, "The recovery policy"). Pure functions: the clock is an argument.
 #pragma once
 
 #include <nlohmann/json.hpp>

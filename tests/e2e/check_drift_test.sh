@@ -8,12 +8,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/rig.sh"
 
 rig_init check-drift
 
-app=mes-dashboard.service
+rig_example_names
 worker=mes-dashboard-old-worker.service
-prefix=/opt/miniconda3/envs/mes-dashboard
-root=$RIG_WORK/root
-tool=$RIG_CONTAINER_BIN_DIR/conda-systemd
-contract=/opt/mes-dashboard/runtime.toml
 
 rig_on_fail() { rig_journal "$app" -n 30; rig_journal "$worker" -n 20; }
 
@@ -35,10 +31,9 @@ rig_boot "csd-e2e-drift-$$" --bind="$root/opt:/opt"
 
 rig_check "render writes the deployment with the worker" rig_run "$tool" render --contract "$contract"
 rig_systemctl daemon-reload
-health_is_200() { [ "$(rig_http_status "http://127.0.0.1:$port/health")" = 200 ]; }
 started_and_healthy() {
   rig_systemctl start "$app" || return 1
-  rig_wait_until 30 health_is_200 || { echo "no 200 from /health"; return 1; }
+  rig_wait_until 30 rig_healthy "$port" || { echo "no 200 from /health"; return 1; }
 }
 rig_check "systemctl start $app" started_and_healthy
 rig_check "systemctl start $worker" rig_systemctl start "$worker"
@@ -110,7 +105,7 @@ rig_check "check passes after render" rig_run "$tool" check --contract "$contrac
 restart_ok() {
   rig_systemctl daemon-reload || return 1
   rig_systemctl restart "$app" || return 1
-  rig_wait_until 30 health_is_200
+  rig_wait_until 30 rig_healthy "$port"
 }
 rig_check "the service starts after render" restart_ok
 

@@ -9,33 +9,21 @@ source "$(dirname "${BASH_SOURCE[0]}")/rig.sh"
 
 rig_init deploy
 
-app=mes-dashboard.service
-dog=mes-dashboard-watchdog.service
-root=$RIG_WORK/root
-tool=$RIG_CONTAINER_BIN_DIR/conda-systemd
-contract=/opt/mes-dashboard/runtime.toml
-installed=/etc/conda-systemd/mes-dashboard.toml
+rig_example_names
 record=/var/lib/mes-dashboard/conda-systemd-deploy.json
 first=/opt/miniconda3/envs/mes-dashboard
 
 rig_on_fail() { rig_journal "$app" -n 30; }
 
-"$RIG_REPO/tests/fixtures/make-conda-env.sh" --root "$root" --prefix "$first" >/dev/null
-"$RIG_REPO/tests/fixtures/make-conda-env.sh" --root "$root" --prefix /opt/miniconda3/envs/mes-dashboard-2026.12 >/dev/null
-"$RIG_REPO/tests/fixtures/make-conda-env.sh" --root "$root" --prefix /opt/miniconda3/envs/mes-dashboard-broken \
-  --env-var MES_DASHBOARD_MAINTENANCE=broken-build >/dev/null
-mkdir -p "$root/opt/mes-dashboard"
-cp -r "$RIG_REPO/examples/mes-dashboard/." "$root/opt/mes-dashboard/"
-find "$root/opt/mes-dashboard" -name __pycache__ -prune -exec rm -rf {} +
 port=$(rig_free_port)
-sed -e "s|^version = .*|&\ntool = \"$tool\"|" -e "s|127.0.0.1:8080|127.0.0.1:$port|g" \
-  "$RIG_REPO/examples/mes-dashboard/runtime.toml" >"$root$contract"
-chmod -R a+rX "$root/opt"
+rig_example_deployment "$root" "$first" "$port" "$tool" "$contract"
+rig_fixture_env "$root" /opt/miniconda3/envs/mes-dashboard-2026.12
+rig_fixture_env "$root" /opt/miniconda3/envs/mes-dashboard-broken --env-var MES_DASHBOARD_MAINTENANCE=broken-build
 
 rig_boot "csd-e2e-deploy-$$" --bind="$root/opt:/opt"
 rig_run "$tool" render --contract "$contract" >/dev/null
 rig_systemctl daemon-reload
-rig_check "the service starts" rig_systemctl start "$app" "$dog"
+rig_check "the service starts" rig_systemctl start "$app" "$wd"
 rig_check "it is healthy" rig_run "$tool" health --contract "$installed" --retries 30
 
 running_prefix() { rig_run sh -c "tr '\\0' '\\n' </proc/\$(systemctl show -p MainPID --value $app)/environ | sed -n 's/^CONDA_PREFIX=//p'"; }
@@ -109,5 +97,5 @@ quiet_rollback() {
 rig_check "rollback --quiet prints nothing when it succeeds" quiet_rollback
 rig_check_eq "and the previous environment serves" "$first" "$(running_prefix)"
 
-rig_check "systemctl stop the service" rig_systemctl stop "$app" "$dog"
+rig_check "systemctl stop the service" rig_systemctl stop "$app" "$wd"
 rig_summary

@@ -10,9 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/rig.sh"
 rig_init exec
 
 unit=mes-dashboard-exec.service
-prefix=/opt/miniconda3/envs/mes-dashboard
-root=$RIG_WORK/root
-tool=$RIG_CONTAINER_BIN_DIR/conda-systemd
+rig_example_names
 stop_timeout=20
 
 rig_on_fail() { rig_journal "$unit" -n 40; }
@@ -24,43 +22,21 @@ cat >"$RIG_WORK/50-exec-e2e.sh" <<'EOF'
 export MES_EXEC_SCRIPT="activated:$CONDA_DEFAULT_ENV:$MES_EXEC_STATE"
 EOF
 t0=$EPOCHREALTIME
-"$RIG_REPO/tests/fixtures/make-conda-env.sh" --root "$root" --prefix "$prefix" \
-  --env-var MES_EXEC_STATE=from-state --activate-script "$RIG_WORK/50-exec-e2e.sh" >/dev/null
+rig_fixture_env "$root" "$prefix" --env-var MES_EXEC_STATE=from-state --activate-script "$RIG_WORK/50-exec-e2e.sh"
 rig_log "fixture environment built in $(_rig_elapsed "$t0")s"
-mkdir -p "$root/opt/mes-dashboard"
-cp -r "$RIG_REPO/examples/mes-dashboard/." "$root/opt/mes-dashboard/"
-find "$root/opt/mes-dashboard" -name __pycache__ -prune -exec rm -rf {} +
-chmod -R a+rX "$root/opt"
+rig_example_app "$root"
 
 port=$(rig_free_port)
 rig_boot "csd-e2e-exec-$$" --bind="$root/opt:/opt"
 
-rig_write_file "/etc/systemd/system/$unit" <<EOF
-[Unit]
-Description=MES dashboard (e2e exec: gunicorn started through conda-systemd exec)
-
-[Service]
-Type=simple
-User=www-data
-Group=www-data
-WorkingDirectory=/opt/mes-dashboard
-RuntimeDirectory=mes-dashboard
-Environment=GUNICORN_BIND=127.0.0.1:$port
-Environment=MES_ADMIN_TOKEN=exec-$RANDOM$RANDOM
-Environment=WATCHDOG_RESTART_FLAG=/run/mes-dashboard/restart.flag
-Environment=RUNTIME_CONTRACT_VERSION=e2e-exec
-ExecStart=$tool exec --prefix $prefix -- gunicorn --config gunicorn.conf.py --pid /run/mes-dashboard/gunicorn.pid 'mes_dashboard:create_app()'
-ExecReload=/bin/kill -HUP \$MAINPID
-TimeoutStopSec=$stop_timeout
-EOF
+# shellcheck disable=SC2016 # $MAINPID is systemd's
+rig_plain_unit "$unit" "MES dashboard (e2e exec: gunicorn started through conda-systemd exec)" "$port" e2e-exec \
+  "exec-$RANDOM$RANDOM" \
+  "$tool exec --prefix $prefix -- gunicorn --config gunicorn.conf.py --pid /run/mes-dashboard/gunicorn.pid 'mes_dashboard:create_app()'" \
+  'ExecReload=/bin/kill -HUP $MAINPID' "TimeoutStopSec=$stop_timeout"
 rig_systemctl daemon-reload
 
-health_is_200() { [ "$(rig_http_status "http://127.0.0.1:$port/health")" = 200 ]; }
-
-t0=$EPOCHREALTIME
-rig_check "systemctl start $unit" rig_systemctl start "$unit"
-rig_check "GET /health answers 200 within 30 s" rig_wait_until 30 health_is_200
-rig_log "healthy $(_rig_elapsed "$t0")s after start"
+rig_start_healthy "$unit" "$port"
 
 main_pid=$(rig_unit_prop "$unit" MainPID)
 rig_check_eq "MainPID is the gunicorn master of --pid" "$main_pid" \
@@ -133,7 +109,7 @@ reload_boots_new_workers() {
 }
 rig_check "systemctl reload: gunicorn handles HUP and boots new workers" reload_boots_new_workers
 rig_check_eq "MainPID is unchanged by the reload" "$main_pid" "$(rig_unit_prop "$unit" MainPID)"
-rig_check "GET /health answers 200 after the reload" rig_wait_until 10 health_is_200
+rig_check "GET /health answers 200 after the reload" rig_wait_until 10 rig_healthy "$port"
 
 t0=$EPOCHREALTIME
 rig_check "systemctl stop $unit" rig_systemctl stop "$unit"

@@ -26,18 +26,14 @@ strip -o "$work/conda-systemd" "$RIG_CONDA_SYSTEMD_BIN"
 
 for h in "${hosts[@]}"; do
   root=$work/$h
-  "$RIG_REPO/tests/fixtures/make-conda-env.sh" --root "$root" --prefix "/opt/miniconda3/envs/$old" >/dev/null
+  rig_fixture_env "$root" "/opt/miniconda3/envs/$old"
   if [ "$h" = host2 ]; then
     # The new environment's app answers 503 here (maintenance set by the environment itself).
-    "$RIG_REPO/tests/fixtures/make-conda-env.sh" --root "$root" --prefix "/opt/miniconda3/envs/$new" \
-      --env-var MES_DASHBOARD_MAINTENANCE=broken-build >/dev/null
+    rig_fixture_env "$root" "/opt/miniconda3/envs/$new" --env-var MES_DASHBOARD_MAINTENANCE=broken-build
   else
-    "$RIG_REPO/tests/fixtures/make-conda-env.sh" --root "$root" --prefix "/opt/miniconda3/envs/$new" >/dev/null
+    rig_fixture_env "$root" "/opt/miniconda3/envs/$new"
   fi
-  mkdir -p "$root/opt/mes-dashboard"
-  cp -r "$RIG_REPO/examples/mes-dashboard/." "$root/opt/mes-dashboard/"
-  find "$root/opt/mes-dashboard" -name __pycache__ -prune -exec rm -rf {} +
-  chmod -R a+rX "$root/opt"
+  rig_example_app "$root"
   # Its own network and a writable /usr (an overlay gone with the container) for the install.
   rig_boot "csd-e2e-fleet-$h-$$" --private-network --overlay=/usr::/usr --bind="$root/opt:/opt"
   pid[$h]=$RIG_PID

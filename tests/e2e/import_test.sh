@@ -8,23 +8,18 @@ source "$(dirname "${BASH_SOURCE[0]}")/rig.sh"
 
 rig_init import
 
-app=mes-dashboard.service
-prefix=/opt/miniconda3/envs/mes-dashboard
-root=$RIG_WORK/root
-tool=$RIG_CONTAINER_BIN_DIR/conda-systemd
-contract=/opt/mes-dashboard/imported.toml
+rig_example_names
 bin=$RIG_CONDA_SYSTEMD_BIN
+contract=/opt/mes-dashboard/imported.toml
 
 rig_on_fail() { rig_journal "$app" -n 40; }
 
-"$RIG_REPO/tests/fixtures/make-conda-env.sh" --root "$root" --prefix "$prefix" >/dev/null
+rig_fixture_env "$root" "$prefix"
 # rq is not packaged here and there is no Redis: the workers are imported, rendered and checked,
 # not started, so an entry point of the environment stands in for rq.
 printf '#!%s/bin/python\nimport sys\nsys.exit("rq stand-in: no Redis in this test")\n' "$prefix" >"$root$prefix/bin/rq"
 chmod 755 "$root$prefix/bin/rq"
-mkdir -p "$root/opt/mes-dashboard"
-cp -r "$RIG_REPO/examples/mes-dashboard/." "$root/opt/mes-dashboard/"
-find "$root/opt/mes-dashboard" -name __pycache__ -prune -exec rm -rf {} +
+rig_example_app "$root"
 cp -r "$RIG_REPO/tests/fixtures/dashboard-units/." "$root/"
 port=$(rig_free_port)
 # The fixture's port, made one that is free on this host (containers share its network).
@@ -72,23 +67,15 @@ rig_check "check passes for the app on the re-rendered deployment" \
   rig_run "$tool" check --contract "$contract" --unit "$app"
 rig_systemctl daemon-reload
 
-health_is_200() { [ "$(rig_http_status "http://127.0.0.1:$port/health")" = 200 ]; }
 started_and_healthy() {
   rig_systemctl start "$app" || return 1
-  rig_wait_until 30 health_is_200 || { echo "no 200 from /health on port $port"; return 1; }
+  rig_wait_until 30 rig_healthy "$port" || { echo "no 200 from /health on port $port"; return 1; }
 }
 rig_check "systemctl start $app: the imported deployment serves" started_and_healthy
 rig_check "the watchdog unit runs beside it" rig_wait_until 10 rig_systemctl is-active --quiet mes-dashboard-watchdog.service
 
-main_pid=$(rig_unit_prop "$app" MainPID)
-rig_check_eq "MainPID is the gunicorn master of the contract's PID file" "$main_pid" \
-  "$(rig_run cat /run/mes-dashboard/gunicorn.pid 2>&1 || true)"
-main_exe=$(rig_run readlink "/proc/$main_pid/exe" || true)
-case "$main_exe" in
-  "$prefix"/bin/*) rig_pass "the main process runs $main_exe, inside the environment: no wrapper" ;;
-  *) rig_fail "the main process runs '$main_exe', not a binary of $prefix" ;;
-esac
+rig_check_main_process "$app" /run/mes-dashboard/gunicorn.pid "$prefix"
 rig_check "systemctl reload $app" rig_systemctl reload "$app"
-rig_check "still serving after the reload" rig_wait_until 10 health_is_200
+rig_check "still serving after the reload" rig_wait_until 10 rig_healthy "$port"
 rig_check "systemctl stop $app" rig_systemctl stop "$app"
 rig_summary

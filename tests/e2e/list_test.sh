@@ -7,18 +7,12 @@ source "$(dirname "${BASH_SOURCE[0]}")/rig.sh"
 
 rig_init list
 
-root=$RIG_WORK/root
-tool=$RIG_CONTAINER_BIN_DIR/conda-systemd
-prefix=/opt/miniconda3/envs/mes-dashboard
+rig_example_names
 rig_on_fail() { rig_journal mes-dashboard.service -n 20; }
 
-"$RIG_REPO/tests/fixtures/make-conda-env.sh" --root "$root" --prefix "$prefix" >/dev/null
-mkdir -p "$root/opt/mes-dashboard" "$root/opt/mes-report"
-cp -r "$RIG_REPO/examples/mes-dashboard/." "$root/opt/mes-dashboard/"
-find "$root/opt/mes-dashboard" -name __pycache__ -prune -exec rm -rf {} +
 port=$(rig_free_port)
-sed -e "s|^version = .*|&\ntool = \"$tool\"|" -e "s|127.0.0.1:8080|127.0.0.1:$port|g" \
-  "$RIG_REPO/examples/mes-dashboard/runtime.toml" >"$root/opt/mes-dashboard/runtime.toml"
+rig_example_deployment "$root" "$prefix" "$port" "$tool" /opt/mes-dashboard/runtime.toml
+mkdir -p "$root/opt/mes-report"
 cat >"$root/opt/mes-report/runtime.toml" <<TOML
 [contract]
 name = "mes-report"

@@ -9,19 +9,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/rig.sh"
 
 rig_init render-check
 
-app=mes-dashboard.service
+rig_example_names
 unit_file=/etc/systemd/system/$app
-prefix=/opt/miniconda3/envs/mes-dashboard
-root=$RIG_WORK/root
-tool=$RIG_CONTAINER_BIN_DIR/conda-systemd
-contract=/opt/mes-dashboard/runtime.toml
 
 rig_on_fail() { rig_journal "$app" -n 40; }
 
 port=$(rig_free_port)
 # The example contract, with the tool where the rig puts it and a port free on this host.
 rig_example_deployment "$root" "$prefix" "$port" "$tool" "$contract"
-chmod -R a+rX "$root/opt"
 
 rig_boot "csd-e2e-render-$$" --bind="$root/opt:/opt"
 
@@ -41,21 +36,13 @@ verify_quiet() {
 }
 rig_check "systemd-analyze verify prints nothing for the rendered units" verify_quiet
 
-health_is_200() { [ "$(rig_http_status "http://127.0.0.1:$port/health")" = 200 ]; }
 started_and_healthy() {
   rig_systemctl start "$app" || return 1
-  rig_wait_until 30 health_is_200 || { echo "no 200 from /health"; return 1; }
+  rig_wait_until 30 rig_healthy "$port" || { echo "no 200 from /health"; return 1; }
 }
 rig_check "systemctl start $app (check passes as ExecStartPre=)" started_and_healthy
 
-main_pid=$(rig_unit_prop "$app" MainPID)
-rig_check_eq "MainPID is the gunicorn master of the PID file" "$main_pid" \
-  "$(rig_run cat /run/mes-dashboard/gunicorn.pid 2>&1 || true)"
-main_exe=$(rig_run readlink "/proc/$main_pid/exe" || true)
-case "$main_exe" in
-  "$prefix"/bin/*) rig_pass "main process runs $main_exe, inside the environment" ;;
-  *) rig_fail "main process runs '$main_exe', not a binary of $prefix" ;;
-esac
+rig_check_main_process "$app" /run/mes-dashboard/gunicorn.pid "$prefix"
 
 exposure() {
   rig_run systemd-analyze security "$1" 2>/dev/null | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p'
@@ -88,7 +75,7 @@ reload_replaces_workers() {
   return 1
 }
 rig_check "systemctl reload replaces every worker under the hardening" reload_replaces_workers
-rig_check "gunicorn is still healthy after the reload" rig_wait_until 10 health_is_200
+rig_check "gunicorn is still healthy after the reload" rig_wait_until 10 rig_healthy "$port"
 
 # --- drift: each one must stop the start, with the finding in the journal ---------------------
 

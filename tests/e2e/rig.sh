@@ -396,25 +396,101 @@ rig_write_file() {
   rig_run sh -c 'mkdir -p "$(dirname "$1")" && cat >"$1" && chmod "$2" "$1"' sh "$path" "$mode"
 }
 
-# rig_example_deployment ROOT PREFIX PORT TOOL CONTRACT: the mes-dashboard example laid out under
-# ROOT (ROOT/opt is bound as /opt in the container): a fixture environment at PREFIX, the example app in
-# /opt/mes-dashboard, and its contract at CONTRACT with the tool where the rig puts it and PORT.
-rig_example_deployment() {
-  local root=$1 prefix=$2 port=$3 tool=$4 contract=$5
-  "$RIG_REPO/tests/fixtures/make-conda-env.sh" --root "$root" --prefix "$prefix" >/dev/null
+# --- staging: what a scenario lays out under ROOT before it boots ---------
+# ROOT/opt is bound as /opt in the container; the units run as www-data and read what is bound in.
+
+# rig_example_names: the names of the example deployment, as globals for the scenario: app, wd
+# (its units), prefix (its environment), root (what is staged, under RIG_WORK), tool (conda-systemd
+# as the container sees it), contract, installed (render's copy), state (the watchdog's), py.
+rig_example_names() {
+  app=mes-dashboard.service
+  wd=mes-dashboard-watchdog.service
+  prefix=/opt/miniconda3/envs/mes-dashboard
+  root=$RIG_WORK/root
+  tool=$RIG_CONTAINER_BIN_DIR/conda-systemd
+  contract=/opt/mes-dashboard/runtime.toml
+  installed=/etc/conda-systemd/mes-dashboard.toml
+  state=/var/lib/mes-dashboard/mes_dashboard_restart_state.json
+  py=/usr/bin/python3.11
+}
+
+# rig_fixture_env ROOT PREFIX [make-conda-env.sh options]...: a conda-layout environment at PREFIX.
+rig_fixture_env() {
+  local root=$1 prefix=$2
+  shift 2
+  "$RIG_REPO/tests/fixtures/make-conda-env.sh" --root "$root" --prefix "$prefix" "$@" >/dev/null
+}
+
+# rig_example_app ROOT: the mes-dashboard example app in ROOT/opt/mes-dashboard, without caches.
+rig_example_app() {
+  local root=$1
   mkdir -p "$root/opt/mes-dashboard"
   cp -r "$RIG_REPO/examples/mes-dashboard/." "$root/opt/mes-dashboard/"
   find "$root/opt/mes-dashboard" -name __pycache__ -prune -exec rm -rf {} +
+  chmod -R a+rX "$root/opt"
+}
+
+# rig_example_contract ROOT PORT TOOL CONTRACT: the example's contract at ROOT/CONTRACT, with the
+# tool where the rig puts it and gunicorn on PORT.
+rig_example_contract() {
+  local root=$1 port=$2 tool=$3 contract=$4
+  mkdir -p "$(dirname "$root$contract")"
   sed -e "s|^version = .*|&\ntool = \"$tool\"|" -e "s|127.0.0.1:8080|127.0.0.1:$port|g" \
     "$RIG_REPO/examples/mes-dashboard/runtime.toml" >"$root$contract"
-  # The units run as www-data and read what is bound in from here.
   chmod -R a+rX "$root/opt"
+}
+
+# rig_example_deployment ROOT PREFIX PORT TOOL CONTRACT: all three: a fixture environment at PREFIX,
+# the example app, and its contract at CONTRACT.
+rig_example_deployment() {
+  local root=$1 prefix=$2 port=$3 tool=$4 contract=$5
+  rig_fixture_env "$root" "$prefix"
+  rig_example_app "$root"
+  rig_example_contract "$root" "$port" "$tool" "$contract"
 }
 
 # rig_serve_example MACHINE ROOT TOOL CONTRACT PORT TOKEN: boots MACHINE on what
 # rig_example_deployment laid out under ROOT, renders it, writes the admin token, starts the app
 # and waits until it answers on PORT and its watchdog is active (each a check).
-_rig_health_is_200() { [ "$(rig_http_status "http://127.0.0.1:$1/health")" = 200 ]; }
+# rig_plain_unit UNIT DESCRIPTION PORT VERSION TOKEN EXECSTART [LINE]...: a hand-written unit (not
+# rendered) that runs the example app as www-data in /opt/mes-dashboard, with its runtime directory,
+# the flag there, gunicorn on PORT, RUNTIME_CONTRACT_VERSION=VERSION and the admin TOKEN; each LINE
+# is added to [Service].
+rig_plain_unit() {
+  local unit=$1 description=$2 port=$3 version=$4 token=$5 exec_start=$6
+  shift 6
+  {
+    cat <<EOF
+[Unit]
+Description=$description
+
+[Service]
+Type=simple
+User=www-data
+Group=www-data
+WorkingDirectory=/opt/mes-dashboard
+RuntimeDirectory=mes-dashboard
+Environment=GUNICORN_BIND=127.0.0.1:$port
+Environment=MES_ADMIN_TOKEN=$token
+Environment=WATCHDOG_RESTART_FLAG=/run/mes-dashboard/restart.flag
+Environment=RUNTIME_CONTRACT_VERSION=$version
+ExecStart=$exec_start
+EOF
+    printf '%s\n' "$@"
+  } | rig_write_file "/etc/systemd/system/$unit"
+}
+
+# rig_healthy PORT: GET /health on PORT answers 200.
+rig_healthy() { [ "$(rig_http_status "http://127.0.0.1:$1/health")" = 200 ]; }
+
+# rig_start_healthy UNIT PORT: starts UNIT and waits until it answers on PORT (each a check).
+rig_start_healthy() {
+  local t0=$EPOCHREALTIME
+  rig_check "systemctl start $1" rig_systemctl start "$1"
+  rig_check "GET /health answers 200 within 30 s" rig_wait_until 30 rig_healthy "$2"
+  rig_log "healthy $(_rig_elapsed "$t0")s after start"
+}
+
 rig_serve_example() {
   local machine=$1 root=$2 tool=$3 contract=$4 port=$5 token=$6
   local app=mes-dashboard.service wd=mes-dashboard-watchdog.service
@@ -422,9 +498,22 @@ rig_serve_example() {
   rig_check "render writes the deployment" rig_run "$tool" render --contract "$contract"
   rig_write_file /etc/mes-dashboard/secrets.env 640 <<<"MES_ADMIN_TOKEN=$token"
   rig_systemctl daemon-reload
-  rig_check "systemctl start $app (pulls in $wd)" rig_systemctl start "$app"
-  rig_check "GET /health answers 200 within 30 s" rig_wait_until 30 _rig_health_is_200 "$port"
+  rig_start_healthy "$app" "$port"
   rig_check "$wd is active (Type=notify: READY=1 sent)" rig_wait_until 30 rig_systemctl is-active --quiet "$wd"
+}
+
+# rig_check_main_process UNIT PID_FILE PREFIX: the unit's main process (set as main_pid) is the
+# gunicorn master that wrote PID_FILE and runs a binary of PREFIX, not a wrapper (two checks).
+rig_check_main_process() {
+  local unit=$1 pid_file=$2 prefix=$3 main_exe
+  main_pid=$(rig_unit_prop "$unit" MainPID)
+  rig_check_eq "MainPID of $unit is the gunicorn master of $pid_file" "$main_pid" \
+    "$(rig_run cat "$pid_file" 2>&1 || true)"
+  main_exe=$(rig_run readlink "/proc/$main_pid/exe" || true)
+  case "$main_exe" in
+    "$prefix"/bin/*) rig_pass "the main process runs $main_exe, inside the environment: no wrapper" ;;
+    *) rig_fail "the main process runs '$main_exe', not a binary of $prefix" ;;
+  esac
 }
 
 # rig_unit_prop UNIT PROPERTY: one property value of a unit.

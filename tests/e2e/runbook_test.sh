@@ -9,11 +9,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/rig.sh"
 
 rig_init runbook
 
-app=mes-dashboard.service
-root=$RIG_WORK/root
-tool=$RIG_CONTAINER_BIN_DIR/conda-systemd
-contract=/opt/mes-dashboard/runtime.toml
-installed=/etc/conda-systemd/mes-dashboard.toml
+rig_example_names
 steps_py=$RIG_DIR/runbook_steps.py
 
 rig_on_fail() {
@@ -21,16 +17,9 @@ rig_on_fail() {
   rig_journal mes-dashboard-watchdog.service -n 20
 }
 
-for env in mes-dashboard mes-dashboard-2026.12; do
-  "$RIG_REPO/tests/fixtures/make-conda-env.sh" --root "$root" --prefix "/opt/miniconda3/envs/$env" >/dev/null
-done
-mkdir -p "$root/opt/mes-dashboard"
-cp -r "$RIG_REPO/examples/mes-dashboard/." "$root/opt/mes-dashboard/"
-find "$root/opt/mes-dashboard" -name __pycache__ -prune -exec rm -rf {} +
 port=$(rig_free_port)
-sed -e "s|^version = .*|&\ntool = \"$tool\"|" -e "s|127.0.0.1:8080|127.0.0.1:$port|g" \
-  "$RIG_REPO/examples/mes-dashboard/runtime.toml" >"$root$contract"
-chmod -R a+rX "$root/opt"
+rig_example_deployment "$root" /opt/miniconda3/envs/mes-dashboard "$port" "$tool" "$contract"
+rig_fixture_env "$root" /opt/miniconda3/envs/mes-dashboard-2026.12
 
 rig_boot "csd-e2e-runbook-$$" --bind="$root/opt:/opt"
 

@@ -10,19 +10,15 @@ source "$(dirname "${BASH_SOURCE[0]}")/rig.sh"
 rig_init smoke
 
 unit=mes-dashboard-smoke.service
-prefix=/opt/miniconda3/envs/mes-dashboard
-root=$RIG_WORK/root
+rig_example_names
 token=smoke-$RANDOM$RANDOM
 
 rig_on_fail() { rig_journal "$unit" -n 40; }
 
 t0=$EPOCHREALTIME
-"$RIG_REPO/tests/fixtures/make-conda-env.sh" --root "$root" --prefix "$prefix" >/dev/null
+rig_fixture_env "$root" "$prefix"
 rig_log "fixture environment built in $(_rig_elapsed "$t0")s"
-mkdir -p "$root/opt/mes-dashboard"
-cp -r "$RIG_REPO/examples/mes-dashboard/." "$root/opt/mes-dashboard/"
-find "$root/opt/mes-dashboard" -name __pycache__ -prune -exec rm -rf {} +
-chmod -R a+rX "$root/opt"
+rig_example_app "$root"
 
 port=$(rig_free_port)
 rig_boot "csd-e2e-smoke-$$" --bind="$root/opt:/opt"
@@ -31,44 +27,18 @@ rig_boot "csd-e2e-smoke-$$" --bind="$root/opt:/opt"
 rig_check_eq "inside the container, sys.prefix is $prefix" "$prefix" \
   "$(rig_run "$prefix/bin/python" -c 'import sys, gunicorn, flask; print(sys.prefix)' 2>&1)"
 
-rig_write_file "/etc/systemd/system/$unit" <<EOF
-[Unit]
-Description=MES dashboard (e2e smoke, plain unit)
-
-[Service]
-Type=simple
-User=www-data
-Group=www-data
-WorkingDirectory=/opt/mes-dashboard
-RuntimeDirectory=mes-dashboard
-Environment=GUNICORN_BIND=127.0.0.1:$port
-Environment=MES_ADMIN_TOKEN=$token
-Environment=WATCHDOG_RESTART_FLAG=/run/mes-dashboard/restart.flag
-Environment=RUNTIME_CONTRACT_VERSION=e2e-smoke
-ExecStart=$prefix/bin/gunicorn --config gunicorn.conf.py --pid /run/mes-dashboard/gunicorn.pid 'mes_dashboard:create_app()'
-TimeoutStopSec=20
-EOF
+rig_plain_unit "$unit" "MES dashboard (e2e smoke, plain unit)" "$port" e2e-smoke "$token" \
+  "$prefix/bin/gunicorn --config gunicorn.conf.py --pid /run/mes-dashboard/gunicorn.pid 'mes_dashboard:create_app()'" \
+  TimeoutStopSec=20
 rig_systemctl daemon-reload
 
-health_is_200() { [ "$(rig_http_status "http://127.0.0.1:$port/health")" = 200 ]; }
-
-t0=$EPOCHREALTIME
-rig_check "systemctl start $unit" rig_systemctl start "$unit"
-rig_check "GET /health answers 200 within 30 s" rig_wait_until 30 health_is_200
-rig_log "healthy $(_rig_elapsed "$t0")s after start"
+rig_start_healthy "$unit" "$port"
 
 health=$(curl --noproxy '*' -s --max-time 5 "http://127.0.0.1:$port/health")
 rig_check_eq "health JSON carries the unit's contract version" e2e-smoke \
   "$(/usr/bin/python3.11 -I -c 'import json, sys; print(json.loads(sys.argv[1])["runtime_contract_version"])' "$health")"
 
-main_pid=$(rig_unit_prop "$unit" MainPID)
-main_exe=$(rig_run readlink "/proc/$main_pid/exe" || true)
-case "$main_exe" in
-  "$prefix"/bin/*) rig_pass "main process $main_pid runs $main_exe, inside the environment" ;;
-  *) rig_fail "main process $main_pid runs '$main_exe', not a binary of $prefix" ;;
-esac
-rig_check_eq "main process is the gunicorn master of --pid" "$main_pid" \
-  "$(rig_run cat /run/mes-dashboard/gunicorn.pid 2>&1 || true)"
+rig_check_main_process "$unit" /run/mes-dashboard/gunicorn.pid "$prefix"
 rig_check_eq "main process runs as www-data" www-data \
   "$(rig_run stat -c %U "/proc/$main_pid" 2>&1 || true)"
 

@@ -7,28 +7,17 @@ source "$(dirname "${BASH_SOURCE[0]}")/rig.sh"
 
 rig_init verify
 
-app=mes-dashboard.service
-dog=mes-dashboard-watchdog.service
-root=$RIG_WORK/root
-tool=$RIG_CONTAINER_BIN_DIR/conda-systemd
-contract=/opt/mes-dashboard/runtime.toml
-installed=/etc/conda-systemd/mes-dashboard.toml
+rig_example_names
 
-rig_on_fail() { rig_journal "$dog" -n 20; }
+rig_on_fail() { rig_journal "$wd" -n 20; }
 
-"$RIG_REPO/tests/fixtures/make-conda-env.sh" --root "$root" --prefix /opt/miniconda3/envs/mes-dashboard >/dev/null
-mkdir -p "$root/opt/mes-dashboard"
-cp -r "$RIG_REPO/examples/mes-dashboard/." "$root/opt/mes-dashboard/"
-find "$root/opt/mes-dashboard" -name __pycache__ -prune -exec rm -rf {} +
 port=$(rig_free_port)
-sed -e "s|^version = .*|&\ntool = \"$tool\"|" -e "s|127.0.0.1:8080|127.0.0.1:$port|g" \
-  "$RIG_REPO/examples/mes-dashboard/runtime.toml" >"$root$contract"
-chmod -R a+rX "$root/opt"
+rig_example_deployment "$root" /opt/miniconda3/envs/mes-dashboard "$port" "$tool" "$contract"
 
 rig_boot "csd-e2e-verify-$$" --bind="$root/opt:/opt"
 rig_run "$tool" render --contract "$contract" >/dev/null
 rig_systemctl daemon-reload
-rig_check "the service starts" rig_systemctl start "$app" "$dog"
+rig_check "the service starts" rig_systemctl start "$app" "$wd"
 rig_wait_until 30 sh -c "[ \"\$(curl --noproxy '*' -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$port/health)\" = 200 ]"
 
 verify_ok() { rig_run "$tool" verify --contract "$installed"; }
@@ -64,20 +53,20 @@ rig_check "verify passes again without the drop-in" verify_ok || true
 # The watchdog runs with another contract (same socket, another version): a drop-in replaces its
 # command and skips its preflight, as a hand edit would.
 rig_run sh -c "sed 's/^version = .*/version = \"2026.10-7\"/' $installed >/etc/conda-systemd/other.toml"
-rig_write_file /etc/systemd/system/$dog.d/other.conf <<CONF
+rig_write_file /etc/systemd/system/$wd.d/other.conf <<CONF
 [Service]
 ExecStartPre=
 ExecStart=
 ExecStart=$tool watchdog --contract /etc/conda-systemd/other.toml
 CONF
 rig_systemctl daemon-reload
-rig_systemctl restart "$dog"
+rig_systemctl restart "$wd"
 rig_check "verify names the watchdog's contract when it runs with another" verify_fails "watchdog contract"
 # The second contract goes too: it claims every path and unit of this one, which check refuses (CSD135).
-rig_run rm /etc/systemd/system/$dog.d/other.conf /etc/conda-systemd/other.toml
+rig_run rm /etc/systemd/system/$wd.d/other.conf /etc/conda-systemd/other.toml
 rig_systemctl daemon-reload
-rig_systemctl restart "$dog"
+rig_systemctl restart "$wd"
 rig_check "verify passes again with the watchdog on the contract" verify_ok || true
 
-rig_check "systemctl stop the service" rig_systemctl stop "$app" "$dog"
+rig_check "systemctl stop the service" rig_systemctl stop "$app" "$wd"
 rig_summary

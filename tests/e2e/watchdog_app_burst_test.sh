@@ -9,14 +9,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/rig.sh"
 
 rig_init watchdog-app-burst
 
-app=mes-dashboard.service
-wd=mes-dashboard-watchdog.service
-prefix=/opt/miniconda3/envs/mes-dashboard
-root=$RIG_WORK/root
-tool=$RIG_CONTAINER_BIN_DIR/conda-systemd
-contract=/opt/mes-dashboard/runtime.toml
-state=/var/lib/mes-dashboard/mes_dashboard_restart_state.json
-py=/usr/bin/python3.11
+rig_example_names
 token=app-burst-$RANDOM$RANDOM
 posts=$RIG_WORK/posts
 

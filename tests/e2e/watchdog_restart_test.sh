@@ -9,15 +9,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/rig.sh"
 
 rig_init watchdog-restart
 
-app=mes-dashboard.service
-wd=mes-dashboard-watchdog.service
-prefix=/opt/miniconda3/envs/mes-dashboard
-root=$RIG_WORK/root
-tool=$RIG_CONTAINER_BIN_DIR/conda-systemd
-contract=/opt/mes-dashboard/runtime.toml
-state=/var/lib/mes-dashboard/mes_dashboard_restart_state.json
+rig_example_names
 token=wd-$RANDOM$RANDOM
-py=/usr/bin/python3.11
 
 rig_on_fail() {
   rig_journal "$wd" -n 30 -o cat

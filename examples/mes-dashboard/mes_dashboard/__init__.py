@@ -1,7 +1,7 @@
 """A small stand-in for the MES dashboard: its operational endpoints only.
 
 It keeps the real dashboard's environment variable names, restart flag and
-state formats (shared/reference/dashboard-compat.md), because every
+state formats (docs/dashboard-compat.md of conda-systemd), because every
 end-to-end test of conda-systemd uses it where the real dashboard would run.
 
     GET  /health                     200 {"status": "ok", "pid", "runtime_contract_version"};
