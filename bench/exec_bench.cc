@@ -1,7 +1,8 @@
-// What `conda-systemd exec` adds to a service's start: `exec --prefix P -- /bin/true` against
-// `/bin/true`, each iteration a whole process (posix_spawn, execve, waitpid), over environments
-// built by tests/fixtures/make-conda-env.sh. Compare the medians; docs/performance.md has figures.
-// CSD_EXEC_BENCH_BINARY=PATH measures another build of conda-systemd (another link, say).
+// What `conda-systemd exec` adds to a service's start: `exec --contract C -- /bin/true` (what a
+// rendered ExecStart= runs) and `exec --prefix P -- /bin/true` against `env /bin/true`, each iteration a
+// whole process (posix_spawn, execve, waitpid), over environments built by tests/fixtures/make-conda-env.sh.
+// Compare the medians; docs/performance.md has figures. CSD_EXEC_BENCH_BINARY=PATH measures another build of
+// conda-systemd (another link, say).
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <spawn.h>
@@ -124,6 +125,37 @@ void exec_true(benchmark::State& state, const std::string& variant) {
   measure(state, argv);
 }
 
+// Exactly what a rendered ExecStart= runs: `exec --contract C -- CMD`, over the example's contract
+// (examples/mes-dashboard/runtime.toml, its [conda] pointed at the fixture environment, /bin/true
+// allowed outside it).
+void BM_ExecContractTrue(benchmark::State& state) {
+  const Env& e = env("plain");
+  static const std::string contract = [&] {
+    std::FILE* in = std::fopen(CSD_SOURCE_DIR "/examples/mes-dashboard/runtime.toml", "r");
+    std::string text;
+    char buf[4096];
+    for (std::size_t n; in && (n = std::fread(buf, 1, sizeof buf, in)) > 0;) text.append(buf, n);
+    if (in) std::fclose(in);
+    auto replace = [&](const std::string& from, const std::string& to) {
+      auto at = text.find(from);
+      if (at != std::string::npos) text.replace(at, from.size(), to);
+    };
+    std::string root = e.prefix.substr(0, e.prefix.size() - std::string("/envs/app").size());
+    replace("root = \"/opt/miniconda3\"", "root = \"" + root + "\"");
+    replace("env = \"mes-dashboard\"", "env = \"app\"");
+    // The command stands in for gunicorn: allowed as a contract allows a tool outside the env.
+    replace("[service]\n", "[service]\nallow_outside_env = [\"/bin/true\"]\n");
+    e.dir->write("/runtime.toml", text);
+    return e.dir->path() + "/runtime.toml";
+  }();
+  std::vector<std::string> argv = {binary(), "exec", "--contract", contract, "--", "/bin/true"};
+  if (run(argv) != 0) {
+    state.SkipWithError("conda-systemd exec --contract C -- /bin/true failed");
+    return;
+  }
+  measure(state, argv);
+}
+
 void BM_ExecTrue(benchmark::State& state) {
   exec_true(state, "plain");
 }
@@ -140,6 +172,7 @@ void BM_ExecTrueActivateD(benchmark::State& state) {
 WHOLE_PROCESS(BM_BinTrue);
 WHOLE_PROCESS(BM_EnvTrue);
 WHOLE_PROCESS(BM_VersionOnly);
+WHOLE_PROCESS(BM_ExecContractTrue);
 WHOLE_PROCESS(BM_ExecTrue);
 WHOLE_PROCESS(BM_ExecTrueStateVars);
 WHOLE_PROCESS(BM_ExecTrueActivateD);

@@ -1,14 +1,20 @@
 #include "host/bus.h"
 
 #include <fmt/format.h>
-#include <systemd/sd-bus.h>
 
 #include <chrono>
 #include <cstring>
 
+#include "host/libsystemd.h"
+
 namespace csd::host {
 
 namespace {
+
+// Only reached through a connected Systemd, which connect() made after loading libsystemd.
+const LibSystemd& sd() {
+  return **libsystemd();
+}
 
 constexpr const char* kSystemd = "org.freedesktop.systemd1";
 constexpr const char* kManagerPath = "/org/freedesktop/systemd1";
@@ -18,18 +24,18 @@ constexpr const char* kService = "org.freedesktop.systemd1.Service";
 
 struct BusError {
   sd_bus_error e = SD_BUS_ERROR_NULL;
-  ~BusError() { sd_bus_error_free(&e); }
+  ~BusError() { sd().bus_error_free(&e); }
   std::string text(int r) const {
     return e.message ? std::string(e.message) : std::string(std::strerror(-r));
   }
 };
 struct Message {
   sd_bus_message* m = nullptr;
-  ~Message() { sd_bus_message_unref(m); }
+  ~Message() { sd().bus_message_unref(m); }
 };
 struct Slot {
   sd_bus_slot* s = nullptr;
-  ~Slot() { sd_bus_slot_unref(s); }
+  ~Slot() { sd().bus_slot_unref(s); }
 };
 struct Text {
   char* p = nullptr;
@@ -52,7 +58,7 @@ struct Strv {
 Result<std::string> string_property(sd_bus* bus, const char* path, const char* iface, const char* name) {
   BusError error;
   Text value;
-  int r = sd_bus_get_property_string(bus, kSystemd, path, iface, name, &error.e, &value.p);
+  int r = sd().bus_get_property_string(bus, kSystemd, path, iface, name, &error.e, &value.p);
   if (r < 0) return make_error(fmt::format("systemd property {}: {}", name, error.text(r)));
   return std::string(value.p ? value.p : "");
 }
@@ -61,7 +67,7 @@ Result<std::vector<std::string>> strv_property(sd_bus* bus, const char* path, co
                                                const char* name) {
   BusError error;
   Strv value;
-  int r = sd_bus_get_property_strv(bus, kSystemd, path, iface, name, &error.e, &value.v);
+  int r = sd().bus_get_property_strv(bus, kSystemd, path, iface, name, &error.e, &value.v);
   if (r < 0) return make_error(fmt::format("systemd property {}: {}", name, error.text(r)));
   return value.list();
 }
@@ -75,7 +81,7 @@ int on_job_removed(sd_bus_message* m, void* userdata, sd_bus_error*) {
   auto* wait = static_cast<JobWait*>(userdata);
   uint32_t id = 0;
   const char *path = nullptr, *unit = nullptr, *result = nullptr;
-  if (sd_bus_message_read(m, "uoss", &id, &path, &unit, &result) < 0) return 0;
+  if (sd().bus_message_read(m, "uoss", &id, &path, &unit, &result) < 0) return 0;
   if (path && wait->job == path) wait->result = result ? result : "";
   return 0;
 }
@@ -83,16 +89,17 @@ int on_job_removed(sd_bus_message* m, void* userdata, sd_bus_error*) {
 }  // namespace
 
 void Systemd::Close::operator()(sd_bus* bus) const {
-  sd_bus_flush_close_unref(bus);
+  sd().bus_flush_close_unref(bus);
 }
 
 Result<Systemd> Systemd::connect(Millis call_timeout) {
+  if (auto lib = libsystemd(); !lib) return lib.error();
   sd_bus* bus = nullptr;
-  int r = sd_bus_open_system(&bus);
+  int r = sd().bus_open_system(&bus);
   if (r < 0)
     return make_error(fmt::format("cannot connect to the system bus: {}", std::strerror(-r)),
                       "conda-systemd asks systemd over the system bus: is systemd running?");
-  sd_bus_set_method_call_timeout(bus, static_cast<uint64_t>(call_timeout.count()) * 1000);
+  sd().bus_set_method_call_timeout(bus, static_cast<uint64_t>(call_timeout.count()) * 1000);
   return Systemd(bus);
 }
 
@@ -100,18 +107,18 @@ Result<pid_t> Systemd::main_pid(const std::string& name) {
   BusError error;
   Message reply;
   // GetUnit rather than LoadUnit: it does not load units that are not loaded.
-  int r = sd_bus_call_method(bus_.get(), kSystemd, kManagerPath, kManager, "GetUnit", &error.e, &reply.m, "s",
-                             name.c_str());
+  int r = sd().bus_call_method(bus_.get(), kSystemd, kManagerPath, kManager, "GetUnit", &error.e, &reply.m,
+                               "s", name.c_str());
   if (r < 0) {
-    if (sd_bus_error_has_name(&error.e, "org.freedesktop.systemd1.NoSuchUnit")) return pid_t{0};
+    if (sd().bus_error_has_name(&error.e, "org.freedesktop.systemd1.NoSuchUnit")) return pid_t{0};
     return make_error(fmt::format("systemd GetUnit({}): {}", name, error.text(r)));
   }
   const char* path = nullptr;
-  if (sd_bus_message_read(reply.m, "o", &path) < 0)
+  if (sd().bus_message_read(reply.m, "o", &path) < 0)
     return make_error(fmt::format("systemd GetUnit({}): bad reply", name));
   BusError perr;
   uint32_t pid = 0;
-  r = sd_bus_get_property_trivial(bus_.get(), kSystemd, path, kService, "MainPID", &perr.e, 'u', &pid);
+  r = sd().bus_get_property_trivial(bus_.get(), kSystemd, path, kService, "MainPID", &perr.e, 'u', &pid);
   if (r < 0) return make_error(fmt::format("systemd {} MainPID: {}", name, perr.text(r)));
   return static_cast<pid_t>(pid);
 }
@@ -120,11 +127,11 @@ Result<UnitStatus> Systemd::unit(const std::string& name) {
   BusError error;
   Message reply;
   // LoadUnit rather than GetUnit: an inactive unit is not loaded, and its state is what we want.
-  int r = sd_bus_call_method(bus_.get(), kSystemd, kManagerPath, kManager, "LoadUnit", &error.e, &reply.m,
-                             "s", name.c_str());
+  int r = sd().bus_call_method(bus_.get(), kSystemd, kManagerPath, kManager, "LoadUnit", &error.e, &reply.m,
+                               "s", name.c_str());
   if (r < 0) return make_error(fmt::format("systemd LoadUnit({}): {}", name, error.text(r)));
   const char* p = nullptr;
-  if (sd_bus_message_read(reply.m, "o", &p) < 0)
+  if (sd().bus_message_read(reply.m, "o", &p) < 0)
     return make_error(fmt::format("systemd LoadUnit({}): bad reply", name));
   std::string path = p;
   UnitStatus u{.name = name};
@@ -140,20 +147,21 @@ Result<UnitStatus> Systemd::unit(const std::string& name) {
   u.drop_ins = *drop_ins;
   BusError e1;
   int reload = 0;
-  r = sd_bus_get_property_trivial(bus_.get(), kSystemd, path.c_str(), kUnit, "NeedDaemonReload", &e1.e, 'b',
-                                  &reload);
+  r = sd().bus_get_property_trivial(bus_.get(), kSystemd, path.c_str(), kUnit, "NeedDaemonReload", &e1.e, 'b',
+                                    &reload);
   if (r < 0) return make_error(fmt::format("systemd {} NeedDaemonReload: {}", name, e1.text(r)));
   u.need_daemon_reload = reload != 0;
   BusError e0;
   uint64_t since = 0;
-  r = sd_bus_get_property_trivial(bus_.get(), kSystemd, path.c_str(), kUnit, "ActiveEnterTimestamp", &e0.e,
-                                  't', &since);
+  r = sd().bus_get_property_trivial(bus_.get(), kSystemd, path.c_str(), kUnit, "ActiveEnterTimestamp", &e0.e,
+                                    't', &since);
   if (r < 0) return make_error(fmt::format("systemd {} ActiveEnterTimestamp: {}", name, e0.text(r)));
   u.active_enter_usec = since;
   if (u.load_state != "loaded") return u;
   BusError e2;
   uint32_t pid = 0;
-  r = sd_bus_get_property_trivial(bus_.get(), kSystemd, path.c_str(), kService, "MainPID", &e2.e, 'u', &pid);
+  r = sd().bus_get_property_trivial(bus_.get(), kSystemd, path.c_str(), kService, "MainPID", &e2.e, 'u',
+                                    &pid);
   if (r < 0) return make_error(fmt::format("systemd {} MainPID: {}", name, e2.text(r)));
   u.main_pid = static_cast<pid_t>(pid);
   auto env = strv_property(bus_.get(), path.c_str(), kService, "Environment");
@@ -165,7 +173,8 @@ Result<UnitStatus> Systemd::unit(const std::string& name) {
 Status Systemd::daemon_reload() {
   BusError error;
   Message reply;
-  int r = sd_bus_call_method(bus_.get(), kSystemd, kManagerPath, kManager, "Reload", &error.e, &reply.m, "");
+  int r =
+      sd().bus_call_method(bus_.get(), kSystemd, kManagerPath, kManager, "Reload", &error.e, &reply.m, "");
   if (r < 0) return make_error(fmt::format("systemd Reload (daemon-reload): {}", error.text(r)));
   return ok_status();
 }
@@ -181,26 +190,26 @@ Result<std::string> Systemd::stop_and_wait(const std::string& name, Millis timeo
 Status Systemd::restart(const std::string& name) {
   BusError error;
   Message reply;
-  int r = sd_bus_call_method(bus_.get(), kSystemd, kManagerPath, kManager, "RestartUnit", &error.e, &reply.m,
-                             "ss", name.c_str(), "replace");
+  int r = sd().bus_call_method(bus_.get(), kSystemd, kManagerPath, kManager, "RestartUnit", &error.e,
+                               &reply.m, "ss", name.c_str(), "replace");
   if (r < 0) return make_error(fmt::format("systemd RestartUnit({}): {}", name, error.text(r)));
   return ok_status();
 }
 
 Status Systemd::disable(const std::vector<std::string>& names) {
   Message call;
-  int r = sd_bus_message_new_method_call(bus_.get(), &call.m, kSystemd, kManagerPath, kManager,
-                                         "DisableUnitFiles");
+  int r = sd().bus_message_new_method_call(bus_.get(), &call.m, kSystemd, kManagerPath, kManager,
+                                           "DisableUnitFiles");
   if (r < 0) return make_error(fmt::format("systemd DisableUnitFiles: {}", std::strerror(-r)));
   std::vector<const char*> strv;
   for (const auto& n : names) strv.push_back(n.c_str());
   strv.push_back(nullptr);
-  r = sd_bus_message_append_strv(call.m, const_cast<char**>(strv.data()));
-  if (r >= 0) r = sd_bus_message_append(call.m, "b", 0);
+  r = sd().bus_message_append_strv(call.m, const_cast<char**>(strv.data()));
+  if (r >= 0) r = sd().bus_message_append(call.m, "b", 0);
   if (r < 0) return make_error(fmt::format("systemd DisableUnitFiles: {}", std::strerror(-r)));
   BusError error;
   Message reply;
-  r = sd_bus_call(bus_.get(), call.m, 0, &error.e, &reply.m);
+  r = sd().bus_call(bus_.get(), call.m, 0, &error.e, &reply.m);
   if (r < 0) return make_error(fmt::format("systemd DisableUnitFiles: {}", error.text(r)));
   return ok_status();
 }
@@ -210,28 +219,29 @@ Result<std::string> Systemd::job_and_wait(const char* method, const char* what, 
   JobWait wait;
   Slot slot;
   // The match goes in before the call, so the JobRemoved of a fast job cannot be missed.
-  int r = sd_bus_match_signal(bus_.get(), &slot.s, kSystemd, kManagerPath, kManager, "JobRemoved",
-                              on_job_removed, &wait);
+  int r = sd().bus_match_signal(bus_.get(), &slot.s, kSystemd, kManagerPath, kManager, "JobRemoved",
+                                on_job_removed, &wait);
   if (r < 0) return make_error(fmt::format("cannot watch systemd jobs: {}", std::strerror(-r)));
   if (!subscribed_) {
     BusError error;
     Message reply;
-    r = sd_bus_call_method(bus_.get(), kSystemd, kManagerPath, kManager, "Subscribe", &error.e, &reply.m, "");
+    r = sd().bus_call_method(bus_.get(), kSystemd, kManagerPath, kManager, "Subscribe", &error.e, &reply.m,
+                             "");
     if (r < 0) return make_error(fmt::format("systemd Subscribe: {}", error.text(r)));
     subscribed_ = true;
   }
   BusError error;
   Message reply;
-  r = sd_bus_call_method(bus_.get(), kSystemd, kManagerPath, kManager, method, &error.e, &reply.m, "ss",
-                         name.c_str(), "replace");
+  r = sd().bus_call_method(bus_.get(), kSystemd, kManagerPath, kManager, method, &error.e, &reply.m, "ss",
+                           name.c_str(), "replace");
   if (r < 0) return make_error(fmt::format("systemd {}({}): {}", method, name, error.text(r)));
   const char* job = nullptr;
-  if (sd_bus_message_read(reply.m, "o", &job) < 0)
+  if (sd().bus_message_read(reply.m, "o", &job) < 0)
     return make_error(fmt::format("systemd {}({}): bad reply", method, name));
   wait.job = job;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (wait.result.empty()) {
-    r = sd_bus_process(bus_.get(), nullptr);
+    r = sd().bus_process(bus_.get(), nullptr);
     if (r < 0) return make_error(fmt::format("systemd bus: {}", std::strerror(-r)));
     if (r > 0) continue;
     auto left =
@@ -240,7 +250,7 @@ Result<std::string> Systemd::job_and_wait(const char* method, const char* what, 
       return make_error(
           fmt::format("the {} of {} did not finish within {}", what, name, format_duration(timeout)),
           fmt::format("`systemctl status {}` and `journalctl -u {}` tell why", name, name));
-    r = sd_bus_wait(bus_.get(), static_cast<uint64_t>(left.count()));
+    r = sd().bus_wait(bus_.get(), static_cast<uint64_t>(left.count()));
     if (r < 0) return make_error(fmt::format("systemd bus: {}", std::strerror(-r)));
   }
   return wait.result;

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 
+#include "host/dl.h"
 #include "host/health.h"
 
 namespace csd::host {
@@ -27,25 +28,18 @@ struct Curl {
   std::string error;  // why it could not be loaded; "" when loaded
 };
 
-template <typename F>
-bool bind(void* lib, const char* name, F& out) {
-  out = reinterpret_cast<F>(::dlsym(lib, name));
-  return out != nullptr;
-}
-
 const Curl& curl() {
   static const Curl loaded = [] {
     Curl c{};
-    void* lib = ::dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-    if (!lib) {
-      c.error = fmt::format("cannot load libcurl: {} (apt-get install libcurl4)", ::dlerror());
-      return c;
-    }
-    bool ok =
-        bind(lib, "curl_global_init", c.global_init) && bind(lib, "curl_easy_init", c.easy_init) &&
-        bind(lib, "curl_easy_cleanup", c.easy_cleanup) && bind(lib, "curl_easy_setopt", c.easy_setopt) &&
-        bind(lib, "curl_easy_perform", c.easy_perform) && bind(lib, "curl_easy_getinfo", c.easy_getinfo) &&
-        bind(lib, "curl_easy_strerror", c.easy_strerror);
+    void* lib = open_library("libcurl.so.4", "libcurl4", c.error);
+    if (!lib) return c;
+    bool ok = bind_symbol(lib, "curl_global_init", c.global_init) &&
+              bind_symbol(lib, "curl_easy_init", c.easy_init) &&
+              bind_symbol(lib, "curl_easy_cleanup", c.easy_cleanup) &&
+              bind_symbol(lib, "curl_easy_setopt", c.easy_setopt) &&
+              bind_symbol(lib, "curl_easy_perform", c.easy_perform) &&
+              bind_symbol(lib, "curl_easy_getinfo", c.easy_getinfo) &&
+              bind_symbol(lib, "curl_easy_strerror", c.easy_strerror);
     if (!ok)
       c.error = "libcurl lacks a function conda-systemd needs";
     else

@@ -2,13 +2,13 @@
 
 #include <fmt/format.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
-#include <systemd/sd-journal.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+
+#include "host/journal.h"
 
 namespace csd::watchdog {
 
@@ -70,12 +70,7 @@ Status send_audit_to_journal(const json& entry, int priority) {
   fields.push_back("MESSAGE=" + audit_line(entry));
   fields.push_back(fmt::format("PRIORITY={}", priority));
   fields.push_back("SYSLOG_IDENTIFIER=conda-systemd-watchdog");
-  std::vector<struct iovec> iov;
-  iov.reserve(fields.size());
-  for (auto& f : fields) iov.push_back({f.data(), f.size()});
-  int r = sd_journal_sendv(iov.data(), static_cast<int>(iov.size()));
-  if (r < 0) return make_error(fmt::format("cannot write to the journal: {}", std::strerror(-r)));
-  return ok_status();
+  return host::journal_send(std::move(fields));
 }
 
 bool stderr_is_journal() {

@@ -8,7 +8,6 @@
 #include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <syslog.h>
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -20,6 +19,7 @@
 #include <set>
 
 #include "host/bus.h"
+#include "host/notify.h"
 #include "util/fd.h"
 #include "util/file.h"
 #include "watchdog/audit.h"
@@ -104,7 +104,7 @@ struct Daemon::Impl {
 
   void status(const std::string& text) {
     last_action = text;
-    sd_notifyf(0, "STATUS=%s", text.c_str());
+    host::notify("STATUS=" + text);
   }
 
   void watch_fd(int fd, bool add) {
@@ -495,7 +495,7 @@ struct Daemon::Impl {
         if (!stopping)
           log(LOG_INFO, pending ? "stopping once the reload in progress is confirmed" : "stopping");
         stopping = true;
-        sd_notify(0, "STOPPING=1");
+        host::notify("STOPPING=1");
       }
     }
   }
@@ -553,8 +553,8 @@ struct Daemon::Impl {
     if (!sigfd.valid() || !epoll.valid() || !inotify.valid() || !timer.valid())
       return errno_error("cannot create the event loop's descriptors");
     for (int fd : {sigfd.get(), inotify.get(), timer.get()}) watch_fd(fd, true);
-    uint64_t usec = 0;
-    if (sd_watchdog_enabled(0, &usec) > 0 && usec > 0) {
+    if (auto interval = host::watchdog_interval()) {
+      auto usec = static_cast<uint64_t>(interval->count());
       ping = Fd(::timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
       // Half the WatchdogSec=, as sd_watchdog_enabled(3) recommends.
       uint64_t half = usec / 2;
@@ -580,7 +580,7 @@ struct Daemon::Impl {
     queue.assign(claimed.begin(), claimed.end());
     log(LOG_INFO, fmt::format("watching {} (PID file {}, state {}, socket {})", settings.restart_flag,
                               settings.pid_file, settings.state_file, settings.control_socket));
-    sd_notifyf(0, "READY=1\nSTATUS=watching %s", settings.restart_flag.c_str());
+    host::notify("READY=1\nSTATUS=watching " + settings.restart_flag);
     last_action = "watching " + settings.restart_flag;
 
     struct epoll_event events[32];
@@ -605,7 +605,7 @@ struct Daemon::Impl {
         else if (ping.valid() && fd == ping.get()) {
           uint64_t x = 0;
           (void)::read(ping.get(), &x, sizeof(x));
-          sd_notify(0, "WATCHDOG=1");
+          host::notify("WATCHDOG=1");
         } else if (listening && fd == control.listen_fd()) {
           control.on_acceptable(watcher());
         } else if (control.is_client(fd)) {
