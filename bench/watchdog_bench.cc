@@ -25,10 +25,10 @@
 
 #include "util/file.h"
 #include "util/strings.h"
+#include "util/timestamp.h"
 #include "watchdog/client.h"
 #include "watchdog/control.h"
 #include "watchdog/test_fixture.h"
-#include "watchdog/timestamp.h"
 
 namespace {
 
@@ -102,7 +102,7 @@ struct Rig {
     watchdog = wt::spawn({CSD_BINARY, "watchdog", "--contract", contract, "--no-bus"}, o);
     return wt::wait_until(
         [&] {
-          return control_call(socket, {{"cmd", "ping"}}, Millis(500)).ok();
+          return control::call(socket, {{"cmd", "ping"}}, Millis(500)).ok();
         },
         seconds(20));
   }
@@ -168,7 +168,7 @@ void BM_FlagToSignal(benchmark::State& state) {
     us.push_back(seconds_taken * 1e6);
     state.SetIterationTime(seconds_taken);
     // The next request only once this reload is confirmed, as in production.
-    auto done = control_call(rig.socket, {{"cmd", "restart-wait"}, {"request_id", id}}, Millis(15000));
+    auto done = control::call(rig.socket, {{"cmd", "restart-wait"}, {"request_id", id}}, Millis(15000));
     if (!done || !(*done)["record"].value("success", false))
       return state.SkipWithError("a reload was not confirmed");
   }

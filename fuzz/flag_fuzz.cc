@@ -1,8 +1,8 @@
 // The restart flag's JSON, as the watchdog parses a claimed flag (watchdog::parse_flag), and the
 // staleness decision taken on what it read.
 #include "fuzz.h"
+#include "util/timestamp.h"
 #include "watchdog/flag.h"
-#include "watchdog/timestamp.h"
 
 using namespace csd::watchdog;
 

@@ -1,8 +1,8 @@
 // The state file (the dashboard's schema): the state store's load and validate_state, then the
 // changes the watchdog makes to a loaded state, which must keep it valid.
 #include "fuzz.h"
+#include "util/timestamp.h"
 #include "watchdog/state_store.h"
-#include "watchdog/timestamp.h"
 
 using namespace csd::watchdog;
 using nlohmann::json;

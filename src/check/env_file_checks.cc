@@ -15,10 +15,9 @@ void check_env_file(const Context& ctx, const std::string& path, bool rendered, 
   const Contract& c = ctx.contract;
   auto file = systemd::read_env_file(ctx.root.map(path), path);
   if (!file) {
-    report.add({.code = "CSD112",
-                .file = path,
-                .message = file.error().message,
-                .fix = rendered ? render_hint(c) : file.error().hint});
+    Finding f = rule_unreadable_env_file(file.error(), path);
+    if (rendered) f.fix = render_hint(c);
+    report.add(std::move(f));
     return;
   }
   for (const auto& issue : file->issues) report.add(rule_env_issue(issue, path, 0));

@@ -12,11 +12,6 @@ namespace csd::check {
 
 namespace {
 
-bool is_yes(const std::optional<systemd::Assignment>& a) {
-  if (!a) return false;
-  return a->value == "yes" || a->value == "true" || a->value == "1" || a->value == "on";
-}
-
 std::vector<std::string> words(const std::string& value) {
   std::vector<std::string> out;
   for (const auto& w : split(value, ' '))
@@ -25,6 +20,11 @@ std::vector<std::string> words(const std::string& value) {
 }
 
 }  // namespace
+
+bool is_yes(const std::optional<systemd::Assignment>& a) {
+  if (!a) return false;
+  return a->value == "yes" || a->value == "true" || a->value == "1" || a->value == "on";
+}
 
 std::vector<std::pair<std::string, std::string>> written_paths(const Contract& c, Role role) {
   if (role == Role::kApp)
@@ -120,6 +120,49 @@ Finding rule_env_issue(const systemd::EnvIssue& issue, const std::string& file, 
           .line = line ? line : issue.where.line,
           .message = issue.where.message,
           .fix = issue.where.hint};
+}
+
+Finding rule_wrapper(const systemd::Assignment& exec_start, const std::string& unit,
+                     const std::string& wrapper, const std::string& found) {
+  return {
+      .code = "CSD101",
+      .file = exec_start.file,
+      .line = exec_start.line,
+      .message = fmt::format("ExecStart= of {} runs through '{}': the service would not be systemd's main "
+                             "process and would not get its signals",
+                             unit, wrapper),
+      .found = found};
+}
+
+std::vector<Finding> rule_identity(const systemd::UnitConfig& unit, const std::string& fallback_file,
+                                   const std::vector<Expected>& expected) {
+  std::vector<Finding> out;
+  for (const auto& e : expected) {
+    auto a = unit.last("Service", e.key);
+    std::string found = a ? a->value : "";
+    while (found.size() > 1 && found.back() == '/') found.pop_back();
+    if (e.value.empty() || found == e.value || (e.unset_ok && found.empty())) continue;
+    out.push_back({.code = "CSD110",
+                   .file = a ? a->file : fallback_file,
+                   .line = a ? a->line : 0,
+                   .message = fmt::format("{}= of {} is not {}", e.key, unit.name(), e.against),
+                   .expected = e.value,
+                   .found = found.empty() ? "(not set)" : found,
+                   .keys = {"Service." + e.key}});
+  }
+  return out;
+}
+
+Finding rule_unreadable_unit(const Error& e, const std::string& file) {
+  return {.code = "CSD115",
+          .file = e.file.empty() ? file : e.file,
+          .line = e.line,
+          .message = e.message,
+          .fix = e.hint};
+}
+
+Finding rule_unreadable_env_file(const Error& e, const std::string& path) {
+  return {.code = "CSD112", .file = path, .line = e.line, .message = e.message, .fix = e.hint};
 }
 
 }  // namespace csd::check

@@ -4,6 +4,7 @@
 // for check, the rendered units for import's migration report).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,8 +13,12 @@
 #include "contract/contract.h"
 #include "systemd/env_issue.h"
 #include "systemd/unit_loader.h"
+#include "util/error.h"
 
 namespace csd::check {
+
+// A boolean setting that is set and true, as systemd reads "yes", "true", "1" and "on".
+bool is_yes(const std::optional<systemd::Assignment>& a);
 
 // The paths a unit of this role writes: the app its PID file and the restart flag, the watchdog the
 // flag, its state file and its control socket. (path, contract key)
@@ -39,5 +44,30 @@ std::vector<Finding> rule_shared_runtime_dirs(const std::vector<const systemd::U
 // shell, at the severity the systemd module gives it (an Environment= line is no softer than a file's).
 // `file` ("" for the issue's own) and `line` (0 for the issue's own) say where to point.
 Finding rule_env_issue(const systemd::EnvIssue& issue, const std::string& file, int line);
+
+// CSD101: ExecStart= (`exec_start`) of `unit` runs the service through `wrapper` ("conda run",
+// "bash -lc + conda run"), so the wrapper, not the service, is systemd's main process.
+Finding rule_wrapper(const systemd::Assignment& exec_start, const std::string& unit,
+                     const std::string& wrapper, const std::string& found);
+
+// CSD110: a setting of the unit's identity (User=, Group=, WorkingDirectory=) that is not `value`,
+// the one `against` names ("the contract's service.user", "that of app.service"). An empty value
+// expects nothing; `unset_ok` accepts a unit that does not set it. A trailing slash of a directory
+// is no difference: systemd reads both alike.
+struct Expected {
+  std::string key;  // "User"
+  std::string value;
+  std::string against;
+  bool unset_ok = false;
+};
+std::vector<Finding> rule_identity(const systemd::UnitConfig& unit, const std::string& fallback_file,
+                                   const std::vector<Expected>& expected);
+
+// CSD115: a unit file, a drop-in or an ExecStart= line that cannot be read or parsed; at the error's
+// own file and line, else at `file`.
+Finding rule_unreadable_unit(const Error& e, const std::string& file);
+
+// CSD112: an environment file (`path`) that cannot be read.
+Finding rule_unreadable_env_file(const Error& e, const std::string& path);
 
 }  // namespace csd::check

@@ -25,12 +25,6 @@ struct Loaded {
   systemd::UnitConfig config;
 };
 
-bool is_yes(const std::optional<systemd::Assignment>& a) {
-  if (!a) return false;
-  std::string v = a->value;
-  return v == "yes" || v == "true" || v == "1" || v == "on";
-}
-
 // The contract version a generated unit was rendered from, read back from its header; "" when not generated.
 std::string rendered_version(const std::string& fragment, const Root& root) {
   auto text = read_file(root.map(fragment), ReadOptions{.max_bytes = 1 << 20});
@@ -41,25 +35,12 @@ std::string rendered_version(const std::string& fragment, const Root& root) {
 
 void check_identity(const Context& ctx, const Loaded& u, Report& report) {
   const Contract& c = ctx.contract;
-  struct Expect {
-    const char* key;
-    const std::string& value;
-    const char* contract_key;
-  };
-  for (const Expect& e :
-       {Expect{"User", c.service.user, "service.user"}, Expect{"Group", c.service.group, "service.group"},
-        Expect{"WorkingDirectory", c.service.workdir, "service.workdir"}}) {
-    auto a = u.config.last("Service", e.key);
-    std::string found = a ? a->value : "";
-    if (found == e.value) continue;
-    report.add({.code = "CSD110",
-                .file = a ? a->file : u.config.fragment_path(),
-                .line = a ? a->line : 0,
-                .message = fmt::format("{}= of {} is not the contract's {}", e.key, u.name, e.contract_key),
-                .expected = e.value,
-                .found = found.empty() ? "(not set)" : found,
-                .fix = render_hint(c),
-                .keys = {std::string("Service.") + e.key}});
+  for (auto& f : rule_identity(u.config, u.config.fragment_path(),
+                               {{"User", c.service.user, "the contract's service.user"},
+                                {"Group", c.service.group, "the contract's service.group"},
+                                {"WorkingDirectory", c.service.workdir, "the contract's service.workdir"}})) {
+    f.fix = render_hint(c);
+    report.add(std::move(f));
   }
 }
 
@@ -68,16 +49,11 @@ void check_exec(const Context& ctx, const Loaded& u, Report& report) {
   for (const char* key : {"ExecStart", "ExecStartPre", "ExecStartPost", "ExecReload", "ExecStop"}) {
     for (const auto& a : u.config.values("Service", key)) {
       std::string wrapper = find_wrapper(a.value);
-      if (!wrapper.empty() && std::string(key) == "ExecStart")
-        report.add(
-            {.code = "CSD101",
-             .file = a.file,
-             .line = a.line,
-             .message = fmt::format("{} of {} runs through '{}': the service would not be the main process "
-                                    "and would not get systemd's signals",
-                                    key, u.name, wrapper),
-             .found = a.value,
-             .fix = render_hint(c) + "; it starts the command through `conda-systemd exec`"});
+      if (!wrapper.empty() && std::string(key) == "ExecStart") {
+        Finding f = rule_wrapper(a, u.name, wrapper, a.value);
+        f.fix = render_hint(c) + "; it starts the command through `conda-systemd exec`";
+        report.add(std::move(f));
+      }
       std::string marker = find_venv_marker(a.value);
       if (!marker.empty())
         report.add({.code = "CSD103",
@@ -100,11 +76,11 @@ void check_exec(const Context& ctx, const Loaded& u, Report& report) {
       if (std::string(key) != "ExecStart" || !wrapper.empty()) continue;
       auto commands = systemd::parse_exec_line(a.value, u.config.specifiers());
       if (!commands) {
-        report.add({.code = "CSD115",
-                    .file = a.file,
-                    .line = a.line,
-                    .message = commands.error().message,
-                    .fix = render_hint(c)});
+        Finding f = rule_unreadable_unit(commands.error(), a.file);
+        f.file = a.file;
+        f.line = a.line;
+        f.fix = render_hint(c);
+        report.add(std::move(f));
         continue;
       }
       for (const auto& cmd : *commands) {
@@ -294,13 +270,14 @@ void check_units(const Context& ctx, Report& report) {
     auto config = systemd::load_unit(ctx.root, name);
     if (!config) {
       bool missing = config.error().message.find("not found") != std::string::npos;
-      if (selected)
-        report.add(
-            {.code = missing ? "CSD114" : "CSD115",
-             .file = config.error().file,
-             .line = config.error().line,
-             .message = config.error().message,
-             .fix = missing ? render_hint(c) + ", then systemctl daemon-reload" : config.error().hint});
+      if (selected && missing)
+        report.add({.code = "CSD114",
+                    .file = config.error().file,
+                    .line = config.error().line,
+                    .message = config.error().message,
+                    .fix = render_hint(c) + ", then systemctl daemon-reload"});
+      else if (selected)
+        report.add(rule_unreadable_unit(config.error(), config.error().file));
       continue;
     }
     if (config->masked()) {
@@ -314,12 +291,11 @@ void check_units(const Context& ctx, Report& report) {
     units.push_back({name, role, std::move(config).value()});
     if (!selected) continue;
     const Loaded& u = units.back();
-    for (const auto& problem : u.config.problems())
-      report.add({.code = "CSD115",
-                  .file = problem.file,
-                  .message = problem.message,
-                  .fix = problem.hint,
-                  .unit = name});
+    for (const auto& problem : u.config.problems()) {
+      Finding f = rule_unreadable_unit(problem, problem.file);
+      f.unit = name;
+      report.add(std::move(f));
+    }
     std::size_t first = report.findings().size();
     check_version(ctx, u, report);
     check_identity(ctx, u, report);

@@ -39,7 +39,7 @@ Progress::Mode progress_mode(bool json) {
 }
 
 int run_switch(const DeploymentOptions& d, const GateOptions& g, const deploy::Target* target, bool json) {
-  deploy::HealthOptions gate{.timeout = g.timeout, .retries = g.retries};
+  host::HealthOptions gate{.timeout = g.timeout, .retries = g.retries};
   auto services = deploy::system_services(gate, g.restart_timeout);
   if (!services) return print_error(services.error(), json), int(kUnusable);
   deploy::Options options{.root = Root(d.root), .home = home_dir(), .who = watchdog::current_user()};

@@ -1,5 +1,5 @@
 // `conda-systemd health`: GET the contract's health URL; exit 0 on 2xx.
-#include "deploy/health.h"
+#include "host/health.h"
 
 #include <fmt/format.h>
 
@@ -31,9 +31,9 @@ void register_health(CLI::App& parent, Commands& out) {
                    // environment itself is broken.
                    auto c = load_contract(o->contract);
                    if (!c) return print_error(c.error(), o->json), int(kUnusable);
-                   deploy::HealthOptions h{.timeout = o->timeout, .retries = o->retries};
+                   host::HealthOptions h{.timeout = o->timeout, .retries = o->retries};
                    nlohmann::json probes = nlohmann::json::array();
-                   auto r = deploy::probe_health(c->service.health_url, h, [&](const deploy::HealthProbe& p) {
+                   auto r = host::probe_health(c->service.health_url, h, [&](const host::HealthProbe& p) {
                      probes.push_back({{"attempt", p.attempt},
                                        {"healthy", p.healthy},
                                        {"status", p.status},

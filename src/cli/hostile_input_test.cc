@@ -8,11 +8,11 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "control/client.h"
 #include "test_support/deployment.h"
 #include "test_support/process.h"
 #include "test_support/temp_dir.h"
 #include "watchdog/client.h"
-#include "watchdog/control.h"
 #include "watchdog/state_store.h"
 #include "watchdog/test_fixture.h"
 
@@ -141,7 +141,7 @@ TEST(HostileInput, FlagWithAHugeNumberIsRejectedAndTheWatchdogKeepsServing) {
   watchdog::testing::Child daemon = watchdog::testing::spawn(
       {CSD_BINARY, "watchdog", "--contract", tmp.at("/contract.toml"), "--no-bus"}, o);
   const std::string socket = tmp.at("/run/watchdog.sock");
-  auto answers = [&] { return watchdog::control_call(socket, {{"cmd", "ping"}}, Millis(500)).ok(); };
+  auto answers = [&] { return control::call(socket, {{"cmd", "ping"}}, Millis(500)).ok(); };
   ASSERT_TRUE(watchdog::testing::wait_until(answers, std::chrono::seconds(20)));
   tmp.write("/run/app_restart.flag", "{\"user\": 1e400}");
   auto rejected = [&] {

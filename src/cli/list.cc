@@ -26,9 +26,9 @@ void register_list(CLI::App& parent, Commands& out) {
                        {1, "the contract directory cannot be read"}});
   out.push_back(
       {app, [o] {
-         std::optional<verify::Systemd> bus;
+         std::optional<host::Systemd> bus;
          if (!o->no_bus)
-           if (auto b = verify::Systemd::connect()) bus.emplace(std::move(*b));
+           if (auto b = host::Systemd::connect()) bus.emplace(std::move(*b));
          auto listed = verify::list_installed(Root(o->root), bus ? &*bus : nullptr);
          if (!listed) {
            if (o->json)

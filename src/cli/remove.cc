@@ -5,10 +5,10 @@
 #include "cli/command.h"
 #include "contract/installed.h"
 #include "contract/naming.h"
+#include "host/bus.h"
 #include "render/uninstall.h"
 #include "util/file.h"
 #include "util/json_text.h"
-#include "verify/systemd_units.h"
 
 namespace csd::cli {
 
@@ -41,9 +41,9 @@ int run_remove(const RemoveOptions& o) {
   auto say = [&o](const std::string& what, const std::string& path) {
     if (!o.json) inform("{:<9} {}", what, path);
   };
-  std::optional<verify::Systemd> bus;
+  std::optional<host::Systemd> bus;
   if (!o.no_bus) {
-    auto b = verify::Systemd::connect();
+    auto b = host::Systemd::connect();
     if (!b) return print_error(b.error(), o.json), int(kFailed);
     bus.emplace(std::move(*b));
     for (const auto& unit : all_units(*c)) {

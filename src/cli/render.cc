@@ -5,6 +5,7 @@
 #include "cli/command.h"
 #include "contract/naming.h"
 #include "contract/resolve.h"
+#include "host/bus.h"
 #include "render/deployed.h"
 #include "render/install.h"
 #include "render/orphans.h"
@@ -12,9 +13,8 @@
 #include "systemd/runtime_state.h"
 #include "util/file.h"
 #include "util/json_text.h"
-#include "verify/systemd_units.h"
+#include "util/timestamp.h"
 #include "watchdog/client.h"
-#include "watchdog/timestamp.h"
 
 namespace csd::cli {
 
@@ -24,7 +24,7 @@ namespace {
 // without a bus, from systemd's runtime state (a control group or an invocation ID: conservative).
 bool orphan_may_be_active(const Root& root, const std::string& unit) {
   if (root.empty()) {
-    if (auto bus = verify::Systemd::connect()) {
+    if (auto bus = host::Systemd::connect()) {
       if (auto status = bus->unit(unit))
         return status->active_state != "inactive" && status->active_state != "failed";
     }
@@ -114,9 +114,7 @@ int run_render(const RenderOptions& o) {
     say(true, fmt::format("{} {}", changed ? "wrote    " : "unchanged", f.path));
   }
   if (o.drop_deploy) {
-    if (auto s = render::drop_deployed(*c, root, watchdog::current_user(),
-                                       watchdog::format_timestamp(watchdog::now_utc()));
-        !s)
+    if (auto s = render::drop_deployed(*c, root, watchdog::current_user(), format_timestamp(now_utc())); !s)
       return print_error(s.error(), o.json), int(kFailed);
     result["recorded"] = render::written_target(*c).spec();
     say(true, fmt::format("recorded {} as the current environment in {}", render::written_target(*c).spec(),

@@ -6,9 +6,9 @@
 
 #include "cli/command.h"
 #include "contract/naming.h"
+#include "host/bus.h"
 #include "util/json_text.h"
 #include "watchdog/audit.h"
-#include "watchdog/systemd_bus.h"
 
 namespace csd::cli {
 
@@ -37,13 +37,13 @@ void register_scale(CLI::App& parent, Commands& out) {
          if (!s) return print_error(s.error(), o->json), int(kUnusable);
          std::optional<pid_t> main_pid;
          if (!o->no_bus)
-           if (auto bus = watchdog::SystemdBus::connect(); bus)
+           if (auto bus = host::Systemd::connect(Millis(2'000)); bus)
              if (auto pid = bus->main_pid(s->master.app_unit); pid) main_pid = *pid;
          auto r = watchdog::scale_workers(*s, *target, main_pid, s->reload_timeout);
          if (!r) return print_error(r.error(), o->json), int(kFailed);
          nlohmann::json j = r->to_json();
          (void)watchdog::send_audit_to_journal(
-             watchdog::audit_entry(watchdog::kWorkersScaled, j, watchdog::now_utc(), s->contract_version), 5);
+             watchdog::audit_entry(watchdog::kWorkersScaled, j, now_utc(), s->contract_version), 5);
          if (o->json)
            fmt::print("{}\n", json_text(j, 2));
          else if (!r->confirmed || !quiet())

@@ -20,7 +20,7 @@
 #include "util/fd.h"
 #include "util/file.h"
 #include "util/strings.h"
-#include "watchdog/timestamp.h"
+#include "util/timestamp.h"
 
 namespace csd::deploy {
 
@@ -74,8 +74,7 @@ class Operation {
     // The record keeps what happened, not when each step began or every probe.
     if (e.kind == Event::Kind::kNote || e.kind == Event::Kind::kEnd) {
       outcome.events.push_back(e);
-      steps_.push_back(
-          {{"at", watchdog::format_timestamp(watchdog::now_utc())}, {"text", e.text}, {"ok", e.ok}});
+      steps_.push_back({{"at", format_timestamp(now_utc())}, {"text", e.text}, {"ok", e.ok}});
     }
     if (log_) log_(e);
   }
@@ -228,7 +227,7 @@ Result<Prepared> prepare(const std::string& contract_path, const Options& o) {
 
 json env_json(const EnvRef& e, const Options& o, const char* operation) {
   json j = e.to_json();
-  j["since"] = watchdog::format_timestamp(watchdog::now_utc());
+  j["since"] = format_timestamp(now_utc());
   j["by"] = o.who;
   j["operation"] = operation;
   return j;

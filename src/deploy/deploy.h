@@ -13,12 +13,18 @@
 #include <vector>
 
 #include "contract/conda_target.h"
-#include "deploy/health.h"
+#include "host/health.h"
 #include "util/duration.h"
 #include "util/error.h"
 #include "util/root.h"
 
 namespace csd::deploy {
+
+// The gate is the host's health probe.
+using host::HealthOptions;
+using host::HealthProbe;
+using host::HealthResult;
+using host::OnProbe;
 
 // Where the service is to run from.
 using Target = CondaTarget;

@@ -1,7 +1,7 @@
 // deploy's Services on the real system.
 #include "deploy/deploy.h"
-#include "verify/process.h"
-#include "verify/systemd_units.h"
+#include "host/bus.h"
+#include "host/process.h"
 
 namespace csd::deploy {
 
@@ -9,7 +9,7 @@ namespace {
 
 class SystemServices : public Services {
  public:
-  SystemServices(verify::Systemd bus, HealthOptions gate, Millis restart_timeout)
+  SystemServices(host::Systemd bus, HealthOptions gate, Millis restart_timeout)
       : bus_(std::move(bus)), gate_(gate), restart_timeout_(restart_timeout) {}
 
   Status daemon_reload() override { return bus_.daemon_reload(); }
@@ -27,7 +27,7 @@ class SystemServices : public Services {
     auto u = bus_.unit(unit);
     if (!u) return u.error();
     if (u->main_pid <= 0) return make_error(unit + " has no main process");
-    auto p = verify::read_process(u->main_pid);
+    auto p = host::read_process_context(u->main_pid);
     if (!p) return p.error();
     auto it = p->environ.find("CONDA_PREFIX");
     if (it == p->environ.end()) return make_error("CONDA_PREFIX is not set in its main process");
@@ -35,11 +35,11 @@ class SystemServices : public Services {
   }
 
   HealthResult health(const std::string& url, const OnProbe& on_probe) override {
-    return probe_health(url, gate_, on_probe);
+    return host::probe_health(url, gate_, on_probe);
   }
 
  private:
-  verify::Systemd bus_;
+  host::Systemd bus_;
   HealthOptions gate_;
   Millis restart_timeout_;
 };
@@ -47,7 +47,7 @@ class SystemServices : public Services {
 }  // namespace
 
 Result<std::unique_ptr<Services>> system_services(const HealthOptions& gate, Millis restart_timeout) {
-  auto bus = verify::Systemd::connect();
+  auto bus = host::Systemd::connect();
   if (!bus) return bus.error();
   return std::unique_ptr<Services>(new SystemServices(std::move(bus).value(), gate, restart_timeout));
 }

@@ -1,13 +1,12 @@
 #include "contract/naming.h"
+#include "render/env_value.h"
 #include "render/render.h"
 
 namespace csd::render {
 
-namespace {
-
 // systemd's EnvironmentFile= reading: a bare value keeps everything up to the end of the line,
 // inline "#" included, so anything but plain characters goes in double quotes.
-std::string env_value(const std::string& v) {
+std::string quote_env_value(const std::string& v) {
   if (!v.empty() && v.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
                                         "@%+=:,./_-") == std::string::npos)
     return v;
@@ -19,12 +18,10 @@ std::string env_value(const std::string& v) {
   return out + "\"";
 }
 
-}  // namespace
-
 std::string render_environment_file(const Contract& c) {
   std::string out = generated_header(c);
   out += "# Read by systemd (EnvironmentFile=) and by the app: no inline comments, no shell expansion.\n";
-  for (const auto& var : contract_environment(c)) out += var.name + "=" + env_value(var.value) + "\n";
+  for (const auto& var : contract_environment(c)) out += var.name + "=" + quote_env_value(var.value) + "\n";
   return out;
 }
 

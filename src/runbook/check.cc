@@ -13,16 +13,10 @@ namespace csd::runbook {
 
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return out;
-}
-
 // What the specification forbids in a runbook: each one assumes a shell that activated an
 // environment, which the units never have.
 const char* forbidden(std::string_view line) {
-  std::string l = lower(line);
+  std::string l = ascii_lower(line);
   for (const char* word :
        {"conda run", "source activate", "conda activate", "bin/activate", "virtualenv", "venv"})
     if (l.find(word) != std::string::npos) return word;

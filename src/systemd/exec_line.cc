@@ -115,15 +115,6 @@ void scan_env_refs(const std::string& word, ExecCommand& cmd) {
   }
 }
 
-std::string double_percent(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    out += c;
-    if (c == '%') out += '%';
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string ExecPrefixes::to_string() const {

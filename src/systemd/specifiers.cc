@@ -89,4 +89,13 @@ Result<std::string> expand_specifiers(std::string_view text, const SpecifierTabl
   return out;
 }
 
+std::string double_percent(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    out += c;
+    if (c == '%') out += '%';
+  }
+  return out;
+}
+
 }  // namespace csd::systemd

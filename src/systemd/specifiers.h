@@ -26,4 +26,7 @@ bool is_known_specifier(char c);
 // stays, a letter systemd does not know is an error, and so is one the table has no value for.
 Result<std::string> expand_specifiers(std::string_view text, const SpecifierTable& table);
 
+// Every "%" doubled: the text systemd reads back as `s` itself, no specifier expanded.
+std::string double_percent(std::string_view s);
+
 }  // namespace csd::systemd

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "systemd/environment.h"
+#include "systemd/specifiers.h"
 #include "systemd/words.h"
 #include "util/strings.h"
 
@@ -16,15 +17,6 @@ bool has_control(std::string_view s, bool allow_tab) {
     if ((b < 0x20 && !(allow_tab && c == '\t')) || b == 0x7F) return true;
   }
   return false;
-}
-
-std::string double_percent(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    out += c;
-    if (c == '%') out += '%';
-  }
-  return out;
 }
 
 // Why a raw value would not come back unchanged from parse_unit_text(), or "".

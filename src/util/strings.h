@@ -13,6 +13,8 @@ bool starts_with(std::string_view s, std::string_view prefix);
 bool ends_with(std::string_view s, std::string_view suffix);
 // True when `path` is `dir` or lies below it ("/run/a/b" is under "/run/a", "/run/ab" is not).
 bool path_is_under(std::string_view path, std::string_view dir);
+// ASCII letters in lower case; every other byte as it is (no locale).
+std::string ascii_lower(std::string_view s);
 
 // Levenshtein distance, for "did you mean" suggestions.
 std::size_t edit_distance(std::string_view a, std::string_view b);

@@ -36,7 +36,7 @@ std::string state(const ListedUnit& u) {
 
 }  // namespace
 
-Result<std::vector<Listed>> list_installed(const Root& root, Systemd* systemd) {
+Result<std::vector<Listed>> list_installed(const Root& root, host::Systemd* systemd) {
   auto names = installed_contracts(root);
   if (!names) return names.error();
   std::vector<Listed> out;

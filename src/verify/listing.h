@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "host/bus.h"
 #include "util/error.h"
 #include "util/root.h"
-#include "verify/systemd_units.h"
 
 namespace csd::verify {
 
@@ -38,7 +38,7 @@ struct Listed {
 // Reads each installed contract (no conda lookup: a broken environment must still be listed) and,
 // when `systemd` is given, the state of each of its units. An error only when the contract
 // directory cannot be read.
-Result<std::vector<Listed>> list_installed(const Root& root, Systemd* systemd);
+Result<std::vector<Listed>> list_installed(const Root& root, host::Systemd* systemd);
 
 std::string listing_text(const std::vector<Listed>& listed);
 nlohmann::json listing_json(const std::vector<Listed>& listed);

@@ -5,12 +5,11 @@
 #include <algorithm>
 
 #include "contract/naming.h"
+#include "control/client.h"
 #include "render/render.h"
 #include "systemd/env_file.h"
 #include "util/file.h"
 #include "util/strings.h"
-#include "watchdog/control.h"
-#include "watchdog/reload.h"
 
 namespace csd::verify {
 
@@ -18,7 +17,7 @@ namespace {
 
 constexpr Millis kSocketTimeout{3'000};
 
-std::string state_of(const UnitStatus& u) {
+std::string state_of(const host::UnitStatus& u) {
   if (u.load_state != "loaded") return u.load_state;
   return fmt::format("{} ({})", u.active_state, u.sub_state);
 }
@@ -49,15 +48,16 @@ void process_rows(Rows& out, const Contract& c, const UnitLive& u, const std::ve
     out.add(n + " main process", "readable in /proc", u.process.error().message, false);
     return;
   }
-  const ProcessInfo& p = *u.process;
+  const host::ProcessInfo& p = *u.process;
+  std::string exe = p.exe_deleted ? p.exe + " (deleted)" : p.exe;
   if (is_app_like(c, n)) {
     std::string want = c.conda.prefix + "/bin/…";
-    bool inside = path_is_under(p.exe, c.conda.prefix + "/bin") && !ends_with(p.exe, " (deleted)");
-    out.add(n + " executable", want, p.exe, inside);
+    bool inside = path_is_under(p.exe, c.conda.prefix + "/bin") && !p.exe_deleted;
+    out.add(n + " executable", want, exe, inside);
     auto prefix = p.environ.find("CONDA_PREFIX");
     out.add(n + " CONDA_PREFIX", c.conda.prefix, prefix == p.environ.end() ? "(not set)" : prefix->second);
   } else {
-    out.add(n + " executable", c.tool, p.exe, p.exe == c.tool || ends_with(p.exe, "/" + base_name(c.tool)));
+    out.add(n + " executable", c.tool, exe, exe == c.tool || ends_with(exe, "/" + base_name(c.tool)));
   }
   out.add(n + " working directory", c.service.workdir, p.cwd);
   out.add(n + " user", c.service.user, p.user);
@@ -98,7 +98,7 @@ Result<std::string> rendered_version(const std::string& unit_text) {
 
 Live observe(const Contract& c) {
   Live live;
-  auto bus = Systemd::connect();
+  auto bus = host::Systemd::connect();
   for (const auto& name : all_units(c)) {
     UnitLive u{.name = name};
     if (bus)
@@ -106,8 +106,8 @@ Live observe(const Contract& c) {
     else
       u.status = bus.error();
     if (u.status && u.status->main_pid > 0) {
-      u.process = read_process(u.status->main_pid);
-      if (name == app_unit(c)) u.children = watchdog::running_children(u.status->main_pid);
+      u.process = host::read_process_context(u.status->main_pid);
+      if (name == app_unit(c)) u.children = host::running_children(u.status->main_pid);
     }
     std::string file = u.status && !u.status->fragment_path.empty() ? u.status->fragment_path
                                                                     : "/etc/systemd/system/" + name;
@@ -117,13 +117,13 @@ Live observe(const Contract& c) {
   }
   auto pid = read_file(c.paths.pid_file, {.max_bytes = 64, .follow_symlinks = false});
   live.pid_file = pid ? Result<std::string>(std::string(trim(*pid))) : pid;
-  live.watchdog = watchdog::control_call(c.paths.control_socket, {{"cmd", "paths"}}, kSocketTimeout);
+  live.watchdog = control::call(c.paths.control_socket, {{"cmd", "paths"}}, kSocketTimeout);
   auto env = systemd::read_env_file(c.service.environment_file);
   if (env)
     live.environment_file = env->variables();
   else
     live.environment_file = env.error();
-  live.health = deploy::probe_health(c.service.health_url, {.timeout = Millis(5'000), .retries = 1});
+  live.health = host::probe_health(c.service.health_url, {.timeout = Millis(5'000), .retries = 1});
   return live;
 }
 

@@ -11,17 +11,17 @@
 #include <vector>
 
 #include "contract/contract.h"
-#include "deploy/health.h"
+#include "host/bus.h"
+#include "host/health.h"
+#include "host/process.h"
 #include "util/error.h"
-#include "verify/process.h"
-#include "verify/systemd_units.h"
 
 namespace csd::verify {
 
 struct UnitLive {
   std::string name;
-  Result<UnitStatus> status = make_error("not asked");
-  Result<ProcessInfo> process = make_error("no main process");
+  Result<host::UnitStatus> status = make_error("not asked");
+  Result<host::ProcessInfo> process = make_error("no main process");
   Result<std::string> rendered_version = make_error("not read");  // from the installed unit's first line
   std::vector<pid_t> children;                                    // gunicorn's workers, for the app
 };
@@ -31,7 +31,7 @@ struct Live {
   Result<std::string> pid_file = make_error("not read");
   Result<nlohmann::json> watchdog = make_error("not asked");  // its answer to {"cmd": "paths"}
   Result<std::map<std::string, std::string>> environment_file = make_error("not read");
-  deploy::HealthResult health;
+  host::HealthResult health;
 };
 
 struct Row {

@@ -2,12 +2,14 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include "contract/naming.h"
 
 namespace csd::verify {
 namespace {
+
+using host::ProcessInfo;
+using host::UnitStatus;
 
 const char* const kContract = R"toml(
 [contract]
@@ -176,18 +178,6 @@ TEST(Verify, ReadsTheRenderedVersion) {
   ASSERT_TRUE(v);
   EXPECT_EQ(*v, "2026.11-1");
   EXPECT_FALSE(rendered_version("[Unit]\nDescription=x\n"));
-}
-
-TEST(Verify, ReadsAProcess) {
-  auto p = read_process(::getpid());
-  ASSERT_TRUE(p) << p.error().to_string();
-  char cwd[4096];
-  ASSERT_NE(::getcwd(cwd, sizeof cwd), nullptr);
-  EXPECT_EQ(p->cwd, cwd);
-  EXPECT_EQ(p->uid, ::getuid());
-  EXPECT_FALSE(p->exe.empty());
-  EXPECT_TRUE(p->environ.count("PATH") || p->environ.empty());
-  EXPECT_FALSE(read_process(0));
 }
 
 }  // namespace

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "util/error.h"
-#include "watchdog/timestamp.h"
+#include "util/timestamp.h"
 
 namespace csd::watchdog {
 

@@ -13,16 +13,17 @@
 #include <random>
 #include <thread>
 
+#include "control/client.h"
+#include "host/bus.h"
+#include "host/process.h"
 #include "util/fd.h"
 #include "util/file.h"
 #include "util/json_text.h"
-#include "watchdog/control.h"
 #include "watchdog/flag.h"
 #include "watchdog/master.h"
 #include "watchdog/policy.h"
 #include "watchdog/reload.h"
 #include "watchdog/state_store.h"
-#include "watchdog/systemd_bus.h"
 
 namespace csd::watchdog {
 
@@ -122,7 +123,7 @@ Result<std::string> request_restart(const Settings& s, const RestartRequest& r, 
 Result<json> wait_for_decision(const Settings& s, const std::string& request_id, Millis timeout) {
   auto deadline = steady_clock::now() + timeout;
   auto answer =
-      control_call(s.control_socket, {{"cmd", "restart-wait"}, {"request_id", request_id}}, timeout);
+      control::call(s.control_socket, {{"cmd", "restart-wait"}, {"request_id", request_id}}, timeout);
   if (answer) {
     if (answer->value("ok", false)) return (*answer)["record"];
     return make_error(fmt::format("the watchdog: {}", answer->value("error", std::string("error"))));
@@ -172,7 +173,7 @@ json collect_status(const Settings& s, bool ask_systemd) {
 
   MasterExpectation expect = s.master;
   if (ask_systemd)
-    if (auto bus = SystemdBus::connect(); bus)
+    if (auto bus = host::Systemd::connect(Millis(2'000)); bus)
       if (auto pid = bus->main_pid(expect.app_unit); pid) expect.main_pid = *pid;
   out["systemd_main_pid"] = expect.main_pid ? json(*expect.main_pid) : json(nullptr);
   MasterCheck check = find_master(s.pid_file, expect);
@@ -181,12 +182,12 @@ json collect_status(const Settings& s, bool ask_systemd) {
     out["master"] = {{"verified", true},
                      {"pid", pid},
                      {"exe", check.master->info.exe},
-                     {"workers", running_children(pid)},
+                     {"workers", host::running_children(pid)},
                      {"expected_workers", s.workers}};
   } else {
     out["master"] = {{"verified", false}, {"reason", check.refusal.reason}, {"detail", check.refusal.detail}};
   }
-  auto watchdog = control_call(s.control_socket, {{"cmd", "status"}}, Millis(2000));
+  auto watchdog = control::call(s.control_socket, {{"cmd", "status"}}, Millis(2000));
   if (watchdog && watchdog->value("ok", false)) {
     out["watchdog"] = *watchdog;
     out["watchdog"]["alive"] = true;

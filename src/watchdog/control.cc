@@ -12,37 +12,12 @@
 #include <chrono>
 #include <cstring>
 
-#include "watchdog/json_bounds.h"
+#include "control/client.h"
+#include "util/json_bounds.h"
 
 namespace csd::watchdog {
 
 using nlohmann::json;
-
-namespace {
-
-Result<sockaddr_un> address_of(const std::string& path) {
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof(addr.sun_path))
-    return file_error(
-        path,
-        fmt::format("socket path longer than the {} bytes Unix sockets allow", sizeof(addr.sun_path) - 1),
-        "choose a shorter paths.control_socket");
-  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  return addr;
-}
-
-// 0 when connected, else the errno.
-int try_connect(int fd, const sockaddr_un& addr) {
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0) return 0;
-  return errno;
-}
-
-std::string dump(const json& j) {
-  return j.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
-}
-
-}  // namespace
 
 ControlServer::~ControlServer() {
   if (path_.empty() || !listen_.valid()) return;
@@ -52,7 +27,7 @@ ControlServer::~ControlServer() {
 }
 
 Result<ControlServer> ControlServer::listen(const std::string& path, unsigned mode) {
-  auto addr = address_of(path);
+  auto addr = control::address_of(path);
   if (!addr) return addr.error();
   struct stat st {};
   if (::lstat(path.c_str(), &st) == 0) {
@@ -60,7 +35,7 @@ Result<ControlServer> ControlServer::listen(const std::string& path, unsigned mo
       return file_error(path, "exists and is not a socket; not replacing it",
                         "remove it or fix paths.control_socket");
     Fd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-    int err = try_connect(probe.get(), *addr);
+    int err = control::try_connect(probe.get(), *addr);
     if (err == 0) return file_error(path, "another watchdog answers on this socket", "stop it first");
     if (err != ECONNREFUSED && err != ENOENT)
       return file_error(path, fmt::format("cannot probe the existing socket: {}", std::strerror(err)));
@@ -187,7 +162,7 @@ void ControlServer::answer(int client, const std::string& line, const Handler& h
 void ControlServer::respond(int client, const json& response, const Watch& watch) {
   auto it = clients_.find(client);
   if (it == clients_.end()) return;
-  std::string out = dump(response);
+  std::string out = control::encode_line(response);
   std::size_t done = 0;
   while (done < out.size()) {
     ssize_t n = ::send(client, out.data() + done, out.size() - done, MSG_NOSIGNAL);
@@ -210,46 +185,6 @@ void ControlServer::close_client(int client, const Watch& watch) {
   }
   clients_.erase(it);
   watch(client, false);
-}
-
-Result<json> control_call(const std::string& path, const json& request, Millis timeout) {
-  auto addr = address_of(path);
-  if (!addr) return addr.error();
-  Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd.valid()) return make_error(fmt::format("socket(): {}", std::strerror(errno)));
-  if (int err = try_connect(fd.get(), *addr); err != 0)
-    return file_error(path, fmt::format("no watchdog answers: {}", std::strerror(err)),
-                      "is the watchdog unit running? `systemctl status NAME-watchdog.service`");
-  std::string out = dump(request);
-  if (::send(fd.get(), out.data(), out.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(out.size()))
-    return file_error(path, fmt::format("cannot send: {}", std::strerror(errno)));
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::string in;
-  char buf[4096];
-  for (;;) {
-    auto left = std::chrono::duration_cast<Millis>(deadline - std::chrono::steady_clock::now()).count();
-    if (left <= 0) return file_error(path, "the watchdog did not answer in time");
-    struct pollfd p {
-      fd.get(), POLLIN, 0
-    };
-    int r = ::poll(&p, 1, static_cast<int>(std::min<long long>(left, 60'000)));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) continue;
-    ssize_t n = ::read(fd.get(), buf, sizeof(buf));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return file_error(path, "the watchdog closed the connection without an answer");
-    in.append(buf, static_cast<std::size_t>(n));
-    if (in.size() > kMaxControlLine) return file_error(path, "answer too long");
-    auto nl = in.find('\n');
-    if (nl == std::string::npos) continue;
-    std::string line = in.substr(0, nl);
-    if (nests_deeper_than(line, kMaxJsonDepth))
-      return file_error(path, "the watchdog's answer nests too deep");
-    json answer = json::parse(line, nullptr, false);
-    if (answer.is_discarded() || !answer.is_object())
-      return file_error(path, "the watchdog's answer is not JSON");
-    return answer;
-  }
 }
 
 }  // namespace csd::watchdog

@@ -19,13 +19,14 @@
 #include <string>
 #include <vector>
 
+#include "control/client.h"
 #include "util/duration.h"
 #include "util/error.h"
 #include "util/fd.h"
 
 namespace csd::watchdog {
 
-inline constexpr std::size_t kMaxControlLine = 64 * 1024;
+inline constexpr std::size_t kMaxControlLine = control::kMaxLine;
 inline constexpr std::size_t kMaxControlClients = 64;
 // Issue 10, defect 4: idle clients held the 64 places for good and ids waited on by clients
 // that hung up were never freed. A client that sends nothing for kClientIdle is closed (one
@@ -94,8 +95,5 @@ class ControlServer {
   ino_t inode_ = 0;  // of the socket we bound, so we never unlink someone else's
   std::map<int, Client> clients_;
 };
-
-// One request, one answer, within `timeout`.
-Result<nlohmann::json> control_call(const std::string& path, const nlohmann::json& request, Millis timeout);
 
 }  // namespace csd::watchdog

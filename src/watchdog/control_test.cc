@@ -71,7 +71,7 @@ TEST(ControlSocket, RequestAndAnswer) {
       fds.erase(std::remove(fds.begin(), fds.end(), fd), fds.end());
   };
   Result<json> answer = make_error("not yet");
-  std::thread client([&] { answer = control_call(path, {{"cmd", "echo"}, {"x", 1}}, Millis(5000)); });
+  std::thread client([&] { answer = control::call(path, {{"cmd", "echo"}, {"x", 1}}, Millis(5000)); });
   // Serve by hand, as the loop would on its epoll events.
   auto serve = [&] {
     for (int i = 0; i < 500 && fds.empty(); ++i) {
@@ -98,7 +98,7 @@ TEST(ControlSocket, RequestAndAnswer) {
 
 TEST(ControlSocket, NoWatchdogIsAnErrorNotAHang) {
   test::TempDir tmp;
-  auto r = control_call(tmp.at("/none.sock"), {{"cmd", "ping"}}, Millis(1000));
+  auto r = control::call(tmp.at("/none.sock"), {{"cmd", "ping"}}, Millis(1000));
   EXPECT_FALSE(r.ok());
 }
 

@@ -67,7 +67,7 @@ class WatchdogDaemon : public ::testing::Test {
     Child c = testing::spawn({CSD_BINARY, "watchdog", "--contract", contract, "--no-bus"}, o);
     bool up = testing::wait_until(
         [&] {
-          return control_call(socket, {{"cmd", "ping"}}, Millis(500)).ok();
+          return control::call(socket, {{"cmd", "ping"}}, Millis(500)).ok();
         },
         seconds(20));
     EXPECT_TRUE(up) << "the watchdog did not come up; its log:\n" << text_of(log);

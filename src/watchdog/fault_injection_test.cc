@@ -78,7 +78,7 @@ class FaultInjection : public testing::WatchdogDaemon {
   }
 
   json status() {
-    auto st = control_call(socket, {{"cmd", "status"}}, Millis(2000));
+    auto st = control::call(socket, {{"cmd", "status"}}, Millis(2000));
     return st.ok() ? *st : json();
   }
 
@@ -97,7 +97,7 @@ class FaultInjection : public testing::WatchdogDaemon {
     EXPECT_NE(status().value("retry_reason", "").find(why), std::string::npos) << status();
     EXPECT_EQ(text_of(state_file), old_state) << "the old state stays";
     EXPECT_NE(text_of(log).find(why), std::string::npos) << text_of(log);
-    EXPECT_TRUE(control_call(socket, {{"cmd", "ping"}}, Millis(2000)).ok());
+    EXPECT_TRUE(control::call(socket, {{"cmd", "ping"}}, Millis(2000)).ok());
   }
 };
 
@@ -226,7 +226,7 @@ TEST_F(FaultInjection, TheMasterDyingMidReloadIsAFailureAndTheWatchdogGoesOn) {
   // Killed once the SIGHUP is recorded and sent, before the reload is confirmed.
   ASSERT_TRUE(testing::wait_until(
       [&] {
-        auto st = control_call(socket, {{"cmd", "status"}}, Millis(2000));
+        auto st = control::call(socket, {{"cmd", "status"}}, Millis(2000));
         return (st.ok() && (*st)["phase"] == "confirming") || decided() > 0;
       },
       seconds(20)));
@@ -243,7 +243,7 @@ TEST_F(FaultInjection, TheMasterDyingMidReloadIsAFailureAndTheWatchdogGoesOn) {
     EXPECT_EQ(last["confirmation"], "unconfirmed");
     EXPECT_NE(last["detail"].get<std::string>().find("exited"), std::string::npos) << last;
   }
-  EXPECT_TRUE(control_call(socket, {{"cmd", "ping"}}, Millis(2000)).ok());
+  EXPECT_TRUE(control::call(socket, {{"cmd", "ping"}}, Millis(2000)).ok());
   place("after-the-death");
   ASSERT_TRUE(testing::wait_until([&] { return decided() == 2; }, seconds(20)));
   EXPECT_EQ(state()["last_restart"]["decision_reason"], "cooldown_override_required");
@@ -265,7 +265,7 @@ TEST_F(FaultInjection, AContractBrokenOnSighupKeepsTheRunningOne) {
   // And still works on the old one.
   place("after-broken-contracts");
   ASSERT_TRUE(testing::wait_until([&] { return decided() == 1; }, seconds(20)));
-  auto paths = control_call(socket, {{"cmd", "paths"}}, Millis(2000));
+  auto paths = control::call(socket, {{"cmd", "paths"}}, Millis(2000));
   ASSERT_TRUE(paths.ok());
   EXPECT_EQ((*paths)["contract_version"], "v1");
 }

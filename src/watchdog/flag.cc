@@ -14,20 +14,14 @@
 
 #include "util/fd.h"
 #include "util/file.h"
+#include "util/json_bounds.h"
 #include "util/strings.h"
-#include "watchdog/json_bounds.h"
 
 namespace csd::watchdog {
 
 namespace {
 
 using nlohmann::json;
-
-std::string lower(std::string s) {
-  for (char& c : s)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return s;
-}
 
 std::string claimed_prefix(const std::string& flag_path) {
   return "." + base_name(flag_path) + ".claimed.";
@@ -110,7 +104,7 @@ FlagRead parse_flag(std::string_view text) {
   if (const json& ts = field(doc, "timestamp"); ts.is_string())
     r.timestamp = parse_timestamp(ts.get<std::string>());
   // The dashboard: str(source or "manual").strip().lower(), anything but auto/manual is manual.
-  std::string source = lower(std::string(trim(string_or_empty(field(doc, "source")))));
+  std::string source = ascii_lower(std::string(trim(string_or_empty(field(doc, "source")))));
   r.source = source == "auto" ? "auto" : "manual";
   r.manual_override = field(doc, "manual_override").is_boolean() && field(doc, "manual_override").get<bool>();
   r.override_acknowledged =

@@ -11,7 +11,7 @@
 
 #include "test_support/temp_dir.h"
 #include "util/file.h"
-#include "watchdog/json_bounds.h"
+#include "util/json_bounds.h"
 
 namespace csd::watchdog {
 namespace {

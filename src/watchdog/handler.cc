@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "host/health.h"
 #include "util/file.h"
 #include "watchdog/audit.h"
 #include "watchdog/flag.h"
@@ -291,7 +292,7 @@ bool RequestHandler::advance(PendingReload& p, json& final_entry) {
         auto left = duration_cast<milliseconds>(p.deadline - now);
         auto timeout = std::clamp(left, milliseconds{100}, kHealthRequestTimeout);
         ++p.health_attempts;
-        auto status = http_get_status(settings_.health_url, Millis(timeout.count()));
+        auto status = host::http_get_status(settings_.health_url, Millis(timeout.count()));
         if (status && *status >= 200 && *status < 300) {
           confirmed = true;
           health_status = *status;

@@ -103,7 +103,7 @@ TEST_F(Handler, StalePidFileAtAnUnrelatedProcessSignalsNothing) {
   testing::Child sleeper = testing::spawn({"/bin/sleep", "300"});
   ASSERT_TRUE(testing::wait_until(
       [&] {
-        auto p = read_process(sleeper.pid());
+        auto p = host::read_process(sleeper.pid());
         return p && p->exe == "/usr/bin/sleep";
       },
       seconds(10)));

@@ -19,13 +19,13 @@
 #include <optional>
 #include <set>
 
+#include "host/bus.h"
 #include "util/fd.h"
 #include "util/file.h"
 #include "watchdog/audit.h"
 #include "watchdog/control.h"
 #include "watchdog/flag.h"
 #include "watchdog/handler.h"
-#include "watchdog/systemd_bus.h"
 
 namespace csd::watchdog {
 
@@ -53,6 +53,9 @@ constexpr milliseconds kRetryPatience{3000};
 constexpr uint32_t kDirMask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_ATTRIB |
                               IN_CREATE | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR;
 
+// A wedged manager must not wedge the watchdog.
+constexpr Millis kBusCallTimeout{2'000};
+
 Status errno_error(const char* what) {
   return make_error(fmt::format("{}: {}", what, std::strerror(errno)));
 }
@@ -64,7 +67,7 @@ struct Daemon::Impl {
   Settings settings;
   std::optional<Settings> deferred_settings;  // a SIGHUP during a reload applies after it
   std::unique_ptr<RequestHandler> handler;
-  std::optional<SystemdBus> bus;
+  std::optional<host::Systemd> bus;
 
   Fd epoll, sigfd, inotify, timer, ping;
   int wd = -1;
@@ -128,7 +131,7 @@ struct Daemon::Impl {
   std::optional<pid_t> main_pid(const std::string& unit) {
     if (!options.use_systemd_bus) return std::nullopt;
     if (!bus) {
-      auto connected = SystemdBus::connect();
+      auto connected = host::Systemd::connect(kBusCallTimeout);
       if (!connected) return std::nullopt;
       bus = std::move(connected).value();
     }
@@ -144,11 +147,11 @@ struct Daemon::Impl {
   Status restart_unit(const std::string& unit) {
     if (!options.use_systemd_bus) return make_error("systemd is not used (--no-bus)");
     if (!bus) {
-      auto connected = SystemdBus::connect();
+      auto connected = host::Systemd::connect(kBusCallTimeout);
       if (!connected) return connected.error();
       bus = std::move(connected).value();
     }
-    return bus->restart_unit(unit);
+    return bus->restart(unit);
   }
 
   void make_handler() {

@@ -12,8 +12,8 @@
 #include <fstream>
 
 #include "util/file.h"
+#include "util/json_bounds.h"
 #include "watchdog/daemon_fixture.h"
-#include "watchdog/json_bounds.h"
 
 namespace csd::watchdog {
 namespace {
@@ -129,12 +129,12 @@ TEST_F(WatchdogFaults, AHeldStateLockStallsNothingAndLosesNothing) {
   // The loop keeps serving: status says why the request waits, and who holds the lock.
   ASSERT_TRUE(testing::wait_until(
       [&] {
-        auto st = control_call(socket, {{"cmd", "status"}}, Millis(2000));
+        auto st = control::call(socket, {{"cmd", "status"}}, Millis(2000));
         return st.ok() && (*st)["phase"] == "retrying";
       },
       seconds(20)))
       << text_of(log);
-  auto st = control_call(socket, {{"cmd", "status"}}, Millis(2000));
+  auto st = control::call(socket, {{"cmd", "status"}}, Millis(2000));
   ASSERT_TRUE(st.ok()) << st.error().to_string();
   EXPECT_NE((*st)["retry_reason"].get<std::string>().find("held by PID " + std::to_string(holder.pid())),
             std::string::npos)
@@ -148,7 +148,7 @@ TEST_F(WatchdogFaults, AHeldStateLockStallsNothingAndLosesNothing) {
   EXPECT_EQ(list_claimed_flags(flag).size(), 1u);
   // Started again with the lock still held, then released: decided exactly once.
   Child again = start();
-  EXPECT_TRUE(control_call(socket, {{"cmd", "ping"}}, Millis(2000)).ok());
+  EXPECT_TRUE(control::call(socket, {{"cmd", "ping"}}, Millis(2000)).ok());
   holder.stop();
   ASSERT_TRUE(testing::wait_until([&] { return decided() == 1; }, seconds(20)));
   EXPECT_EQ(state()["last_restart"]["request_id"], "while-locked");
@@ -220,7 +220,7 @@ TEST_F(WatchdogFaults, IdleClientsNeitherLockOutStatusNorStayForever) {
     ASSERT_GE(idle.back(), 0);
   }
   // Once the 65th was refused and status reported the watchdog as not alive.
-  auto st = control_call(socket, {{"cmd", "status"}}, Millis(5000));
+  auto st = control::call(socket, {{"cmd", "status"}}, Millis(5000));
   ASSERT_TRUE(st.ok()) << st.error().to_string();
   EXPECT_LE((*st)["clients"].get<std::size_t>(), kMaxControlClients);
   std::string out;
@@ -251,7 +251,7 @@ TEST_F(WatchdogFaults, IdsWaitedOnByAClientThatHungUpAreFreed) {
   std::size_t waiting = 0;
   ASSERT_TRUE(testing::wait_until(
       [&] {
-        auto st = control_call(socket, {{"cmd", "status"}}, Millis(2000));
+        auto st = control::call(socket, {{"cmd", "status"}}, Millis(2000));
         return st.ok() && (waiting = (*st)["waiting_ids"].get<std::size_t>()) == kMaxWaitsPerClient;
       },
       seconds(20)))
@@ -259,7 +259,7 @@ TEST_F(WatchdogFaults, IdsWaitedOnByAClientThatHungUpAreFreed) {
   ::close(fd);
   ASSERT_TRUE(testing::wait_until(
       [&] {
-        auto st = control_call(socket, {{"cmd", "status"}}, Millis(2000));
+        auto st = control::call(socket, {{"cmd", "status"}}, Millis(2000));
         return st.ok() && (*st)["waiting_ids"] == 0;
       },
       seconds(20)))
@@ -357,7 +357,7 @@ TEST_F(WatchdogFaults, AnEnvironmentPythonNamedGunicornIsNeverSignalled) {
                                         "        os._exit(0)\n"
                                         "time.sleep(300)\n";
   Child fake = testing::spawn({env->python, tmp.at("/gunicorn"), "app:app"});
-  ASSERT_TRUE(testing::wait_until([&] { return list_children(fake.pid()).size() == 2; }, seconds(20)));
+  ASSERT_TRUE(testing::wait_until([&] { return host::list_children(fake.pid()).size() == 2; }, seconds(20)));
   tmp.write("/run/gunicorn.pid", std::to_string(fake.pid()) + "\n");
   write_contract("v1", env->prefix);
   Child d = start();

@@ -104,7 +104,7 @@ TEST_F(WatchdogDaemon, BurstOfHundredIsAccountedFor) {
   }
   ASSERT_TRUE(testing::wait_until([&] { return decided() == 100; }, seconds(60))) << decided();
   EXPECT_TRUE(d.running()) << "the watchdog stays up";
-  EXPECT_TRUE(control_call(socket, {{"cmd", "ping"}}, Millis(2000)).ok());
+  EXPECT_TRUE(control::call(socket, {{"cmd", "ping"}}, Millis(2000)).ok());
   json s = state();
   std::set<std::string> recorded;
   for (const auto& e : s["history"]) recorded.insert(e["request_id"].get<std::string>());
@@ -159,7 +159,7 @@ TEST_F(WatchdogDaemon, SigtermMidBurstLeavesAValidStateAndLosesNothing) {
 
 TEST_F(WatchdogDaemon, SighupReloadsTheContract) {
   Child d = start();
-  auto before = control_call(socket, {{"cmd", "paths"}}, Millis(2000));
+  auto before = control::call(socket, {{"cmd", "paths"}}, Millis(2000));
   ASSERT_TRUE(before.ok());
   EXPECT_EQ((*before)["contract_version"], "v1");
   EXPECT_EQ((*before)["paths"]["restart_flag"], flag);
@@ -168,7 +168,7 @@ TEST_F(WatchdogDaemon, SighupReloadsTheContract) {
   ASSERT_EQ(::kill(d.pid(), SIGHUP), 0);
   ASSERT_TRUE(testing::wait_until(
       [&] {
-        auto after = control_call(socket, {{"cmd", "paths"}}, Millis(2000));
+        auto after = control::call(socket, {{"cmd", "paths"}}, Millis(2000));
         return after.ok() && (*after)["contract_version"] == "v2";
       },
       seconds(10)));
@@ -182,24 +182,24 @@ TEST_F(WatchdogDaemon, SighupReloadsTheContract) {
 
 TEST_F(WatchdogDaemon, ControlProtocol) {
   Child d = start();
-  auto st = control_call(socket, {{"cmd", "status"}}, Millis(2000));
+  auto st = control::call(socket, {{"cmd", "status"}}, Millis(2000));
   ASSERT_TRUE(st.ok());
   EXPECT_EQ((*st)["phase"], "idle");
   EXPECT_EQ((*st)["pid"], d.pid());
   EXPECT_EQ((*st)["watching"], true);
-  auto unknown = control_call(socket, {{"cmd", "reboot"}}, Millis(2000));
+  auto unknown = control::call(socket, {{"cmd", "reboot"}}, Millis(2000));
   ASSERT_TRUE(unknown.ok());
   EXPECT_EQ((*unknown)["ok"], false);
   // restart-wait for a request decided before the question.
   place("early");
   ASSERT_TRUE(testing::wait_until([&] { return decided() == 1; }, seconds(20)));
-  auto waited = control_call(socket, {{"cmd", "restart-wait"}, {"request_id", "early"}}, Millis(5000));
+  auto waited = control::call(socket, {{"cmd", "restart-wait"}, {"request_id", "early"}}, Millis(5000));
   ASSERT_TRUE(waited.ok());
   EXPECT_EQ((*waited)["record"]["request_id"], "early");
   // And one asked before the flag is even written.
   Result<json> later = make_error("not yet");
   std::thread asker([&] {
-    later = control_call(socket, {{"cmd", "restart-wait"}, {"request_id", "later"}}, Millis(20000));
+    later = control::call(socket, {{"cmd", "restart-wait"}, {"request_id", "later"}}, Millis(20000));
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   place("later");
@@ -242,9 +242,9 @@ TEST_F(WatchdogDaemon, RestartStatusScaleAgainstRealGunicorn) {
   EXPECT_EQ(st["policy_state"].size(), 13u);
 
   EXPECT_EQ(run_cli({"scale", "--contract", contract, "--no-bus", "+1"}, &out), 0) << out;
-  EXPECT_EQ(list_children(g->pid()).size(), 3u);
+  EXPECT_EQ(host::list_children(g->pid()).size(), 3u);
   EXPECT_EQ(run_cli({"scale", "--contract", contract, "--no-bus", "-1"}, &out), 0) << out;
-  EXPECT_TRUE(testing::wait_until([&] { return running_children(g->pid()).size() == 2; }, seconds(10)));
+  EXPECT_TRUE(testing::wait_until([&] { return host::running_children(g->pid()).size() == 2; }, seconds(10)));
   EXPECT_EQ(run_cli({"scale", "--contract", contract, "--no-bus", "0"}, &out), 2) << out;
 }
 

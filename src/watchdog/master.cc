@@ -10,7 +10,6 @@
 
 #include "util/file.h"
 #include "util/strings.h"
-#include "watchdog/proc.h"
 
 namespace csd::watchdog {
 
@@ -36,17 +35,17 @@ constexpr const char* kSharedNamespaceHint =
 // "wgunicorn-*", unlinked at once) and holds it open while the worker lives, and the worker holds
 // it too. So a master holds deleted "wgunicorn-" files and a child of the same executable holds
 // one of them. "" when the marks are there, else what is missing.
-std::string missing_arbiter_marks(const ProcessInfo& p) {
-  auto held = deleted_files_held(p.pid, "wgunicorn-");
+std::string missing_arbiter_marks(const host::ProcessInfo& p) {
+  auto held = host::deleted_files_held(p.pid, "wgunicorn-");
   if (held.empty())
     return fmt::format("PID {} holds no worker heartbeat file (wgunicorn-*) as gunicorn's arbiter does",
                        p.pid);
   std::size_t children = 0;
-  for (pid_t child : list_children(p.pid)) {
-    auto c = read_process_identity(child);
+  for (pid_t child : host::list_children(p.pid)) {
+    auto c = host::read_process_identity(child);
     if (!c || c->exe != p.exe) continue;
     ++children;
-    for (ino_t ino : deleted_files_held(child, "wgunicorn-"))
+    for (ino_t ino : host::deleted_files_held(child, "wgunicorn-"))
       if (std::find(held.begin(), held.end(), ino) != held.end()) return "";
   }
   return fmt::format(
@@ -111,14 +110,14 @@ MasterCheck verify_master(pid_t pid, const MasterExpectation& expect) {
   if (pid == ::getpid()) return refuse(kPidUnavailable, "the PID file names the watchdog itself");
   auto pidfd = Pidfd::open(pid);
   if (!pidfd) return refuse(kPidUnavailable, pidfd.error().message);
-  auto info = read_process(pid);
+  auto info = host::read_process(pid);
   if (!info) {
     if (pidfd->send_signal(0).ok())
       return refuse(kPidHidden, fmt::format("PID {} exists but /proc hides it from the watchdog ({}); {}",
                                             pid, info.error().message, kSharedNamespaceHint));
     return refuse(kPidUnavailable, info.error().message);
   }
-  const ProcessInfo& p = *info;
+  const host::ProcessInfo& p = *info;
   if (p.state == 'Z' || p.state == 'X')
     return refuse(kPidUnavailable, fmt::format("PID {} is a zombie", pid));
   if (p.uid != expect.uid || p.euid != expect.uid)
@@ -136,7 +135,7 @@ MasterCheck verify_master(pid_t pid, const MasterExpectation& expect) {
     return refuse(kPidNotGunicorn, fmt::format("PID {} runs '{}', not a gunicorn master", pid,
                                                shell_join(p.argv).substr(0, 200)));
   // Without setproctitle a worker's command line is its master's: its parent tells them apart.
-  if (auto parent = read_process_identity(p.ppid);
+  if (auto parent = host::read_process_identity(p.ppid);
       parent && parent->exe == p.exe && is_gunicorn_master_cmdline(parent->argv) && parent->argv == p.argv)
     return refuse(kPidNotGunicorn,
                   fmt::format("PID {} is a gunicorn worker of master {}, not a master", pid, p.ppid));

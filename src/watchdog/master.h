@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "host/process.h"
 #include "util/error.h"
 #include "watchdog/pidfd.h"
-#include "watchdog/proc.h"
 
 namespace csd::watchdog {
 
@@ -52,7 +52,7 @@ struct Refusal {
 
 struct VerifiedMaster {
   Pidfd pidfd;  // signal through this, never by number
-  ProcessInfo info;
+  host::ProcessInfo info;
 };
 
 struct MasterCheck {

@@ -74,23 +74,6 @@ TEST(MasterCmdline, OtherPrograms) {
   EXPECT_FALSE(is_gunicorn_master_cmdline(V{"/usr/bin/rq", "worker", "gunicorn"}));
 }
 
-TEST(MasterCgroup, UnitOfCgroup) {
-  EXPECT_EQ(unit_of_cgroup("0::/system.slice/mes-dashboard.service\n"), "mes-dashboard.service");
-  EXPECT_EQ(unit_of_cgroup("1:name=systemd:/system.slice/a.service\n0::/\n"), "a.service");
-  EXPECT_EQ(unit_of_cgroup("0::/user.slice/user-1000.slice/user@1000.service/app.slice/x.service\n"),
-            "x.service");
-  EXPECT_EQ(unit_of_cgroup("0::/\n"), "");
-  EXPECT_EQ(unit_of_cgroup("0::/system.slice/session-3.scope\n"), "");
-}
-
-TEST(MasterProc, ParseStatWithHostileName) {
-  ProcessInfo p;
-  ASSERT_TRUE(parse_stat("42 (a) b (c) ) S 7 42 42 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 12345 1 2 3", p));
-  EXPECT_EQ(p.state, 'S');
-  EXPECT_EQ(p.ppid, 7);
-  EXPECT_EQ(p.start_time, 12345u);
-}
-
 // --- the identity proof, against real processes ---------------------------------------------------
 
 class MasterIdentity : public ::testing::Test {
@@ -125,7 +108,7 @@ TEST_F(MasterIdentity, AWorkerIsNotTheMaster) {
   CSD_REQUIRE_FIXTURE_ENV(env);
   auto g = testing::start_gunicorn(*env, tmp.path(), 1, pid_file);
   ASSERT_TRUE(g);
-  auto workers = list_children(g->pid());
+  auto workers = host::list_children(g->pid());
   ASSERT_EQ(workers.size(), 1u);
   write_pid(workers[0]);
   MasterCheck c = find_master(pid_file, expect(env->prefix));
@@ -137,7 +120,8 @@ TEST_F(MasterIdentity, UnrelatedProcessOfTheSameUserIsRefused) {
   Child sleeper = spawn({"/bin/sleep", "300"});
   ASSERT_TRUE(testing::wait_until(
       [&] {
-        return read_process(sleeper.pid()).ok() && read_process(sleeper.pid())->exe == "/usr/bin/sleep";
+        return host::read_process(sleeper.pid()).ok() &&
+               host::read_process(sleeper.pid())->exe == "/usr/bin/sleep";
       },
       std::chrono::seconds(10)));
   write_pid(sleeper.pid());
@@ -153,7 +137,7 @@ TEST_F(MasterIdentity, EnvironmentPythonThatIsNotGunicornIsRefused) {
   Child py = spawn({env->python, "-c", "import time; time.sleep(300)"});
   ASSERT_TRUE(testing::wait_until(
       [&] {
-        auto p = read_process(py.pid());
+        auto p = host::read_process(py.pid());
         // Before its execve the child still shows the test binary's argv, which under ctest
         // also has three words; "-c" is python's.
         return p && p->argv.size() == 3 && p->argv[1] == "-c";
@@ -172,7 +156,7 @@ TEST_F(MasterIdentity, OtherUsersProcessIsRefused) {
   Child other = spawn({"/bin/sleep", "300"}, o);
   ASSERT_TRUE(testing::wait_until(
       [&] {
-        auto p = read_process(other.pid());
+        auto p = host::read_process(other.pid());
         return p && p->uid == 65534;
       },
       std::chrono::seconds(10)));
@@ -246,8 +230,9 @@ Child fake_gunicorn(const testing::FixtureEnv& env, const std::string& dir) {
   Child c = spawn({env.python, dir + "/gunicorn", "app:app"});
   testing::wait_until(
       [&] {
-        auto p = read_process(c.pid());
-        return p && p->argv.size() == 3 && p->argv[2] == "app:app" && list_children(c.pid()).size() == 2;
+        auto p = host::read_process(c.pid());
+        return p && p->argv.size() == 3 && p->argv[2] == "app:app" &&
+               host::list_children(c.pid()).size() == 2;
       },
       std::chrono::seconds(10));
   return c;
@@ -257,8 +242,8 @@ TEST_F(MasterIdentity, APythonScriptNamedGunicornIsNotTheArbiter) {
   // Defect 7 of issue 10: any python of the environment whose script was named gunicorn passed.
   CSD_REQUIRE_FIXTURE_ENV(env);
   Child fake = fake_gunicorn(*env, tmp.path());
-  ASSERT_EQ(list_children(fake.pid()).size(), 2u);
-  ASSERT_TRUE(is_gunicorn_master_cmdline(read_process(fake.pid())->argv));
+  ASSERT_EQ(host::list_children(fake.pid()).size(), 2u);
+  ASSERT_TRUE(is_gunicorn_master_cmdline(host::read_process(fake.pid())->argv));
   write_pid(fake.pid());
   MasterCheck c = find_master(pid_file, expect(env->prefix));
   ASSERT_FALSE(c.master);
@@ -271,10 +256,10 @@ TEST_F(MasterIdentity, TheRealArbiterSharesAHeartbeatFileWithEachWorker) {
   CSD_REQUIRE_FIXTURE_ENV(env);
   auto g = testing::start_gunicorn(*env, tmp.path(), 2, pid_file);
   ASSERT_TRUE(g);
-  auto master_files = deleted_files_held(g->pid(), "wgunicorn-");
+  auto master_files = host::deleted_files_held(g->pid(), "wgunicorn-");
   EXPECT_GE(master_files.size(), 2u) << "one per worker";
-  for (pid_t w : list_children(g->pid())) {
-    auto held = deleted_files_held(w, "wgunicorn-");
+  for (pid_t w : host::list_children(g->pid())) {
+    auto held = host::deleted_files_held(w, "wgunicorn-");
     bool shared = false;
     for (ino_t i : held)
       shared |= std::find(master_files.begin(), master_files.end(), i) != master_files.end();

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "contract/contract.h"
-#include "watchdog/timestamp.h"
+#include "util/timestamp.h"
 
 namespace csd::watchdog {
 

@@ -4,19 +4,12 @@
 
 #include <algorithm>
 
-#include "watchdog/proc.h"
+#include "host/process.h"
 
 namespace csd::watchdog {
 
-std::vector<pid_t> running_children(pid_t parent) {
-  std::vector<pid_t> out;
-  for (pid_t p : list_children(parent))
-    if (process_running(p)) out.push_back(p);
-  return out;
-}
-
 WorkerTracker::WorkerTracker(pid_t master, int expected) : master_(master), expected_(expected) {
-  old_ = running_children(master);
+  old_ = host::running_children(master);
   for (pid_t p : old_)
     if (auto fd = Pidfd::open(p); fd) old_fds_.push_back(std::move(fd).value());
 }
@@ -31,7 +24,7 @@ WorkerTracker::Progress WorkerTracker::check() const {
   Progress p;
   for (const auto& fd : old_fds_)
     if (!fd.exited()) p.old_left.push_back(fd.pid());
-  for (pid_t child : running_children(master_))
+  for (pid_t child : host::running_children(master_))
     // A PID of an exited old worker may already be reused by a new one: only a live old
     // worker's PID is excluded.
     if (std::find(p.old_left.begin(), p.old_left.end(), child) == p.old_left.end())

@@ -41,11 +41,4 @@ class WorkerTracker {
   std::vector<Pidfd> old_fds_;
 };
 
-// The running (non-zombie) children of a process.
-std::vector<pid_t> running_children(pid_t parent);
-
-// One GET; the HTTP status code, or an error when nothing answered in time. Proxies are never
-// used (the URL is the service's own), redirects never followed.
-Result<long> http_get_status(const std::string& url, Millis timeout);
-
 }  // namespace csd::watchdog

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include "host/health.h"
 #include "test_support/temp_dir.h"
 #include "watchdog/master.h"
 #include "watchdog/test_fixture.h"
@@ -32,7 +33,7 @@ TEST(ReloadConfirm, RealGunicornReplacesItsWorkersAfterSighup) {
     EXPECT_EQ(std::find(tracker.old_workers().begin(), tracker.old_workers().end(), p),
               tracker.old_workers().end());
 
-  auto status = http_get_status(g->url(), Millis(5000));
+  auto status = host::http_get_status(g->url(), Millis(5000));
   ASSERT_TRUE(status.ok()) << status.error().to_string();
   EXPECT_EQ(*status, 200);
 }
@@ -55,8 +56,8 @@ TEST(ReloadConfirm, WrongCountIsNotDone) {
 }
 
 TEST(ReloadHealth, NothingListening) {
-  auto status =
-      http_get_status("http://127.0.0.1:" + std::to_string(testing::free_port()) + "/health", Millis(2000));
+  auto status = host::http_get_status("http://127.0.0.1:" + std::to_string(testing::free_port()) + "/health",
+                                      Millis(2000));
   EXPECT_FALSE(status.ok());
 }
 

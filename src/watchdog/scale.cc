@@ -6,6 +6,7 @@
 #include <chrono>
 #include <thread>
 
+#include "host/process.h"
 #include "watchdog/master.h"
 #include "watchdog/reload.h"
 
@@ -51,7 +52,7 @@ Result<ScaleResult> scale_workers(const Settings& s, ScaleTarget target, std::op
   const Pidfd& master = check.master->pidfd;
   ScaleResult r;
   r.master = master.pid();
-  r.before = running_children(r.master);
+  r.before = host::running_children(r.master);
   int have = static_cast<int>(r.before.size());
   r.target = target.relative ? have + target.value : target.value;
   if (r.target < 1 || r.target > kMaxWorkers)
@@ -62,18 +63,18 @@ Result<ScaleResult> scale_workers(const Settings& s, ScaleTarget target, std::op
     int want = have + (sig == SIGTTIN ? 1 : -1);
     auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
-      have = static_cast<int>(running_children(r.master).size());
+      have = static_cast<int>(host::running_children(r.master).size());
       if (have == want) break;
       if (master.exited()) return make_error(fmt::format("the gunicorn master {} exited", r.master));
       if (std::chrono::steady_clock::now() > deadline) {
-        r.after = running_children(r.master);
+        r.after = host::running_children(r.master);
         r.detail = fmt::format("{} worker(s) after {} ms, expected {}", have, timeout.count(), want);
         return r;
       }
       std::this_thread::sleep_for(kLookInterval);
     }
   }
-  r.after = running_children(r.master);
+  r.after = host::running_children(r.master);
   r.confirmed = true;
   r.detail = fmt::format("{} -> {} worker(s)", r.before.size(), r.after.size());
   return r;

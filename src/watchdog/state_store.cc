@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "util/file.h"
+#include "util/json_bounds.h"
 #include "util/strings.h"
-#include "watchdog/json_bounds.h"
 
 namespace csd::watchdog {
 

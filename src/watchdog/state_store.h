@@ -16,7 +16,7 @@
 #include "util/duration.h"
 #include "util/error.h"
 #include "util/fd.h"
-#include "watchdog/timestamp.h"
+#include "util/timestamp.h"
 
 namespace csd::watchdog {
 

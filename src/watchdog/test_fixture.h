@@ -22,9 +22,9 @@
 #include <thread>
 #include <vector>
 
+#include "host/process.h"
 #include "test_support/temp_dir.h"
 #include "util/file.h"
-#include "watchdog/proc.h"
 
 namespace csd::watchdog::testing {
 
@@ -77,7 +77,7 @@ class Child {
   }
   ~Child() { stop(); }
   pid_t pid() const { return pid_; }
-  bool running() const { return pid_ > 0 && process_running(pid_); }
+  bool running() const { return pid_ > 0 && host::process_running(pid_); }
   void stop() {
     if (pid_ <= 0) return;
     ::kill(-pid_, SIGKILL);
@@ -196,7 +196,7 @@ inline std::optional<Gunicorn> start_gunicorn(const FixtureEnv& env, const std::
       [&] {
         auto text = read_file(pid_file);
         return text && std::atoi(text->c_str()) == master &&
-               static_cast<int>(list_children(master).size()) == workers;
+               static_cast<int>(host::list_children(master).size()) == workers;
       },
       std::chrono::seconds(30));
   if (!up) return std::nullopt;

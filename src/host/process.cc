@@ -1,7 +1,8 @@
-#include "watchdog/proc.h"
+#include "host/process.h"
 
 #include <dirent.h>
 #include <fmt/format.h>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -13,15 +14,23 @@
 #include "util/file.h"
 #include "util/strings.h"
 
-namespace csd::watchdog {
+namespace csd::host {
 
 namespace {
 
 constexpr std::size_t kMaxProcFile = 64 * 1024;
 
-Result<std::string> proc_file(pid_t pid, const char* name) {
+Result<std::string> proc_file(pid_t pid, const char* name, std::size_t max_bytes = kMaxProcFile) {
   // /proc files report size 0; read_file reads to EOF within the bound.
-  return read_file(fmt::format("/proc/{}/{}", pid, name), ReadOptions{.max_bytes = kMaxProcFile});
+  return read_file(fmt::format("/proc/{}/{}", pid, name), ReadOptions{.max_bytes = max_bytes});
+}
+
+std::string user_name(uid_t uid) {
+  struct passwd pw {};
+  struct passwd* found = nullptr;
+  std::string buf(16384, '\0');
+  if (::getpwuid_r(uid, &pw, buf.data(), buf.size(), &found) == 0 && found) return pw.pw_name;
+  return std::to_string(uid);
 }
 
 bool parse_pid(std::string_view s, pid_t& out) {
@@ -108,7 +117,8 @@ void read_exe_and_argv(pid_t pid, ProcessInfo& info) {
   if (n >= 0) {
     info.exe.assign(buf, static_cast<std::size_t>(n));
     const std::string deleted = " (deleted)";
-    if (ends_with(info.exe, deleted)) info.exe.resize(info.exe.size() - deleted.size());
+    info.exe_deleted = ends_with(info.exe, deleted);
+    if (info.exe_deleted) info.exe.resize(info.exe.size() - deleted.size());
   } else {
     info.exe_error = std::strerror(errno);
   }
@@ -149,6 +159,27 @@ Result<ProcessInfo> read_process(pid_t pid) {
   return info;
 }
 
+Result<ProcessInfo> read_process_context(pid_t pid) {
+  if (pid <= 0) return make_error("no process");
+  auto info = read_process(pid);
+  if (!info) return info.error();
+  if (!info->exe_error.empty())
+    return make_error(fmt::format("cannot read /proc/{}/exe: {}", pid, info->exe_error));
+  char buf[4096];
+  std::string link = fmt::format("/proc/{}/cwd", pid);
+  ssize_t n = ::readlink(link.c_str(), buf, sizeof(buf));
+  if (n < 0) return make_error(fmt::format("cannot read {}: {}", link, std::strerror(errno)));
+  info->cwd.assign(buf, static_cast<std::size_t>(n));
+  info->user = user_name(info->uid);
+  auto env = proc_file(pid, "environ", std::size_t{1} << 20);
+  if (!env) return env.error();
+  for (const auto& entry : split(*env, '\0')) {
+    auto eq = entry.find('=');
+    if (eq != std::string::npos && eq > 0) info->environ[entry.substr(0, eq)] = entry.substr(eq + 1);
+  }
+  return info;
+}
+
 std::vector<pid_t> list_children(pid_t parent) {
   std::vector<pid_t> out;
   std::string task_dir = fmt::format("/proc/{}/task", parent);
@@ -185,10 +216,17 @@ std::vector<pid_t> list_children(pid_t parent) {
   return out;
 }
 
+std::vector<pid_t> running_children(pid_t parent) {
+  std::vector<pid_t> out;
+  for (pid_t p : list_children(parent))
+    if (process_running(p)) out.push_back(p);
+  return out;
+}
+
 bool process_running(pid_t pid) {
   auto stat = proc_file(pid, "stat");
   ProcessInfo info;
   return stat && parse_stat(*stat, info) && info.state != 'Z' && info.state != 'X';
 }
 
-}  // namespace csd::watchdog
+}  // namespace csd::host

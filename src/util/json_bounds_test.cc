@@ -1,8 +1,8 @@
-#include "watchdog/json_bounds.h"
+#include "util/json_bounds.h"
 
 #include <gtest/gtest.h>
 
-namespace csd::watchdog {
+namespace csd {
 namespace {
 
 using nlohmann::json;
@@ -41,4 +41,4 @@ TEST(JsonBounds, NonScalarsAreReplacedByAMarker) {
 }
 
 }  // namespace
-}  // namespace csd::watchdog
+}  // namespace csd

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace csd::watchdog {
+namespace csd {
 
 using Micros = std::chrono::microseconds;
 using TimePoint = std::chrono::sys_time<Micros>;
@@ -24,4 +24,4 @@ std::string format_timestamp(TimePoint t);
 
 TimePoint now_utc();
 
-}  // namespace csd::watchdog
+}  // namespace csd

@@ -1,13 +1,14 @@
-// The health gate: the contract's health URL must answer 2xx. Shared by `health`, `deploy`,
-// `rollback` and `verify`; the HTTP GET itself is the watchdog's (watchdog/reload.h).
+// The health probe: the contract's health URL must answer 2xx. Shared by `health`, `deploy`,
+// `rollback`, `verify` and the watchdog's reload confirmation.
 #pragma once
 
 #include <functional>
 #include <string>
 
 #include "util/duration.h"
+#include "util/error.h"
 
-namespace csd::deploy {
+namespace csd::host {
 
 struct HealthOptions {
   Millis timeout{5'000};  // for each attempt
@@ -22,6 +23,11 @@ struct HealthResult {
   std::string detail;  // "answered 200", "answered 503", "no answer: connection refused"
 };
 
+// One GET; the HTTP status code, or an error when nothing answered in time. Proxies are never
+// used (the URL is the service's own), redirects never followed. libcurl is loaded (dlopen) the
+// first time.
+Result<long> http_get_status(const std::string& url, Millis timeout);
+
 // One attempt, as it ended.
 struct HealthProbe {
   int attempt = 0;  // 1, 2, ...
@@ -35,4 +41,4 @@ using OnProbe = std::function<void(const HealthProbe&)>;
 // Stops at the first 2xx. An empty URL is unhealthy: a gate that cannot look must not pass.
 HealthResult probe_health(const std::string& url, const HealthOptions& options, const OnProbe& on_probe = {});
 
-}  // namespace csd::deploy
+}  // namespace csd::host

@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace csd::watchdog {
+namespace csd {
 
 // Our own documents nest 4 deep (state, history, entry, policy_state); the dashboard's flag 2.
 inline constexpr int kMaxJsonDepth = 32;
@@ -33,4 +33,4 @@ std::string bounded_text(std::string_view s, std::size_t max_bytes);
 // strings through bounded_text, objects and lists replaced by a marker string.
 nlohmann::json bounded_scalar(const nlohmann::json& v, std::size_t max_bytes = kMaxFieldBytes);
 
-}  // namespace csd::watchdog
+}  // namespace csd

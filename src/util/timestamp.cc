@@ -1,8 +1,8 @@
-#include "watchdog/timestamp.h"
+#include "util/timestamp.h"
 
 #include <fmt/format.h>
 
-namespace csd::watchdog {
+namespace csd {
 
 namespace {
 
@@ -103,4 +103,4 @@ TimePoint now_utc() {
   return std::chrono::time_point_cast<Micros>(std::chrono::system_clock::now());
 }
 
-}  // namespace csd::watchdog
+}  // namespace csd

@@ -1,13 +1,12 @@
-#include "deploy/health.h"
+#include "host/health.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
-#include "watchdog/reload.h"
-
-namespace csd::deploy {
+namespace csd::host {
 
 HealthResult probe_health(const std::string& url, const HealthOptions& options, const OnProbe& on_probe) {
   HealthResult r;
@@ -20,7 +19,7 @@ HealthResult probe_health(const std::string& url, const HealthOptions& options, 
     if (i > 0) std::this_thread::sleep_for(options.pause);
     ++r.attempts;
     auto began = std::chrono::steady_clock::now();
-    auto status = watchdog::http_get_status(url, options.timeout);
+    auto status = http_get_status(url, options.timeout);
     r.status = status ? *status : 0;
     r.detail = status ? fmt::format("answered {}", *status) : "no answer: " + status.error().message;
     r.healthy = status && *status >= 200 && *status < 300;
@@ -35,4 +34,4 @@ HealthResult probe_health(const std::string& url, const HealthOptions& options, 
   return r;
 }
 
-}  // namespace csd::deploy
+}  // namespace csd::host

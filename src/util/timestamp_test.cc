@@ -1,8 +1,8 @@
-#include "watchdog/timestamp.h"
+#include "util/timestamp.h"
 
 #include <gtest/gtest.h>
 
-namespace csd::watchdog {
+namespace csd {
 namespace {
 
 TimePoint utc(int y, unsigned mo, unsigned d, int h, int mi, int s, long long us = 0) {
@@ -49,4 +49,4 @@ TEST(Timestamp, RejectsWhatIsNotATimestamp) {
 }
 
 }  // namespace
-}  // namespace csd::watchdog
+}  // namespace csd

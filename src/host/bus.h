@@ -1,6 +1,7 @@
-// What verify and deploy ask systemd over D-Bus (sd-bus): a unit's state, main process, the
-// environment its unit files set; a daemon-reload; a restart that waits for its job to finish.
-// The watchdog's SystemdBus knows MainPID only, and must stay small.
+// What conda-systemd asks systemd over D-Bus (sd-bus): a unit's state, main process, the
+// environment its unit files set; a daemon-reload; a start, stop or restart that waits for its job
+// to finish, as systemd's own bus-wait-for-jobs does (subscribe, match JobRemoved before the call,
+// wait for the job's path). Used by verify, deploy, render, list, remove and the watchdog.
 #pragma once
 
 #include <sys/types.h>
@@ -15,7 +16,7 @@
 
 struct sd_bus;
 
-namespace csd::verify {
+namespace csd::host {
 
 struct UnitStatus {
   std::string name;
@@ -32,15 +33,21 @@ struct UnitStatus {
 
 class Systemd {
  public:
-  static Result<Systemd> connect();
+  // The system bus; fails (quickly) where there is none, e.g. outside a booted system. Each
+  // method call gives up after `call_timeout`: a wedged manager must not wedge the caller.
+  static Result<Systemd> connect(Millis call_timeout = Millis(10'000));
 
   Result<UnitStatus> unit(const std::string& name);
+  // The unit's MainPID without loading it: 0 when the unit is not loaded or has no main process.
+  Result<pid_t> main_pid(const std::string& name);
   Status daemon_reload();
   // RestartUnit(name, "replace"), then waits for its job: the job's result ("done" is success;
   // "failed", "timeout", "canceled", ... are not) or an error when the job did not end in time.
   Result<std::string> restart_and_wait(const std::string& name, Millis timeout);
   // StopUnit(name, "replace"), waited for the same way.
   Result<std::string> stop_and_wait(const std::string& name, Millis timeout);
+  // RestartUnit(name, "replace") without waiting. Unprivileged callers need a polkit rule for it.
+  Status restart(const std::string& name);
   // DisableUnitFiles: removes the [Install] links of these units (as `systemctl disable`).
   Status disable(const std::vector<std::string>& names);
 
@@ -55,4 +62,4 @@ class Systemd {
   bool subscribed_ = false;  // systemd refuses a second Subscribe on the same connection
 };
 
-}  // namespace csd::verify
+}  // namespace csd::host

@@ -1,4 +1,4 @@
-#include "verify/systemd_units.h"
+#include "host/bus.h"
 
 #include <fmt/format.h>
 #include <systemd/sd-bus.h>
@@ -6,7 +6,7 @@
 #include <chrono>
 #include <cstring>
 
-namespace csd::verify {
+namespace csd::host {
 
 namespace {
 
@@ -15,7 +15,6 @@ constexpr const char* kManagerPath = "/org/freedesktop/systemd1";
 constexpr const char* kManager = "org.freedesktop.systemd1.Manager";
 constexpr const char* kUnit = "org.freedesktop.systemd1.Unit";
 constexpr const char* kService = "org.freedesktop.systemd1.Service";
-constexpr uint64_t kCallTimeoutUsec = 10'000'000;
 
 struct BusError {
   sd_bus_error e = SD_BUS_ERROR_NULL;
@@ -87,14 +86,34 @@ void Systemd::Close::operator()(sd_bus* bus) const {
   sd_bus_flush_close_unref(bus);
 }
 
-Result<Systemd> Systemd::connect() {
+Result<Systemd> Systemd::connect(Millis call_timeout) {
   sd_bus* bus = nullptr;
   int r = sd_bus_open_system(&bus);
   if (r < 0)
     return make_error(fmt::format("cannot connect to the system bus: {}", std::strerror(-r)),
-                      "verify, deploy and rollback need a running systemd");
-  sd_bus_set_method_call_timeout(bus, kCallTimeoutUsec);
+                      "conda-systemd asks systemd over the system bus: is systemd running?");
+  sd_bus_set_method_call_timeout(bus, static_cast<uint64_t>(call_timeout.count()) * 1000);
   return Systemd(bus);
+}
+
+Result<pid_t> Systemd::main_pid(const std::string& name) {
+  BusError error;
+  Message reply;
+  // GetUnit rather than LoadUnit: it does not load units that are not loaded.
+  int r = sd_bus_call_method(bus_.get(), kSystemd, kManagerPath, kManager, "GetUnit", &error.e, &reply.m, "s",
+                             name.c_str());
+  if (r < 0) {
+    if (sd_bus_error_has_name(&error.e, "org.freedesktop.systemd1.NoSuchUnit")) return pid_t{0};
+    return make_error(fmt::format("systemd GetUnit({}): {}", name, error.text(r)));
+  }
+  const char* path = nullptr;
+  if (sd_bus_message_read(reply.m, "o", &path) < 0)
+    return make_error(fmt::format("systemd GetUnit({}): bad reply", name));
+  BusError perr;
+  uint32_t pid = 0;
+  r = sd_bus_get_property_trivial(bus_.get(), kSystemd, path, kService, "MainPID", &perr.e, 'u', &pid);
+  if (r < 0) return make_error(fmt::format("systemd {} MainPID: {}", name, perr.text(r)));
+  return static_cast<pid_t>(pid);
 }
 
 Result<UnitStatus> Systemd::unit(const std::string& name) {
@@ -159,6 +178,15 @@ Result<std::string> Systemd::stop_and_wait(const std::string& name, Millis timeo
   return job_and_wait("StopUnit", "stop", name, timeout);
 }
 
+Status Systemd::restart(const std::string& name) {
+  BusError error;
+  Message reply;
+  int r = sd_bus_call_method(bus_.get(), kSystemd, kManagerPath, kManager, "RestartUnit", &error.e, &reply.m,
+                             "ss", name.c_str(), "replace");
+  if (r < 0) return make_error(fmt::format("systemd RestartUnit({}): {}", name, error.text(r)));
+  return ok_status();
+}
+
 Status Systemd::disable(const std::vector<std::string>& names) {
   Message call;
   int r = sd_bus_message_new_method_call(bus_.get(), &call.m, kSystemd, kManagerPath, kManager,
@@ -218,4 +246,4 @@ Result<std::string> Systemd::job_and_wait(const char* method, const char* what, 
   return wait.result;
 }
 
-}  // namespace csd::verify
+}  // namespace csd::host

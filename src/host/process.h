@@ -1,8 +1,10 @@
-// What /proc says about a process, read with bounds, and the process tree below one.
+// What /proc says about a process, read with bounds, and the process tree below one. One reader
+// for the watchdog's identity proof and for what verify and deploy compare with the contract.
 #pragma once
 
 #include <sys/types.h>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -10,7 +12,7 @@
 
 #include "util/error.h"
 
-namespace csd::watchdog {
+namespace csd::host {
 
 struct ProcessInfo {
   pid_t pid = 0;
@@ -20,13 +22,23 @@ struct ProcessInfo {
   uid_t uid = 0;                      // real
   uid_t euid = 0;
   std::string exe;                // /proc/PID/exe, " (deleted)" removed (an updated env)
+  bool exe_deleted = false;       // the link ended in " (deleted)": the file was replaced
   std::string exe_error;          // why exe is empty (EACCES for another user's process)
   std::vector<std::string> argv;  // /proc/PID/cmdline
   std::string unit;               // the systemd unit of its cgroup, "" outside any
+  // read_process_context only:
+  std::string cwd;
+  std::string user;                            // the real uid's name, or the number when it has none
+  std::map<std::string, std::string> environ;  // as the process started
 };
 
 // Reads /proc/PID/{stat,status,exe,cmdline,cgroup}. Fails when the process does not exist.
 Result<ProcessInfo> read_process(pid_t pid);
+
+// read_process, and where it runs, as whom, with which environment (cwd, user, environ). Fails
+// when exe, cwd or environ cannot be read: needs the right to read another user's /proc entries
+// (root, or the same user).
+Result<ProcessInfo> read_process_context(pid_t pid);
 
 // Only exe and argv (fewer reads, for a quick comparison with another process).
 Result<ProcessInfo> read_process_identity(pid_t pid);
@@ -42,6 +54,9 @@ std::string unit_of_cgroup(const std::string& text);
 // else a scan of /proc for the parent PID.
 std::vector<pid_t> list_children(pid_t parent);
 
+// The running (non-zombie) children of a process.
+std::vector<pid_t> running_children(pid_t parent);
+
 // The inodes of the deleted files whose name starts with `prefix` that the process holds open
 // (/proc/PID/fd links "DIR/prefix... (deleted)"), at most the first 4096 descriptors looked at.
 std::vector<ino_t> deleted_files_held(pid_t pid, std::string_view prefix);
@@ -49,4 +64,4 @@ std::vector<ino_t> deleted_files_held(pid_t pid, std::string_view prefix);
 // True while the process exists and is not a zombie.
 bool process_running(pid_t pid);
 
-}  // namespace csd::watchdog
+}  // namespace csd::host

@@ -1,8 +1,8 @@
-#include "watchdog/json_bounds.h"
+#include "util/json_bounds.h"
 
 #include <fmt/format.h>
 
-namespace csd::watchdog {
+namespace csd {
 
 bool nests_deeper_than(std::string_view text, int max_depth) {
   int depth = 0;
@@ -45,4 +45,4 @@ nlohmann::json bounded_scalar(const nlohmann::json& v, std::size_t max_bytes) {
   return v;
 }
 
-}  // namespace csd::watchdog
+}  // namespace csd
