@@ -114,9 +114,7 @@ int run_render(const RenderOptions& o) {
     say(true, fmt::format("{} {}", changed ? "wrote    " : "unchanged", f.path));
   }
   if (o.drop_deploy) {
-    if (auto s = render::drop_deployed(*c, root, watchdog::current_user(),
-                                       format_timestamp(now_utc()));
-        !s)
+    if (auto s = render::drop_deployed(*c, root, watchdog::current_user(), format_timestamp(now_utc())); !s)
       return print_error(s.error(), o.json), int(kFailed);
     result["recorded"] = render::written_target(*c).spec();
     say(true, fmt::format("recorded {} as the current environment in {}", render::written_target(*c).spec(),

@@ -74,8 +74,7 @@ class Operation {
     // The record keeps what happened, not when each step began or every probe.
     if (e.kind == Event::Kind::kNote || e.kind == Event::Kind::kEnd) {
       outcome.events.push_back(e);
-      steps_.push_back(
-          {{"at", format_timestamp(now_utc())}, {"text", e.text}, {"ok", e.ok}});
+      steps_.push_back({{"at", format_timestamp(now_utc())}, {"text", e.text}, {"ok", e.ok}});
     }
     if (log_) log_(e);
   }

@@ -22,8 +22,8 @@ namespace csd::deploy {
 
 // The gate is the host's health probe.
 using host::HealthOptions;
-using host::HealthResult;
 using host::HealthProbe;
+using host::HealthResult;
 using host::OnProbe;
 
 // Where the service is to run from.
