@@ -41,22 +41,27 @@ const Curl& curl() {
       c.error = fmt::format("cannot load libcurl: {} (apt-get install libcurl4)", ::dlerror());
       return c;
     }
-    bool ok = bind(lib, "curl_global_init", c.global_init) && bind(lib, "curl_easy_init", c.easy_init) &&
-              bind(lib, "curl_easy_cleanup", c.easy_cleanup) && bind(lib, "curl_easy_setopt", c.easy_setopt) &&
-              bind(lib, "curl_easy_perform", c.easy_perform) && bind(lib, "curl_easy_getinfo", c.easy_getinfo) &&
-              bind(lib, "curl_easy_strerror", c.easy_strerror);
-    if (!ok) c.error = "libcurl lacks a function conda-systemd needs";
-    else c.global_init(CURL_GLOBAL_DEFAULT);
+    bool ok =
+        bind(lib, "curl_global_init", c.global_init) && bind(lib, "curl_easy_init", c.easy_init) &&
+        bind(lib, "curl_easy_cleanup", c.easy_cleanup) && bind(lib, "curl_easy_setopt", c.easy_setopt) &&
+        bind(lib, "curl_easy_perform", c.easy_perform) && bind(lib, "curl_easy_getinfo", c.easy_getinfo) &&
+        bind(lib, "curl_easy_strerror", c.easy_strerror);
+    if (!ok)
+      c.error = "libcurl lacks a function conda-systemd needs";
+    else
+      c.global_init(CURL_GLOBAL_DEFAULT);
     return c;
   }();
   return loaded;
 }
 
-std::size_t discard_body(char*, std::size_t size, std::size_t n, void*) { return size * n; }
+std::size_t discard_body(char*, std::size_t size, std::size_t n, void*) {
+  return size * n;
+}
 
 }  // namespace
 
-Result<long> http_get_status(const std::string& url, Millis timeout) {
+Result<long> http_get_status(const std::string& url, Millis timeout, const std::string& unix_socket) {
   const Curl& api = curl();
   if (!api.error.empty()) return make_error(api.error);
   std::unique_ptr<CURL, void (*)(CURL*)> handle(api.easy_init(), api.easy_cleanup);
@@ -64,6 +69,7 @@ Result<long> http_get_status(const std::string& url, Millis timeout) {
   CURL* c = handle.get();
   char errbuf[CURL_ERROR_SIZE] = {0};
   api.easy_setopt(c, CURLOPT_URL, url.c_str());
+  if (!unix_socket.empty()) api.easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, unix_socket.c_str());
   api.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   api.easy_setopt(c, CURLOPT_NOPROXY, "*");
   api.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
@@ -71,7 +77,9 @@ Result<long> http_get_status(const std::string& url, Millis timeout) {
   api.easy_setopt(c, CURLOPT_WRITEFUNCTION, discard_body);
   api.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
   CURLcode rc = api.easy_perform(c);
-  if (rc != CURLE_OK) return make_error(fmt::format("GET {}: {}", url, errbuf[0] ? errbuf : api.easy_strerror(rc)));
+  if (rc != CURLE_OK)
+    return make_error(fmt::format("GET {}{}: {}", url, unix_socket.empty() ? "" : " through " + unix_socket,
+                                  errbuf[0] ? errbuf : api.easy_strerror(rc)));
   long status = 0;
   api.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
   return status;
