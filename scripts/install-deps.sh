@@ -11,6 +11,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   systemd-container systemd gunicorn python3-flask python3.11 python3-pkg-resources curl iproute2
+  wrk  # load during zero-downtime deploys (tests/e2e/zero_downtime_test.sh)
   ansible ansible-lint
   e2fsprogs mount  # fault injection: mkfs, chattr, losetup
   debhelper lintian man-db zsh

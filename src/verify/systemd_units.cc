@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cstring>
 
+#include "util/strings.h"
+
 namespace csd::verify {
 
 namespace {
@@ -131,7 +133,8 @@ Result<UnitStatus> Systemd::unit(const std::string& name) {
                                   't', &since);
   if (r < 0) return make_error(fmt::format("systemd {} ActiveEnterTimestamp: {}", name, e0.text(r)));
   u.active_enter_usec = since;
-  if (u.load_state != "loaded") return u;
+  // Sockets, targets and paths (zero_downtime) have no main process and no Environment=.
+  if (u.load_state != "loaded" || !ends_with(name, ".service")) return u;
   BusError e2;
   uint32_t pid = 0;
   r = sd_bus_get_property_trivial(bus_.get(), kSystemd, path.c_str(), kService, "MainPID", &e2.e, 'u', &pid);

@@ -192,7 +192,7 @@ std::vector<Row> compare(const Contract& c, const Live& live) {
   }
 
   pid_t main_pid = app && app->status ? app->status->main_pid : 0;
-  std::string pid_path = c.service.zero_downtime && live.active_instance && !live.active_instance->empty()
+  const std::string pid_path = c.service.zero_downtime && live.active_instance && !live.active_instance->empty()
                              ? instance_pid_file(c, *live.active_instance)
                              : c.paths.pid_file;
   out.add("PID file " + pid_path, main_pid > 0 ? std::to_string(main_pid) : "the app's MainPID",
@@ -215,7 +215,7 @@ std::vector<Row> compare(const Contract& c, const Live& live) {
     nlohmann::json paths =
         w.contains("paths") && w["paths"].is_object() ? w["paths"] : nlohmann::json::object();
     for (auto [key, want] :
-         {std::pair{"runtime_dir", &c.paths.runtime_dir}, std::pair{"pid_file", &c.paths.pid_file},
+         {std::pair{"runtime_dir", &c.paths.runtime_dir}, std::pair{"pid_file", &pid_path},
           std::pair{"restart_flag", &c.paths.restart_flag}, std::pair{"state_file", &c.paths.state_file},
           std::pair{"control_socket", &c.paths.control_socket}})
       out.add(fmt::format("watchdog {}", key), *want, str(paths, key));

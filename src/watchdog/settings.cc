@@ -74,7 +74,7 @@ Result<Settings> load_settings(const std::string& contract_path, const Root& roo
 nlohmann::json paths_json(const Settings& s) {
   return {{"runtime_dir", s.runtime_dir},
           {"restart_flag", s.restart_flag},
-          {"pid_file", s.pid_file},
+          {"pid_file", follow_active(s).pid_file},
           {"state_file", s.state_file},
           {"control_socket", s.control_socket}};
 }
