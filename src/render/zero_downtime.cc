@@ -94,6 +94,7 @@ Result<std::string> target_text(const Contract& c) {
   std::string wants = socket_unit(c) + " " + health_socket_unit(c, "blue") + " " +
                       health_socket_unit(c, "green") + " " + holder_unit(c) + " " + watchdog_unit(c);
   for (const auto& w : c.workers) wants += " " + worker_unit(c, w);
+  if (c.watchdog.restart_mode == "swap") wants += " " + swap_path_unit(c);
   u.set("Wants", wants);
   u.set("After", socket_unit(c) + " " + holder_unit(c));
   return finish(u);
