@@ -159,7 +159,10 @@ rig_check "two deploys at once: the second is refused, the first completes" two_
 busy_bind() {
   # The socket cannot hold a port something else holds: its start fails, the journal says why.
   rig_systemctl stop mes-dashboard.target
-  rig_run "$py" -c "import socket, time; s = socket.socket(); s.bind(('127.0.0.1', $port)); s.listen(); time.sleep(8)" &
+  # PartOf= stops them with the target; said again so the port is free whatever the order.
+  rig_systemctl stop mes-dashboard.socket mes-dashboard-listener.service 'mes-dashboard@*.service'
+  rig_wait_until 10 sh -c "! $(printf '%q ' nsenter -t "$RIG_PID" -a systemctl is-active --quiet mes-dashboard.socket)" || return 1
+  rig_run "$py" -c "import socket, time; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', $port)); s.listen(); time.sleep(8)" &
   local holder=$!
   sleep 1
   ! rig_systemctl start mes-dashboard.socket 2>/dev/null || return 1
