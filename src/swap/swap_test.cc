@@ -84,7 +84,9 @@ TEST(Swap, StartsProbesRecordsThenStopsTheOld) {
   EXPECT_TRUE(out->ok);
   EXPECT_EQ(out->to, "green");
   EXPECT_THAT(units.calls,
-              ElementsAre("start app@green.service", "probe /run/conda-systemd/app/health-green.sock",
+              ElementsAre("start app-trial@green.service", "probe /run/conda-systemd/app/health-green.sock",
+                          "stop app-trial@green.service", "start app@green.service",
+                          "probe /run/conda-systemd/app/health-green.sock",
                           "boot app@green.service not app@blue.service", "stop app@blue.service"));
   EXPECT_EQ(*read_active(f.c, f.root()), "green");
   // And back.
