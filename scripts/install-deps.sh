@@ -24,6 +24,7 @@ demo=(
 tests=(
   clang libclang-rt-14-dev
   iproute2
+  wrk  # load during zero-downtime deploys (tests/e2e/zero_downtime_test.sh)
   ansible ansible-lint
   e2fsprogs mount
   debhelper lintian man-db zsh

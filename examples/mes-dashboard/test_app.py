@@ -60,7 +60,8 @@ class HealthTest(DashboardTestCase):
         r = self.client.get("/health")
         self.assertEqual(r.status_code, 200)
         self.assertEqual(r.json, {"status": "ok", "pid": os.getpid(),
-                                  "runtime_contract_version": "2026.11-test"})
+                                  "runtime_contract_version": "2026.11-test",
+                                  "code_version": mes_dashboard.CODE_VERSION})
 
     def test_contract_version_defaults_to_the_dashboards(self):
         del os.environ["RUNTIME_CONTRACT_VERSION"]

@@ -64,6 +64,8 @@ void check_exec(const Context& ctx, const Loaded& u, Report& report) {
                     .fix = "run from the conda environment " + c.conda.prefix});
       for (const auto& m : find_mentions(a.value, {})) {
         if (m.value == c.paths.pid_file) continue;
+        // zero_downtime: the app template's own PID file per instance (contract/naming.h).
+        if (c.service.zero_downtime && m.value == instance_pid_file(c, "%i")) continue;
         report.add({.code = "CSD104",
                     .file = a.file,
                     .line = a.line,
@@ -267,7 +269,7 @@ void check_units(const Context& ctx, Report& report) {
   std::vector<Loaded> units;
   for (const auto& [name, role] : wanted) {
     bool selected = ctx.only_unit.empty() || ctx.only_unit == name;
-    auto config = systemd::load_unit(ctx.root, name);
+    auto config = systemd::load_unit(ctx.root, loadable_unit(c, name));
     if (!config) {
       bool missing = config.error().is(ErrorKind::kNotFound);
       if (selected && missing)
@@ -317,6 +319,27 @@ void check_units(const Context& ctx, Report& report) {
     if (!ctx.only_unit.empty() && ctx.only_unit != u.name) continue;
     for (const auto& file : *rendered)
       if (file.path == "/etc/systemd/system/" + u.name) check_drift(ctx, u.config, file.content, report);
+  }
+  // zero_downtime: the socket, listener, target and swap units run nothing of the contract's;
+  // they are what render wrote, or drift. Checked with the whole deployment, not before one unit.
+  if (!ctx.only_unit.empty()) return;
+  for (const auto& name : all_units(c)) {
+    bool seen = false;
+    for (const auto& [w, role] : wanted) seen = seen || w == name;
+    if (seen) continue;
+    auto config = systemd::load_unit(ctx.root, loadable_unit(c, name));
+    if (!config) {
+      bool missing = config.error().message.find("not found") != std::string::npos;
+      report.add({.code = missing ? "CSD114" : "CSD115",
+                  .file = config.error().file,
+                  .line = config.error().line,
+                  .message = config.error().message,
+                  .fix = missing ? render_hint(c) + ", then systemctl daemon-reload" : config.error().hint,
+                  .unit = name});
+      continue;
+    }
+    for (const auto& file : *rendered)
+      if (file.path == "/etc/systemd/system/" + name) check_drift(ctx, *config, file.content, report);
   }
 }
 

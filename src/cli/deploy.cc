@@ -8,6 +8,8 @@
 #include "cli/command.h"
 #include "cli/progress.h"
 #include "util/json_text.h"
+#include "util/file.h"
+#include "util/strings.h"
 #include "watchdog/client.h"
 
 namespace csd::cli {
@@ -69,6 +71,7 @@ std::function<int()> switch_command(CLI::App* app, bool is_deploy) {
     GateOptions gate;
     deploy::Target target;
     bool json = false;
+    std::string request;
   };
   auto o = std::make_shared<Options>();
   add_deployment_options(app, o->deployment);
@@ -82,14 +85,32 @@ std::function<int()> switch_command(CLI::App* app, bool is_deploy) {
     auto* old_env = app->add_option("--env", o->target.env, "old name of --env-name")->group("");
     env->excludes(prefix)->excludes(old_env);
     old_env->excludes(prefix);
+    // What NAME-swap.service runs when the watchdog asks for a swap (docs/deploy.md).
+    app->add_option("--request", o->request,
+                    "a swap request the watchdog wrote: removed, then new code is deployed (zero_downtime)")
+        ->option_text("FILE")
+        ->excludes(env)
+        ->excludes(prefix);
   }
   add_gate_options(app, o->gate);
   app->add_flag("--json", o->json,
                 "print the result and every step, with its time, as JSON (no progress lines)");
   return [o, is_deploy] {
     if (!is_deploy) return run_switch(o->deployment, o->gate, nullptr, o->json);
-    if (o->target.env.empty() == o->target.prefix.empty())
-      return print_error(make_error("give --env-name ENV or --prefix DIR"), o->json), int(kUnusable);
+    if (!o->request.empty()) {
+      // Read bounded and never through a link (the service user writes it), then removed: a
+      // request is carried out once.
+      auto text = read_file(o->request, {.max_bytes = 4096, .follow_symlinks = false});
+      if (!text) return print_error(text.error(), o->json), int(kUnusable);
+      if (::unlink(o->request.c_str()) != 0)
+        return print_error(make_error(fmt::format("cannot remove the request {}", o->request)), o->json),
+               int(kUnusable);
+      std::string said(trim(*text));
+      for (char& ch : said)
+        if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = '?';
+      inform("request {}: {}", o->request, said);
+    }
+    // Neither: new code in the same environment, which the library refuses unless zero_downtime.
     return run_switch(o->deployment, o->gate, &o->target, o->json);
   };
 }

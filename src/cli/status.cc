@@ -31,6 +31,8 @@ void print_human(const json& st) {
     fmt::print("watchdog:     NOT answering on {} ({})\n", str(st["paths"], "control_socket"),
                str(w, "error"));
   }
+  if (st.contains("active_instance"))
+    fmt::print("instance:     {} is active (zero_downtime)\n", str(st, "active_instance"));
   const json& m = st["master"];
   if (m.value("verified", false)) {
     std::vector<std::string> pids;

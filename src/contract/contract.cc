@@ -26,11 +26,12 @@ const std::vector<KeySet>& schema() {
       {"conda", {"root", "env", "prefix", "python", "require", "activate_timeout"}},
       {"service",
        {"user", "group", "workdir", "command", "environment_file", "secrets_file", "bind", "health_url",
-        "workers", "graceful_timeout", "environment", "allow_outside_env", "memory_deny_write_execute"}},
+        "workers", "graceful_timeout", "environment", "allow_outside_env", "memory_deny_write_execute",
+        "zero_downtime"}},
       {"paths", {"runtime_dir", "pid_file", "restart_flag", "state_file", "control_socket"}},
       {"watchdog",
        {"cooldown", "retry_budget", "churn_threshold", "window", "reload_timeout", "flag_max_age",
-        "history_limit", "guarded_mode", "on_unconfirmed", "watchdog_sec"}},
+        "history_limit", "guarded_mode", "on_unconfirmed", "watchdog_sec", "restart_mode"}},
       {"worker", {"name", "command", "environment"}},
       {"script", {"path"}},
   };
@@ -402,6 +403,7 @@ Result<Contract> build(const toml::table& doc, const std::string& source) {
   s.environment = svc.string_map("environment");
   s.allow_outside_env = svc.string_list("allow_outside_env", false);
   s.memory_deny_write_execute = svc.boolean("memory_deny_write_execute", false);
+  s.zero_downtime = svc.boolean("zero_downtime", false);
   CSD_TRY(svc);
   // The contract sets these itself; a second value would be exactly the drift it exists to prevent.
   for (const auto& name : derived_variable_names(c)) {
@@ -429,6 +431,14 @@ Result<Contract> build(const toml::table& doc, const std::string& source) {
     svc.fail_at(svc.node("health_url")->source(),
                 fmt::format("service.health_url '{}' is not an http(s) URL", s.health_url),
                 "write it as \"http://127.0.0.1:8080/health\"");
+  CSD_TRY(svc);
+  // Two instances share a socket systemd holds: that needs the address to hold, and the health
+  // URL is what each instance must answer on its own before it takes traffic (docs/deploy.md).
+  if (s.zero_downtime && (s.bind.empty() || s.health_url.empty()))
+    svc.fail_at(svc.node("zero_downtime")->source(),
+                "service.zero_downtime needs service.bind (the address the socket unit holds) and "
+                "service.health_url (each instance's readiness probe)",
+                "set both, or remove zero_downtime");
   CSD_TRY(svc);
 
   TableReader paths = section("paths");
@@ -472,6 +482,16 @@ Result<Contract> build(const toml::table& doc, const std::string& source) {
   w.guarded_mode = wd.boolean("guarded_mode", true);
   w.on_unconfirmed = wd.string("on_unconfirmed", false, "report");
   w.watchdog_sec = wd.duration("watchdog_sec", Millis(0), Millis(0));
+  w.restart_mode = wd.string("restart_mode", false, "hup");
+  CSD_TRY(wd);
+  if (w.restart_mode != "hup" && w.restart_mode != "swap")
+    wd.fail_at(wd.node("restart_mode")->source(),
+               fmt::format("watchdog.restart_mode is '{}', expected \"hup\" or \"swap\"", w.restart_mode));
+  else if (w.restart_mode == "swap" && !s.zero_downtime)
+    wd.fail_at(wd.node("restart_mode")->source(),
+               "watchdog.restart_mode = \"swap\" needs service.zero_downtime = true: a swap starts the "
+               "other instance",
+               "set [service] zero_downtime = true, or restart_mode = \"hup\"");
   CSD_TRY(wd);
   if (w.on_unconfirmed != "report" && w.on_unconfirmed != "restart")
     wd.fail_at(

@@ -28,13 +28,15 @@ struct ServiceSection {
   std::vector<std::string> command;
   std::string environment_file;
   std::string secrets_file;  // operator-managed EnvironmentFile= (tokens), never rendered
-  std::string bind;        // host:port, or ""
-  std::string health_url;  // http(s) URL, or ""
-  int workers = 2;         // gunicorn workers the watchdog expects after a reload
+  std::string bind;          // host:port, or ""
+  std::string health_url;    // http(s) URL, or ""
+  int workers = 2;           // gunicorn workers the watchdog expects after a reload
   Millis graceful_timeout{30'000};
   std::map<std::string, std::string> environment;
   std::vector<std::string> allow_outside_env;  // commands `exec` may run from outside the env
   bool memory_deny_write_execute = false;      // breaks old-style cffi callbacks, so opt-in
+  // A socket unit holds `bind`; two app instances take turns on it (docs/deploy.md).
+  bool zero_downtime = false;
 };
 
 struct PathsSection {
@@ -56,6 +58,7 @@ struct WatchdogSection {
   bool guarded_mode = true;
   std::string on_unconfirmed = "report";  // or "restart"
   Millis watchdog_sec{0};                 // WatchdogSec= of the watchdog unit; 0: off
+  std::string restart_mode = "hup";       // or "swap" (zero_downtime only): new code, same environment
 };
 
 struct WorkerSection {

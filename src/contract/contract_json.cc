@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <sstream>
+
 #include "contract/toml.h"
 
 namespace csd {
@@ -12,14 +13,19 @@ nlohmann::json contract_to_json(const Contract& c) {
   using nlohmann::json;
   auto ms = [](Millis d) { return format_duration(d); };
   json workers = json::array();
-  for (const auto& w : c.workers) workers.push_back({{"name", w.name}, {"command", w.command}, {"environment", w.environment}});
+  for (const auto& w : c.workers)
+    workers.push_back({{"name", w.name}, {"command", w.command}, {"environment", w.environment}});
   json scripts = json::array();
   for (const auto& s : c.scripts) scripts.push_back({{"path", s.path}});
   return {
       {"contract", {{"name", c.name}, {"version", c.version}, {"tool", c.tool}, {"source", c.source}}},
       {"conda",
-       {{"root", c.conda.root}, {"env", c.conda.env}, {"prefix", c.conda.prefix}, {"python", c.conda.python},
-        {"require", c.conda.require}, {"activate_timeout", ms(c.conda.activate_timeout)}}},
+       {{"root", c.conda.root},
+        {"env", c.conda.env},
+        {"prefix", c.conda.prefix},
+        {"python", c.conda.python},
+        {"require", c.conda.require},
+        {"activate_timeout", ms(c.conda.activate_timeout)}}},
       {"service",
        {{"user", c.service.user},
         {"group", c.service.group},
@@ -33,7 +39,8 @@ nlohmann::json contract_to_json(const Contract& c) {
         {"graceful_timeout", ms(c.service.graceful_timeout)},
         {"environment", c.service.environment},
         {"allow_outside_env", c.service.allow_outside_env},
-        {"memory_deny_write_execute", c.service.memory_deny_write_execute}}},
+        {"memory_deny_write_execute", c.service.memory_deny_write_execute},
+        {"zero_downtime", c.service.zero_downtime}}},
       {"paths",
        {{"runtime_dir", c.paths.runtime_dir},
         {"pid_file", c.paths.pid_file},
@@ -50,7 +57,8 @@ nlohmann::json contract_to_json(const Contract& c) {
         {"history_limit", c.watchdog.history_limit},
         {"guarded_mode", c.watchdog.guarded_mode},
         {"on_unconfirmed", c.watchdog.on_unconfirmed},
-        {"watchdog_sec", ms(c.watchdog.watchdog_sec)}}},
+        {"watchdog_sec", ms(c.watchdog.watchdog_sec)},
+        {"restart_mode", c.watchdog.restart_mode}}},
       {"worker", workers},
       {"script", scripts},
   };
@@ -64,10 +72,14 @@ std::string contract_to_toml(const Contract& c) {
   std::function<toml::table(const nlohmann::json&)> to_table;
   std::function<void(toml::array&, const nlohmann::json&)> push;
   auto insert = [&](toml::table& t, const std::string& k, const nlohmann::json& v) {
-    if (v.is_string()) t.insert(k, v.get<std::string>());
-    else if (v.is_boolean()) t.insert(k, v.get<bool>());
-    else if (v.is_number_integer()) t.insert(k, v.get<std::int64_t>());
-    else if (v.is_object()) t.insert(k, to_table(v));
+    if (v.is_string())
+      t.insert(k, v.get<std::string>());
+    else if (v.is_boolean())
+      t.insert(k, v.get<bool>());
+    else if (v.is_number_integer())
+      t.insert(k, v.get<std::int64_t>());
+    else if (v.is_object())
+      t.insert(k, to_table(v));
     else if (v.is_array()) {
       toml::array a;
       for (const auto& item : v) push(a, item);
@@ -75,8 +87,10 @@ std::string contract_to_toml(const Contract& c) {
     }
   };
   push = [&](toml::array& a, const nlohmann::json& v) {
-    if (v.is_string()) a.push_back(v.get<std::string>());
-    else if (v.is_object()) a.push_back(to_table(v));
+    if (v.is_string())
+      a.push_back(v.get<std::string>());
+    else if (v.is_object())
+      a.push_back(to_table(v));
   };
   to_table = [&](const nlohmann::json& obj) {
     toml::table t;

@@ -12,14 +12,86 @@ const char* const kStateFileVar = "WATCHDOG_STATE_FILE";
 const char* const kRuntimeDirVar = "WATCHDOG_RUNTIME_DIR";
 const char* const kContractVersionVar = "RUNTIME_CONTRACT_VERSION";
 
-std::string app_unit(const Contract& c) { return c.name + ".service"; }
-std::string watchdog_unit(const Contract& c) { return c.name + "-watchdog.service"; }
-std::string worker_unit(const Contract& c, const WorkerSection& w) { return c.name + "-" + w.name + "-worker.service"; }
+std::string app_unit(const Contract& c) {
+  return c.name + (c.service.zero_downtime ? "@.service" : ".service");
+}
+std::string watchdog_unit(const Contract& c) {
+  return c.name + "-watchdog.service";
+}
+std::string worker_unit(const Contract& c, const WorkerSection& w) {
+  return c.name + "-" + w.name + "-worker.service";
+}
 
 std::vector<std::string> all_units(const Contract& c) {
   std::vector<std::string> units = {app_unit(c), watchdog_unit(c)};
   for (const auto& w : c.workers) units.push_back(worker_unit(c, w));
+  if (c.service.zero_downtime)
+    for (auto u : {socket_unit(c), c.name + "-health@.socket", holder_unit(c), target_unit(c),
+                   c.name + "-trial@.service"})
+      units.push_back(u);
+  if (c.service.zero_downtime && c.watchdog.restart_mode == "swap")
+    for (auto u : {swap_path_unit(c), swap_unit(c)}) units.push_back(u);
   return units;
+}
+
+std::string app_instance(const Contract& c, const std::string& instance) {
+  return c.name + "@" + instance + ".service";
+}
+std::string socket_unit(const Contract& c) {
+  return c.name + ".socket";
+}
+std::string trial_unit(const Contract& c, const std::string& instance) {
+  return c.name + "-trial@" + instance + ".service";
+}
+std::string health_socket_unit(const Contract& c, const std::string& instance) {
+  return c.name + "-health@" + instance + ".socket";
+}
+std::string holder_unit(const Contract& c) {
+  return c.name + "-listener.service";
+}
+std::string target_unit(const Contract& c) {
+  return c.name + ".target";
+}
+std::string swap_unit(const Contract& c) {
+  return c.name + "-swap.service";
+}
+std::string swap_path_unit(const Contract& c) {
+  return c.name + "-swap.path";
+}
+
+std::string instance_pid_file(const Contract& c, const std::string& instance) {
+  const std::string& p = c.paths.pid_file;
+  auto slash = p.rfind('/');
+  auto dot = p.rfind('.');
+  if (dot == std::string::npos || dot < slash + 2) return p + "-" + instance;
+  return p.substr(0, dot) + "-" + instance + p.substr(dot);
+}
+
+std::string health_socket_path(const Contract& c, const std::string& instance) {
+  // Not under paths.runtime_dir: that is the app's RuntimeDirectory= (its user's), and the
+  // socket units, which start first at boot, would create it as root.
+  return "/run/conda-systemd/" + c.name + "/health-" + instance + ".sock";
+}
+
+std::string active_instance_path(const Contract& c) {
+  return join_path(parent_dir(c.paths.state_file), "conda-systemd-active");
+}
+
+std::string swap_request_path(const Contract& c) {
+  return join_path(c.paths.runtime_dir, "swap.request");
+}
+
+std::string loadable_unit(const Contract& c, const std::string& unit) {
+  auto at = unit.find("@.");
+  if (!c.service.zero_downtime || at == std::string::npos) return unit;
+  return unit.substr(0, at) + "@blue" + unit.substr(at + 1);
+}
+
+std::string other_instance(const std::string& instance) {
+  return instance == "blue" ? "green" : "blue";
+}
+bool is_instance_name(const std::string& instance) {
+  return instance == "blue" || instance == "green";
 }
 
 std::string deploy_record_path(const Contract& c) {
@@ -31,11 +103,14 @@ namespace {
 // "mes-dashboard" -> "MES_DASHBOARD": the dashboard reads MES_DASHBOARD_ROOT.
 std::string env_prefix(const std::string& name) {
   std::string out;
-  for (char ch : name) out += std::isalnum(static_cast<unsigned char>(ch)) ? static_cast<char>(std::toupper(ch)) : '_';
+  for (char ch : name)
+    out += std::isalnum(static_cast<unsigned char>(ch)) ? static_cast<char>(std::toupper(ch)) : '_';
   return out;
 }
 
-std::string seconds(Millis d) { return std::to_string((d.count() + 999) / 1000); }
+std::string seconds(Millis d) {
+  return std::to_string((d.count() + 999) / 1000);
+}
 
 }  // namespace
 

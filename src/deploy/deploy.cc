@@ -102,9 +102,8 @@ class Operation {
     return render::write_deploy_record(record_path_, record, options_.root);
   }
 
-  // Installs what `text` renders to, restarts every unit, and holds the health gate.
-  // Returns "" when the service runs healthy from the contract's environment, else why not.
-  std::string apply(const Installed& to, Services& services) {
+  // Writes what `to` renders to; "" or why not.
+  std::string install(const Installed& to, Services& services) {
     const Contract& c = to.contract;
     begin("render", "rendering for " + to.env.prefix);
     auto files = render::render_all(c, to.text);
@@ -126,10 +125,36 @@ class Operation {
       }
       end("daemon-reload", "systemd reloaded the changed units");
     }
+    return "";
+  }
+
+  // Installs what `text` renders to, restarts every unit (zero_downtime: swaps instances), and
+  // holds the health gate. Returns "" when the service runs healthy from the contract's
+  // environment, else why not; `swapped` tells whether the old instance was stopped.
+  std::string apply(const Installed& to, Services& services, bool* swapped = nullptr,
+                    bool restart_watchdog = true) {
+    const Contract& c = to.contract;
+    if (auto why = install(to, services); !why.empty()) return why;
+    std::vector<std::string> units;
+    std::string app = app_unit(c);
+    if (c.service.zero_downtime) {
+      swap::Units* bus = services.swap_units();
+      if (!bus) return "no unit operations for a swap";
+      auto swapped_to = swap::swap(c, *bus, options_.root, services.swap_options(),
+                                   [this](const std::string& text, bool ok) { step(text, ok); });
+      if (!swapped_to) return swapped_to.error().message;
+      if (!swapped_to->ok)
+        return fmt::format("the swap failed at {}: {}", swapped_to->failed_step, swapped_to->why);
+      if (swapped) *swapped = true;
+      app = app_instance(c, swapped_to->to);
+    } else {
+      units.push_back(app);
+    }
     // The app first, the watchdog last: it proves the new master when it starts.
-    std::vector<std::string> units = {app_unit(c)};
     for (const auto& w : c.workers) units.push_back(worker_unit(c, w));
-    units.push_back(watchdog_unit(c));
+    // zero_downtime new code: the watchdog follows the active instance by itself, and may be
+    // waiting for this very swap to confirm a restart request.
+    if (restart_watchdog) units.push_back(watchdog_unit(c));
     for (const auto& u : units) {
       begin("restart " + u, "restarting " + u);
       if (auto r = services.restart(u); !r) {
@@ -138,6 +163,7 @@ class Operation {
       }
       end("restart " + u, "restarted " + u);
     }
+    if (c.service.zero_downtime) units.insert(units.begin(), app);
     for (const auto& u : units) {
       if (u == watchdog_unit(c)) continue;
       auto prefix = services.running_prefix(u);
@@ -235,6 +261,28 @@ json env_json(const EnvRef& e, const Options& o, const char* operation) {
 
 enum class Kind { kDeploy, kRollback };
 
+// zero_downtime, no new environment: the idle instance starts on the code as it is now.
+Result<Outcome> deploy_code(Operation& op, const Installed& cur, const json& record, const json& current,
+                            const json& previous, Services& services) {
+  const Contract& c = cur.contract;
+  if (!c.service.zero_downtime)
+    return make_error("give exactly one of --env-name NAME and --prefix PATH",
+                      "without one, deploy swaps in new code, which needs [service] zero_downtime = true");
+  op.step(fmt::format("{} runs from {}; new code in the same environment", c.name, cur.env.prefix));
+  std::string failure = op.apply(cur, services, nullptr, false);
+  op.outcome.prefix = cur.env.prefix;
+  op.outcome.ok = failure.empty();
+  if (failure.empty())
+    op.say(fmt::format("deployed: {} runs new code from {}", c.name, cur.env.prefix));
+  else
+    op.say(fmt::format("FAILED: {}; the previous instance serves on", failure), false);
+  if (auto s = op.save_record(record, current, previous, cur.env, cur.env,
+                              failure.empty() ? "deployed" : "failed");
+      !s)
+    return s.error();
+  return op.outcome;
+}
+
 Result<Outcome> run(Kind kind, const std::string& contract_path, const Target* target, Services& services,
                     const Options& o, const Log& log) {
   auto prepared = prepare(contract_path, o);
@@ -251,6 +299,9 @@ Result<Outcome> run(Kind kind, const std::string& contract_path, const Target* t
   json current = record->contains("current") ? (*record)["current"] : env_json(cur.env, o, "render");
   json previous = record->contains("previous") ? (*record)["previous"] : json(nullptr);
 
+  // zero_downtime without a target: new code in the same environment, swapped in.
+  if (kind == Kind::kDeploy && target->env.empty() && target->prefix.empty())
+    return deploy_code(op, cur, *record, current, previous, services);
   Target wanted;
   if (kind == Kind::kDeploy) {
     wanted = *target;
@@ -282,7 +333,8 @@ Result<Outcome> run(Kind kind, const std::string& contract_path, const Target* t
   }
   op.step(fmt::format("switching {}: [conda] {} (was {}); the previous environment is recorded in {}",
                       c.installed_path(), to->env.spec(), cur.env.spec(), prepared->record_path));
-  std::string failure = op.apply(*to, services);
+  bool swapped = false;
+  std::string failure = op.apply(*to, services, &swapped);
   if (failure.empty()) {
     op.outcome.ok = true;
     op.outcome.prefix = to->env.prefix;
@@ -302,7 +354,10 @@ Result<Outcome> run(Kind kind, const std::string& contract_path, const Target* t
 
   // The new environment failed: back to the one that ran, through the same render and gate.
   op.step(fmt::format("{}; going back to {}", failure, cur.env.prefix), false);
-  std::string again = op.apply(cur, services);
+  // zero_downtime before the old instance stopped: it serves on from its environment, only the
+  // files go back.
+  std::string again =
+      c.service.zero_downtime && !swapped ? op.install(cur, services) : op.apply(cur, services);
   op.outcome.prefix = cur.env.prefix;
   std::string result;
   if (again.empty()) {
@@ -326,7 +381,7 @@ Result<Outcome> run(Kind kind, const std::string& contract_path, const Target* t
 
 Result<Outcome> deploy(const std::string& contract_path, const Target& target, Services& services,
                        const Options& options, const Log& log) {
-  if (target.env.empty() == target.prefix.empty())
+  if (!target.env.empty() && !target.prefix.empty())
     return make_error("give exactly one of --env-name NAME and --prefix PATH");
   return run(Kind::kDeploy, contract_path, &target, services, options, log);
 }

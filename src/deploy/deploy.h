@@ -14,6 +14,7 @@
 
 #include "contract/conda_target.h"
 #include "host/health.h"
+#include "swap/swap.h"
 #include "util/duration.h"
 #include "util/error.h"
 #include "util/root.h"
@@ -40,6 +41,9 @@ class Services {
   virtual Result<std::string> running_prefix(const std::string& unit) = 0;
   // The health gate; `on_probe` hears each probe as it ends.
   virtual HealthResult health(const std::string& url, const OnProbe& on_probe) = 0;
+  // zero_downtime: what a swap asks of systemd (swap/swap.h); null where there is none.
+  virtual swap::Units* swap_units() { return nullptr; }
+  virtual swap::Options swap_options() const { return {}; }
 };
 
 // The real system: systemd over sd-bus, /proc, the health URL with `gate`.
@@ -78,7 +82,9 @@ struct Outcome {
 };
 
 // An error when nothing could be tried (no installed deployment, an unusable contract, another
-// operation running); otherwise the outcome, refused or rolled back ones included.
+// operation running); otherwise the outcome, refused or rolled back ones included. With
+// zero_downtime the new environment starts in the idle instance and the old one stops only once
+// the new one answers (swap/swap.h); an empty target then deploys new code in the same environment.
 Result<Outcome> deploy(const std::string& contract_path, const Target& target, Services& services,
                        const Options& options, const Log& log);
 Result<Outcome> rollback(const std::string& contract_path, Services& services, const Options& options,

@@ -1,4 +1,6 @@
 // deploy's Services on the real system.
+#include <fmt/format.h>
+
 #include "deploy/deploy.h"
 #include "host/bus.h"
 #include "host/process.h"
@@ -6,6 +8,50 @@
 namespace csd::deploy {
 
 namespace {
+
+// A swap's unit operations over sd-bus (swap/swap.h).
+class BusUnits : public swap::Units {
+ public:
+  BusUnits(host::Systemd& bus, HealthOptions gate, Millis timeout)
+      : bus_(bus), gate_(gate), timeout_(timeout) {}
+
+  Status start(const std::string& unit) override {
+    return job(bus_.start_and_wait(unit, timeout_), "start", unit);
+  }
+  Status stop(const std::string& unit) override {
+    return job(bus_.stop_and_wait(unit, timeout_), "stop", unit);
+  }
+  Result<bool> is_active(const std::string& unit) override {
+    auto u = bus_.unit(unit);
+    if (!u) return u.error();
+    return u->active_state == "active" || u->active_state == "reloading";
+  }
+  Result<pid_t> main_pid(const std::string& unit) override {
+    auto u = bus_.unit(unit);
+    if (!u) return u.error();
+    return u->main_pid;
+  }
+  Result<long> probe(const std::string& url, const std::string& unix_socket) override {
+    return host::http_get_status(url, gate_.timeout, unix_socket);
+  }
+  Status set_boot_instance(const std::string& enable, const std::string& disable) override {
+    if (auto s = bus_.disable({disable}); !s) return s;
+    if (auto s = bus_.enable({enable}); !s) return s;
+    return bus_.daemon_reload();
+  }
+
+ private:
+  static Status job(Result<std::string> result, const char* what, const std::string& unit) {
+    if (!result) return result.error();
+    if (*result != "done")
+      return make_error(fmt::format("systemd's {} job of {} ended '{}'", what, unit, *result),
+                        "journalctl -u " + unit + " tells why");
+    return ok_status();
+  }
+  host::Systemd& bus_;
+  HealthOptions gate_;
+  Millis timeout_;
+};
 
 class SystemServices : public Services {
  public:
@@ -38,10 +84,16 @@ class SystemServices : public Services {
     return host::probe_health(url, gate_, on_probe);
   }
 
+  swap::Units* swap_units() override { return &units_; }
+  swap::Options swap_options() const override {
+    return {.probe_attempts = gate_.retries, .probe_pause = gate_.pause};
+  }
+
  private:
   host::Systemd bus_;
   HealthOptions gate_;
   Millis restart_timeout_;
+  BusUnits units_{bus_, gate_, restart_timeout_};
 };
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "host/libsystemd.h"
+#include "util/strings.h"
 
 namespace csd::host {
 
@@ -157,7 +158,8 @@ Result<UnitStatus> Systemd::unit(const std::string& name) {
                                     't', &since);
   if (r < 0) return make_error(fmt::format("systemd {} ActiveEnterTimestamp: {}", name, e0.text(r)));
   u.active_enter_usec = since;
-  if (u.load_state != "loaded") return u;
+  // Sockets, targets and paths (zero_downtime) have no main process and no Environment=.
+  if (u.load_state != "loaded" || !ends_with(name, ".service")) return u;
   BusError e2;
   uint32_t pid = 0;
   r = sd().bus_get_property_trivial(bus_.get(), kSystemd, path.c_str(), kService, "MainPID", &e2.e, 'u',
@@ -183,6 +185,10 @@ Result<std::string> Systemd::restart_and_wait(const std::string& name, Millis ti
   return job_and_wait("RestartUnit", "restart", name, timeout);
 }
 
+Result<std::string> Systemd::start_and_wait(const std::string& name, Millis timeout) {
+  return job_and_wait("StartUnit", "start", name, timeout);
+}
+
 Result<std::string> Systemd::stop_and_wait(const std::string& name, Millis timeout) {
   return job_and_wait("StopUnit", "stop", name, timeout);
 }
@@ -196,22 +202,30 @@ Status Systemd::restart(const std::string& name) {
   return ok_status();
 }
 
-Status Systemd::disable(const std::vector<std::string>& names) {
+// DisableUnitFiles(as names, b runtime) and EnableUnitFiles(as names, b runtime, b force).
+Status Systemd::unit_files(const char* method, const std::vector<std::string>& names) {
   Message call;
-  int r = sd().bus_message_new_method_call(bus_.get(), &call.m, kSystemd, kManagerPath, kManager,
-                                           "DisableUnitFiles");
-  if (r < 0) return make_error(fmt::format("systemd DisableUnitFiles: {}", std::strerror(-r)));
+  int r = sd().bus_message_new_method_call(bus_.get(), &call.m, kSystemd, kManagerPath, kManager, method);
+  if (r < 0) return make_error(fmt::format("systemd {}: {}", method, std::strerror(-r)));
   std::vector<const char*> strv;
   for (const auto& n : names) strv.push_back(n.c_str());
   strv.push_back(nullptr);
   r = sd().bus_message_append_strv(call.m, const_cast<char**>(strv.data()));
   if (r >= 0) r = sd().bus_message_append(call.m, "b", 0);
-  if (r < 0) return make_error(fmt::format("systemd DisableUnitFiles: {}", std::strerror(-r)));
+  if (r >= 0 && std::string_view(method) == "EnableUnitFiles") r = sd().bus_message_append(call.m, "b", 1);
+  if (r < 0) return make_error(fmt::format("systemd {}: {}", method, std::strerror(-r)));
   BusError error;
   Message reply;
   r = sd().bus_call(bus_.get(), call.m, 0, &error.e, &reply.m);
-  if (r < 0) return make_error(fmt::format("systemd DisableUnitFiles: {}", error.text(r)));
+  if (r < 0) return make_error(fmt::format("systemd {}: {}", method, error.text(r)));
   return ok_status();
+}
+
+Status Systemd::disable(const std::vector<std::string>& names) {
+  return unit_files("DisableUnitFiles", names);
+}
+Status Systemd::enable(const std::vector<std::string>& names) {
+  return unit_files("EnableUnitFiles", names);
 }
 
 Result<std::string> Systemd::job_and_wait(const char* method, const char* what, const std::string& name,

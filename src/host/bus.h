@@ -44,6 +44,11 @@ class Systemd {
   // RestartUnit(name, "replace"), then waits for its job: the job's result ("done" is success;
   // "failed", "timeout", "canceled", ... are not) or an error when the job did not end in time.
   Result<std::string> restart_and_wait(const std::string& name, Millis timeout);
+  // StartUnit(name, "replace"), waited for the same way: "done" once the unit is active (for
+  // Type=notify, once it sent READY=1).
+  Result<std::string> start_and_wait(const std::string& name, Millis timeout);
+  // EnableUnitFiles (as `systemctl enable`, links replaced): the [Install] links of these units.
+  Status enable(const std::vector<std::string>& names);
   // StopUnit(name, "replace"), waited for the same way.
   Result<std::string> stop_and_wait(const std::string& name, Millis timeout);
   // RestartUnit(name, "replace") without waiting. Unprivileged callers need a polkit rule for it.
@@ -56,6 +61,7 @@ class Systemd {
     void operator()(sd_bus* bus) const;
   };
   explicit Systemd(sd_bus* bus) : bus_(bus) {}
+  Status unit_files(const char* method, const std::vector<std::string>& names);
   Result<std::string> job_and_wait(const char* method, const char* what, const std::string& name,
                                    Millis timeout);
   std::unique_ptr<sd_bus, Close> bus_;

@@ -25,8 +25,9 @@ struct HealthResult {
 
 // One GET; the HTTP status code, or an error when nothing answered in time. Proxies are never
 // used (the URL is the service's own), redirects never followed. libcurl is loaded (dlopen) the
-// first time.
-Result<long> http_get_status(const std::string& url, Millis timeout);
+// first time. With `unix_socket`, the request goes to that socket instead of the URL's host (the
+// URL's host still names the Host: header): a zero-downtime instance's own health socket.
+Result<long> http_get_status(const std::string& url, Millis timeout, const std::string& unix_socket = "");
 
 // One attempt, as it ended.
 struct HealthProbe {

@@ -55,7 +55,7 @@ std::size_t discard_body(char*, std::size_t size, std::size_t n, void*) {
 
 }  // namespace
 
-Result<long> http_get_status(const std::string& url, Millis timeout) {
+Result<long> http_get_status(const std::string& url, Millis timeout, const std::string& unix_socket) {
   const Curl& api = curl();
   if (!api.error.empty()) return make_error(api.error);
   std::unique_ptr<CURL, void (*)(CURL*)> handle(api.easy_init(), api.easy_cleanup);
@@ -63,6 +63,7 @@ Result<long> http_get_status(const std::string& url, Millis timeout) {
   CURL* c = handle.get();
   char errbuf[CURL_ERROR_SIZE] = {0};
   api.easy_setopt(c, CURLOPT_URL, url.c_str());
+  if (!unix_socket.empty()) api.easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, unix_socket.c_str());
   api.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   api.easy_setopt(c, CURLOPT_NOPROXY, "*");
   api.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
@@ -71,7 +72,8 @@ Result<long> http_get_status(const std::string& url, Millis timeout) {
   api.easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
   CURLcode rc = api.easy_perform(c);
   if (rc != CURLE_OK)
-    return make_error(fmt::format("GET {}: {}", url, errbuf[0] ? errbuf : api.easy_strerror(rc)));
+    return make_error(fmt::format("GET {}{}: {}", url, unix_socket.empty() ? "" : " through " + unix_socket,
+                                  errbuf[0] ? errbuf : api.easy_strerror(rc)));
   long status = 0;
   api.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
   return status;

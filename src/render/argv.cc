@@ -1,6 +1,8 @@
 #include <fmt/format.h>
 
+#include "contract/naming.h"
 #include "render/render.h"
+#include "render/unit_parts.h"
 #include "util/file.h"
 #include "util/strings.h"
 
@@ -43,7 +45,10 @@ Result<std::vector<std::string>> service_argv(const Contract& c) {
     const char* contract_key;
   };
   std::vector<Fact> facts = {
-      {{"--pid", "-p"}, c.paths.pid_file, "paths.pid_file"},
+      // zero_downtime: each instance its own PID file (render/unit_parts.h: kInstanceWord).
+      {{"--pid", "-p"},
+       c.service.zero_downtime ? instance_pid_file(c, parts::kInstanceWord) : c.paths.pid_file,
+       "paths.pid_file"},
       {{"--workers", "-w"}, std::to_string(c.service.workers), "service.workers"},
       {{"--graceful-timeout"},
        std::to_string(c.service.graceful_timeout.count() / 1000),

@@ -39,7 +39,12 @@ std::vector<Orphan> find_orphans(const Contract& c, const Root& root) {
     std::vector<std::string> names;
     while (dirent* e = ::readdir(d)) {
       std::string n = e->d_name;
-      if (!ends_with(n, ".service") || (n != c.name + ".service" && !starts_with(n, c.name + "-"))) continue;
+      // The zero-downtime layout adds NAME@.service, NAME.socket, NAME.target and NAME-swap.path.
+      bool ours_by_type = ends_with(n, ".service") || ends_with(n, ".socket") || ends_with(n, ".target") ||
+                          ends_with(n, ".path");
+      bool ours_by_name =
+          starts_with(n, c.name + ".") || starts_with(n, c.name + "-") || starts_with(n, c.name + "@");
+      if (!ours_by_type || !ours_by_name) continue;
       if (std::find(rendered.begin(), rendered.end(), n) != rendered.end()) continue;
       names.push_back(std::move(n));
     }

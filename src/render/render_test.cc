@@ -75,8 +75,9 @@ TEST(Render, ExecStartRunsExecAndReadsBackExactly) {
   ASSERT_TRUE(files.ok()) << files.error().to_string();
   auto argv = exec_start_argv(file(*files, "/etc/systemd/system/app.service").content);
   ASSERT_GE(argv.size(), 6u);
-  EXPECT_THAT(std::vector<std::string>(argv.begin(), argv.begin() + 5),
-              ElementsAre("/usr/bin/conda-systemd", "exec", "--contract", "/etc/conda-systemd/app.toml", "--"));
+  EXPECT_THAT(
+      std::vector<std::string>(argv.begin(), argv.begin() + 5),
+      ElementsAre("/usr/bin/conda-systemd", "exec", "--contract", "/etc/conda-systemd/app.toml", "--"));
   // systemd leaves "$$" as "$": the process receives the contract's word unchanged.
   auto expanded = systemd::expand_exec_environment(argv, {{"HOME", "/root"}});
   EXPECT_NE(std::find(expanded.begin(), expanded.end(), "GREETING=$HOME 100% \"quoted\""), expanded.end());

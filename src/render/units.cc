@@ -4,6 +4,7 @@
 
 #include "contract/naming.h"
 #include "render/render.h"
+#include "render/unit_parts.h"
 #include "runbook/runbook.h"
 #include "systemd/unit_writer.h"
 #include "util/file.h"
@@ -11,7 +12,7 @@
 
 namespace csd::render {
 
-namespace {
+namespace parts {
 
 using systemd::UnitWriter;
 
@@ -85,7 +86,9 @@ bool loopback_only(const Contract& c) {
   return is_loopback_host(host);
 }
 
-}  // namespace
+}  // namespace parts
+
+using namespace parts;
 
 // Every key hardening() and writable_paths() may write: check calls a change to one of them
 // "hardening weakened" rather than "differs".
@@ -129,7 +132,7 @@ bool is_hardening_key(std::string_view key) {
   return false;
 }
 
-namespace {
+namespace parts {
 
 void hardening(UnitWriter& u, const Contract& c) {
   u.comment("Hardening: `systemd-analyze security` rates this unit; see docs/hardening.md.");
@@ -215,6 +218,18 @@ void service_identity(UnitWriter& u, const Contract& c, const std::string& unit)
   u.set_exec("ExecStartPre", literal(tool(c, {"check", "--contract", c.installed_path(), "--unit", unit})));
 }
 
+void app_exec(UnitWriter& u, const Contract& c, const std::vector<std::string>& argv) {
+  std::vector<std::string> exec = tool(c, {"exec", "--contract", c.installed_path(), "--"});
+  exec.insert(exec.end(), argv.begin(), argv.end());
+  u.comment(
+      "exec replaces itself with the command: gunicorn is the main process and gets systemd's signals.");
+  u.set_exec("ExecStart", literal(exec));
+  u.set("ExecReload", "/bin/kill -HUP $MAINPID");
+  u.comment("mixed: SIGTERM to the master alone, which lets in-flight requests finish (graceful_timeout).");
+  u.set("KillMode", "mixed");
+  u.set("TimeoutStopSec", std::to_string(c.service.graceful_timeout.count() / 1000 + 5));
+}
+
 Result<std::string> app_unit_text(const Contract& c, const std::vector<std::string>& argv,
                                   const UnitWriter& sandbox) {
   UnitWriter u = common_head(c, "application");
@@ -224,21 +239,16 @@ Result<std::string> app_unit_text(const Contract& c, const std::vector<std::stri
   u.comment("gunicorn sends READY=1 itself once the arbiter has booted.");
   u.set("Type", "notify").set("NotifyAccess", "main");
   service_identity(u, c, app_unit(c));
-  std::vector<std::string> exec = tool(c, {"exec", "--contract", c.installed_path(), "--"});
-  exec.insert(exec.end(), argv.begin(), argv.end());
-  u.comment(
-      "exec replaces itself with the command: gunicorn is the main process and gets systemd's signals.");
-  u.set_exec("ExecStart", literal(exec));
-  u.set("ExecReload", "/bin/kill -HUP $MAINPID");
-  u.set("KillMode", "mixed");
-  u.set("TimeoutStopSec", std::to_string(c.service.graceful_timeout.count() / 1000 + 5));
+  app_exec(u, c, argv);
   restart_and_sandbox(u, c, false, sandbox);
   return finish(u);
 }
 
 Result<std::string> watchdog_unit_text(const Contract& c, const UnitWriter& sandbox) {
   UnitWriter u = common_head(c, "restart watchdog");
-  u.set("After", app_unit(c));
+  // zero_downtime: no one app unit to follow; the socket is there before either instance.
+  u.set("After", c.service.zero_downtime ? socket_unit(c) : app_unit(c));
+  if (c.service.zero_downtime) u.set("PartOf", target_unit(c));
   u.section("Service");
   u.set("Type", "notify").set("NotifyAccess", "main");
   service_identity(u, c, watchdog_unit(c));
@@ -256,7 +266,8 @@ Result<std::string> worker_unit_text(const Contract& c, const WorkerSection& w, 
   u.set("Type", "simple");
   service_identity(u, c, worker_unit(c, w));
   u.comment("--worker: exec sets the worker's environment after the service's, so the worker's value wins.");
-  std::vector<std::string> exec = tool(c, {"exec", "--contract", c.installed_path(), "--worker", w.name, "--"});
+  std::vector<std::string> exec =
+      tool(c, {"exec", "--contract", c.installed_path(), "--worker", w.name, "--"});
   exec.insert(exec.end(), w.command.begin(), w.command.end());
   u.set_exec("ExecStart", literal(exec));
   u.set("Restart", "on-failure").set("RestartSec", "5");
@@ -265,7 +276,7 @@ Result<std::string> worker_unit_text(const Contract& c, const WorkerSection& w, 
   return finish(u);
 }
 
-}  // namespace
+}  // namespace parts
 
 Result<std::vector<File>> render_units(const Contract& c) {
   auto argv = service_argv(c);
@@ -280,7 +291,12 @@ Result<std::vector<File>> render_units(const Contract& c) {
   // The same sandbox in every unit: written once (check renders all units at every start).
   UnitWriter sandbox = UnitWriter::block();
   hardening(sandbox, c);
-  if (auto s = add(app_unit(c), app_unit_text(c, *argv, sandbox)); !s) return s.error();
+  if (c.service.zero_downtime) {
+    for (auto& [unit, text] : zero_downtime_units(c, *argv, sandbox))
+      if (auto s = add(unit, std::move(text)); !s) return s.error();
+  } else if (auto s = add(app_unit(c), app_unit_text(c, *argv, sandbox)); !s) {
+    return s.error();
+  }
   if (auto s = add(watchdog_unit(c), watchdog_unit_text(c, sandbox)); !s) return s.error();
   for (const auto& w : c.workers)
     if (auto s = add(worker_unit(c, w), worker_unit_text(c, w, sandbox)); !s) return s.error();

@@ -84,7 +84,14 @@ struct Checker {
   }
 
   void unit_command(const std::vector<std::string>& w, std::size_t at, int line) {
+    // Either layout's units: the switch between them names both (runbook "switch").
+    Contract other = c;
+    other.service.zero_downtime = !c.service.zero_downtime;
+    other.watchdog.restart_mode = "swap";
     auto units = all_units(c);
+    for (const auto& u : all_units(other)) units.push_back(u);
+    units.push_back(app_instance(c, "blue"));
+    units.push_back(app_instance(c, "green"));
     for (std::size_t i = at + 1; i < w.size(); ++i)
       if (ends_with(w[i], ".service") &&
           std::find(units.begin(), units.end(), base_name(w[i])) == units.end())

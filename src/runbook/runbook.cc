@@ -67,7 +67,24 @@ Procedure install(const Contract& c) {
   return p;
 }
 
+// zero_downtime: the target and the blue instance; the rest come with them.
+Procedure first_start_zero_downtime(const Contract& c) {
+  Procedure p{.id = "first-start", .title = "First start"};
+  p.text.push_back(fmt::format(
+      "Enable and start the service's target and its first instance; the target brings the socket, the "
+      "listener and the watchdog, and starts the active instance at boot. `{}` is the one name to start and "
+      "stop the service by.",
+      target_unit(c)));
+  p.steps.push_back(
+      {.command = fmt::format("systemctl enable --now {} {}", target_unit(c), app_instance(c, "blue"))});
+  p.steps.push_back({.command = fmt::format("systemctl is-active {} {} {}", target_unit(c), socket_unit(c),
+                                            app_instance(c, "blue")),
+                     .prints = {"active", "active", "active"}});
+  return p;
+}
+
 Procedure first_start(const Contract& c) {
+  if (c.service.zero_downtime) return first_start_zero_downtime(c);
   Procedure p{.id = "first-start", .title = "First start"};
   p.text.push_back("Enable and start every unit of the service; `enable` prints a line per unit.");
   Step enable{.command = "systemctl enable --now " + units_line(c)};
@@ -111,6 +128,16 @@ Procedure reload(const Contract& c) {
 
 Procedure restart(const Contract& c) {
   Procedure p{.id = "restart", .title = "Restart"};
+  if (c.service.zero_downtime) {
+    p.text.push_back(fmt::format(
+        "New code without a refused connection: `deploy` without an environment starts the idle instance "
+        "beside the active one, waits for its READY=1 and a 2xx from its own health socket, then stops the "
+        "old one gracefully. `systemctl restart {}` restarts the socket too, and refuses connections.",
+        target_unit(c)));
+    p.steps.push_back({.command = tool_cmd(c, "deploy --contract {}"),
+                       .prints = {fmt::format("[…] deployed: {} runs new code from …", c.name)}});
+    return p;
+  }
   p.text.push_back(fmt::format(
       "A full restart: a new gunicorn master loads the code again. `{}` checks the deployment before it "
       "starts (ExecStartPre=); if the restart fails, `journalctl -u {}` shows the finding.",
@@ -178,6 +205,44 @@ Procedure rollback(const Contract& c) {
   return p;
 }
 
+// The one-time move between the layouts; each runbook gives the way into its own layout.
+Procedure layout_switch(const Contract& c) {
+  Procedure p{.id = "switch", .title = "Switch layouts (one time)"};
+  std::string blue = app_instance(c, "blue"), green = app_instance(c, "green");
+  if (c.service.zero_downtime) {
+    Contract plain = c;
+    plain.service.zero_downtime = false;
+    p.text.push_back(
+        fmt::format("From the plain layout ({} binds the port itself) to the zero-downtime one. `render` "
+                    "wrote the new units "
+                    "and kept the running {}; it holds the port the socket needs, so the switch stops it "
+                    "first: connections "
+                    "are refused for the few seconds until {} is up, once. Then `render` again removes the "
+                    "old unit. The way "
+                    "back: set `zero_downtime = false`, render, and follow this procedure of that runbook.",
+                    app_unit(plain), app_unit(plain), blue));
+    p.steps.push_back({.command = "systemctl daemon-reload"});
+    p.steps.push_back({.command = "systemctl disable --now " + app_unit(plain)});
+    p.steps.push_back({.command = fmt::format("systemctl enable --now {} {}", target_unit(c), blue)});
+    p.steps.push_back({.command = tool_cmd(c, "render --contract {}")});
+    return p;
+  }
+  Contract zd = c;
+  zd.service.zero_downtime = true;
+  p.text.push_back(fmt::format(
+      "From the zero-downtime layout back to the plain one, after `zero_downtime = false` and a render "
+      "(which "
+      "kept the running units): stop the target and its instances, start {}, render again to remove the "
+      "zero-downtime units. Connections are refused until {} is up, once.",
+      app_unit(c), app_unit(c)));
+  p.steps.push_back({.command = "systemctl daemon-reload"});
+  p.steps.push_back({.command = fmt::format("systemctl disable --now {} {} {} {} {}", target_unit(zd), blue,
+                                            green, socket_unit(zd), holder_unit(zd))});
+  p.steps.push_back({.command = "systemctl enable --now " + app_unit(c)});
+  p.steps.push_back({.command = tool_cmd(c, "render --contract {}")});
+  return p;
+}
+
 Procedure findings(const Contract& c) {
   Procedure p{.id = "findings", .title = "Check findings"};
   p.text.push_back(fmt::format(
@@ -191,8 +256,9 @@ Procedure findings(const Contract& c) {
 }  // namespace
 
 const std::vector<std::string>& procedure_ids() {
-  static const std::vector<std::string> ids = {"install", "first-start", "health", "reload",   "restart",
-                                               "scale",   "verify",      "deploy", "rollback", "findings"};
+  static const std::vector<std::string> ids = {"install",  "first-start", "health",  "reload",
+                                               "restart",  "scale",       "verify",  "deploy",
+                                               "rollback", "switch",      "findings"};
   return ids;
 }
 
@@ -246,8 +312,8 @@ Runbook build(const Contract& c) {
   for (const auto& w : c.workers)
     row("unit.worker." + w.name, "worker unit", "/etc/systemd/system/" + worker_unit(c, w));
 
-  rb.procedures = {install(c), first_start(c), health(c), reload(c),   restart(c),
-                   scale(c),   verify(c),      deploy(c), rollback(c), findings(c)};
+  rb.procedures = {install(c), first_start(c), health(c),   reload(c),        restart(c), scale(c),
+                   verify(c),  deploy(c),      rollback(c), layout_switch(c), findings(c)};
   rb.findings = finding_actions();
   return rb;
 }

@@ -166,7 +166,7 @@ TEST(Runbook, CheckFindsARemovedProcedure) {
   Contract c = contract();
   std::string md = render_runbook(c);
   auto from = md.find("<!-- procedure: rollback -->");
-  auto to = md.find("<!-- procedure: findings -->");
+  auto to = md.find("<!-- procedure: switch -->");
   md.erase(from, to - from);
   auto diffs = check_text(md, c);
   ASSERT_EQ(diffs.size(), 1u) << all(diffs);

@@ -7,6 +7,7 @@
 #include "contract/naming.h"
 #include "control/client.h"
 #include "render/render.h"
+#include "swap/swap.h"
 #include "systemd/env_file.h"
 #include "util/file.h"
 #include "util/strings.h"
@@ -41,9 +42,22 @@ bool is_app_like(const Contract& c, const std::string& unit) {
   return unit != watchdog_unit(c);
 }
 
+// What `systemctl status` says of a healthy unit of this type.
+std::string healthy_state(const std::string& unit) {
+  if (ends_with(unit, ".target")) return "active (active)";
+  if (ends_with(unit, ".path")) return "active (waiting)";
+  return "active (running)";  // a service; a socket whose service (the listener) runs
+}
+
+// The app's unit: the active instance with zero_downtime.
+std::string live_app_unit(const Contract& c, const Result<std::string>& active) {
+  return c.service.zero_downtime && active && !active->empty() ? app_instance(c, *active) : app_unit(c);
+}
+
 void process_rows(Rows& out, const Contract& c, const UnitLive& u, const std::vector<EnvVar>& env) {
   const std::string& n = u.name;
-  if (!u.status || u.status->main_pid == 0) return;  // the state row already says it does not run
+  if (!u.status || u.status->main_pid == 0) return;            // the state row already says it does not run
+  if (c.service.zero_downtime && n == holder_unit(c)) return;  // /bin/sleep, nothing of the contract's
   if (!u.process) {
     out.add(n + " main process", "readable in /proc", u.process.error().message, false);
     return;
@@ -96,10 +110,30 @@ Result<std::string> rendered_version(const std::string& unit_text) {
   return header->version;
 }
 
+std::vector<std::string> live_units(const Contract& c, const std::string& active) {
+  std::vector<std::string> out;
+  for (const auto& name : all_units(c)) {
+    if (!c.service.zero_downtime) {
+      out.push_back(name);
+    } else if (name == app_unit(c)) {
+      out.push_back(app_instance(c, active));
+    } else if (name == c.name + "-health@.socket") {
+      out.push_back(health_socket_unit(c, active));
+    } else if (name != swap_unit(c) && name != c.name + "-trial@.service") {
+      out.push_back(name);
+    }
+  }
+  return out;
+}
+
 Live observe(const Contract& c) {
   Live live;
   auto bus = host::Systemd::connect();
-  for (const auto& name : all_units(c)) {
+  if (c.service.zero_downtime) live.active_instance = swap::read_active(c, Root(""));
+  std::string active =
+      live.active_instance && !live.active_instance->empty() ? *live.active_instance : "blue";
+  std::string app = live_app_unit(c, live.active_instance);
+  for (const auto& name : live_units(c, active)) {
     UnitLive u{.name = name};
     if (bus)
       u.status = bus->unit(name);
@@ -107,7 +141,7 @@ Live observe(const Contract& c) {
       u.status = bus.error();
     if (u.status && u.status->main_pid > 0) {
       u.process = host::read_process_context(u.status->main_pid);
-      if (name == app_unit(c)) u.children = host::running_children(u.status->main_pid);
+      if (name == app) u.children = host::running_children(u.status->main_pid);
     }
     std::string file = u.status && !u.status->fragment_path.empty() ? u.status->fragment_path
                                                                     : "/etc/systemd/system/" + name;
@@ -115,7 +149,8 @@ Live observe(const Contract& c) {
     u.rendered_version = text ? rendered_version(*text) : Result<std::string>(text.error());
     live.units.push_back(std::move(u));
   }
-  auto pid = read_file(c.paths.pid_file, {.max_bytes = 64, .follow_symlinks = false});
+  std::string pid_path = c.service.zero_downtime ? instance_pid_file(c, active) : c.paths.pid_file;
+  auto pid = read_file(pid_path, {.max_bytes = 64, .follow_symlinks = false});
   live.pid_file = pid ? Result<std::string>(std::string(trim(*pid))) : pid;
   live.watchdog = control::call(c.paths.control_socket, {{"cmd", "paths"}}, kSocketTimeout);
   auto env = systemd::read_env_file(c.service.environment_file);
@@ -132,19 +167,24 @@ std::vector<Row> compare(const Contract& c, const Live& live) {
   auto env = contract_environment(c);
   const UnitLive* app = nullptr;
   const UnitLive* dog = nullptr;
+  if (c.service.zero_downtime)
+    out.add("active instance", "blue or green", value_or_error(live.active_instance),
+            live.active_instance && is_instance_name(*live.active_instance));
+  std::string app_name = live_app_unit(c, live.active_instance);
   for (const auto& u : live.units) {
-    if (u.name == app_unit(c)) app = &u;
+    if (u.name == app_name) app = &u;
     if (u.name == watchdog_unit(c)) dog = &u;
     if (!u.status) {
-      out.add(u.name + " state", "active (running)", "unknown: " + u.status.error().message, false);
+      out.add(u.name + " state", healthy_state(u.name), "unknown: " + u.status.error().message, false);
       continue;
     }
-    out.add(u.name + " state", "active (running)", state_of(*u.status));
+    out.add(u.name + " state", healthy_state(u.name), state_of(*u.status));
     out.add(
         u.name + " unit files loaded", "as on disk",
         u.status->need_daemon_reload ? "changed on disk since loaded (daemon-reload pending)" : "as on disk");
     out.add(u.name + " rendered from", "version " + c.version,
             u.rendered_version ? "version " + *u.rendered_version : u.rendered_version.error().message);
+    if (!ends_with(u.name, ".service")) continue;
     out.add(u.name + " MainPID", "a running process",
             u.status->main_pid > 0 ? std::to_string(u.status->main_pid) : "none", u.status->main_pid > 0);
     process_rows(out, c, u, env);
@@ -152,7 +192,10 @@ std::vector<Row> compare(const Contract& c, const Live& live) {
   }
 
   pid_t main_pid = app && app->status ? app->status->main_pid : 0;
-  out.add("PID file " + c.paths.pid_file, main_pid > 0 ? std::to_string(main_pid) : "the app's MainPID",
+  const std::string pid_path = c.service.zero_downtime && live.active_instance && !live.active_instance->empty()
+                             ? instance_pid_file(c, *live.active_instance)
+                             : c.paths.pid_file;
+  out.add("PID file " + pid_path, main_pid > 0 ? std::to_string(main_pid) : "the app's MainPID",
           value_or_error(live.pid_file),
           main_pid > 0 && live.pid_file && *live.pid_file == std::to_string(main_pid));
   if (main_pid > 0)
@@ -172,7 +215,7 @@ std::vector<Row> compare(const Contract& c, const Live& live) {
     nlohmann::json paths =
         w.contains("paths") && w["paths"].is_object() ? w["paths"] : nlohmann::json::object();
     for (auto [key, want] :
-         {std::pair{"runtime_dir", &c.paths.runtime_dir}, std::pair{"pid_file", &c.paths.pid_file},
+         {std::pair{"runtime_dir", &c.paths.runtime_dir}, std::pair{"pid_file", &pid_path},
           std::pair{"restart_flag", &c.paths.restart_flag}, std::pair{"state_file", &c.paths.state_file},
           std::pair{"control_socket", &c.paths.control_socket}})
       out.add(fmt::format("watchdog {}", key), *want, str(paths, key));

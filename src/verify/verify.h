@@ -27,7 +27,9 @@ struct UnitLive {
 };
 
 struct Live {
-  std::vector<UnitLive> units;  // in all_units() order
+  std::vector<UnitLive> units;  // in all_units() order; zero_downtime: live_units()
+  // zero_downtime: the instance recorded as active (swap/swap.h); "" otherwise.
+  Result<std::string> active_instance = std::string();
   Result<std::string> pid_file = make_error("not read");
   Result<nlohmann::json> watchdog = make_error("not asked");  // its answer to {"cmd": "paths"}
   Result<std::map<std::string, std::string>> environment_file = make_error("not read");
@@ -40,6 +42,10 @@ struct Row {
   std::string found;     // what runs
   bool ok = false;
 };
+
+// The units that run: all_units(), but with zero_downtime the active instance and its health
+// socket for the templates, and without the swap service (a oneshot, inactive between swaps).
+std::vector<std::string> live_units(const Contract& c, const std::string& active);
 
 // Reads the live system. Never fails as a whole: what cannot be read becomes a row that says so.
 Live observe(const Contract& c);

@@ -172,12 +172,15 @@ json collect_status(const Settings& s, bool ask_systemd) {
   }
   out["restart_pending"] = flag_pending(s);
 
-  MasterExpectation expect = s.master;
+  // zero_downtime: the active instance's master (settings.h).
+  Settings live = follow_active(s);
+  if (!s.active_file.empty()) out["active_instance"] = active_instance(s);
+  MasterExpectation expect = live.master;
   if (ask_systemd)
     if (auto bus = host::Systemd::connect(Millis(2'000)); bus)
       if (auto pid = bus->main_pid(expect.app_unit); pid) expect.main_pid = *pid;
   out["systemd_main_pid"] = expect.main_pid ? json(*expect.main_pid) : json(nullptr);
-  MasterCheck check = find_master(s.pid_file, expect);
+  MasterCheck check = find_master(live.pid_file, expect);
   if (check.master) {
     pid_t pid = check.master->pidfd.pid();
     out["master"] = {{"verified", true},

@@ -209,11 +209,13 @@ Outcome RequestHandler::handle(const std::string& claimed) {
     return out;
   }
 
-  MasterExpectation expect = settings_.master;
+  // zero_downtime: the active instance's master (settings.h).
+  Settings live = follow_active(settings_);
+  MasterExpectation expect = live.master;
   expect.main_pid = hooks_.main_pid(expect.app_unit);
   // Evidence of what the proof could use: null when systemd could not be asked.
   entry.systemd_main_pid = expect.main_pid ? json(*expect.main_pid) : json(nullptr);
-  MasterCheck check = find_master(settings_.pid_file, expect);
+  MasterCheck check = find_master(live.pid_file, expect);
   if (!check.master) {
     fail(check.refusal.reason, check.refusal.detail);
     return out;
@@ -228,6 +230,13 @@ Outcome RequestHandler::handle(const std::string& claimed) {
   entry.signalled_at = format_timestamp(hooks_.now());
   // success stays false until the reload is confirmed (defect 7).
   entry.confirmation = "pending";
+  std::string swapped_from;
+  if (!settings_.swap_request.empty()) {
+    // restart_mode = "swap": new code in the other instance, started by root through the path
+    // unit; the watchdog only asks (docs/deploy.md). Confirmed when the other instance is active.
+    swapped_from = active_instance(settings_);
+    entry.decision_reason = kSwapRequested;
+  }
   // What must be durable before the signal is only that this claim is being signalled, so that a
   // watchdog killed right after it never signals it again: one rename of the claim, which the page
   // cache keeps for the next start like any write. The state itself is written after the signal
@@ -239,7 +248,12 @@ Outcome RequestHandler::handle(const std::string& claimed) {
     return out;
   }
   auto signalled = steady_clock::now();
-  Status sent = check.master->pidfd.send_signal(SIGHUP);
+  Status sent = swapped_from.empty()
+                    ? check.master->pidfd.send_signal(SIGHUP)
+                    : write_file_atomic(settings_.swap_request,
+                                        fmt::format("{} {}\n", id,
+                                                    req.user.is_string() ? req.user.get<std::string>() : "-"),
+                                        0644, false);
   if (!sent) {
     entry.decision = "failed";
     entry.decision_reason = kSignalFailed;
@@ -275,8 +289,22 @@ Outcome RequestHandler::handle(const std::string& claimed) {
   pending->signalled = signalled;
   pending->deadline = signalled + settings_.reload_timeout;
   if (!recorded) pending->mark = *marked;
+  pending->swapped_from = swapped_from;
   out.pending = std::move(pending);
   return out;
+}
+
+// One GET of the health URL: true on a 2xx (its status in `status`), else why not in `problem`.
+bool RequestHandler::healthy(milliseconds timeout, const std::string& context, std::string& problem,
+                             long& status) const {
+  auto got = host::http_get_status(settings_.health_url, Millis(timeout.count()));
+  if (got && *got >= 200 && *got < 300) {
+    status = *got;
+    return true;
+  }
+  problem = got ? fmt::format("{} {} answered {}", context, settings_.health_url, *got)
+                : fmt::format("{} {}", context, got.error().message);
+  return false;
 }
 
 bool RequestHandler::advance(PendingReload& p, Record& final_entry) {
@@ -285,7 +313,17 @@ bool RequestHandler::advance(PendingReload& p, Record& final_entry) {
   bool master_gone = p.master.pidfd.exited();
   std::string problem;
   long health_status = 0;
-  if (master_gone) {
+  if (!p.swapped_from.empty()) {
+    // A swap stops the old master: its exit is expected, not a failure.
+    std::string now_active = active_instance(settings_);
+    master_gone = false;
+    if (now_active == p.swapped_from || now_active.empty()) {
+      problem = fmt::format("{} is still the active instance", p.swapped_from);
+    } else {
+      p.workers_back = true;
+      confirmed = healthy(kHealthRequestTimeout, now_active + " is active but", problem, health_status);
+    }
+  } else if (master_gone) {
     problem = "the gunicorn master exited during the reload";
   } else {
     if (!p.workers_back) {
@@ -305,15 +343,7 @@ bool RequestHandler::advance(PendingReload& p, Record& final_entry) {
         auto left = duration_cast<milliseconds>(p.deadline - now);
         auto timeout = std::clamp(left, milliseconds{100}, kHealthRequestTimeout);
         ++p.health_attempts;
-        auto status = host::http_get_status(settings_.health_url, Millis(timeout.count()));
-        if (status && *status >= 200 && *status < 300) {
-          confirmed = true;
-          health_status = *status;
-        } else {
-          problem =
-              status ? fmt::format("the workers are back but {} answered {}", settings_.health_url, *status)
-                     : fmt::format("the workers are back but {}", status.error().message);
-        }
+        confirmed = healthy(timeout, "the workers are back but", problem, health_status);
       }
     }
   }

@@ -22,6 +22,8 @@ namespace csd::watchdog {
 
 // Decision reasons of our own, besides the dashboard's and the master refusals.
 inline constexpr const char* kSignalSighup = "signal_sighup";
+// restart_mode = "swap": the request was handed to NAME-swap.service (docs/deploy.md).
+inline constexpr const char* kSwapRequested = "swap_requested";
 inline constexpr const char* kSignalFailed = "signal_failed";
 inline constexpr const char* kReloadUnconfirmed = "reload_unconfirmed";  // workers or health not back in time
 inline constexpr const char* kStateUnreadable = "state_unreadable";      // damaged state: fail closed
@@ -53,6 +55,8 @@ struct PendingReload {
   int health_attempts = 0;
   std::string last_problem;  // why it is not confirmed yet
   std::string mark;          // the signalling mark, while the state does not record the reload yet
+  // A swap: confirmed once another instance is active and the health URL answers 2xx.
+  std::string swapped_from;  // the active instance when the request was handed over; "" for a HUP
 };
 
 struct Outcome {
@@ -106,6 +110,8 @@ class RequestHandler {
  private:
   Record base_entry(const FlagRead& read, const std::string& request_id, TimePoint now) const;
   void audit(const char* event, const nlohmann::json& payload, int priority);
+  bool healthy(std::chrono::milliseconds timeout, const std::string& context, std::string& problem,
+               long& status) const;
   Outcome reject(const FlagRead& read, const std::string& request_id, const std::string& claimed,
                  nlohmann::json& state, TimePoint now);
   Status save_final(const Record& entry, bool replace, TimePoint now);

@@ -45,9 +45,10 @@ nlohmann::json ScaleResult::to_json() const {
 
 Result<ScaleResult> scale_workers(const Settings& s, ScaleTarget target, std::optional<pid_t> main_pid,
                                   Millis timeout) {
-  MasterExpectation expect = s.master;
+  Settings live = follow_active(s);
+  MasterExpectation expect = live.master;
   expect.main_pid = main_pid;
-  MasterCheck check = find_master(s.pid_file, expect);
+  MasterCheck check = find_master(live.pid_file, expect);
   if (!check.master) return make_error(fmt::format("{}: {}", check.refusal.reason, check.refusal.detail));
   const Pidfd& master = check.master->pidfd;
   ScaleResult r;

@@ -2,6 +2,8 @@
 
 #include "contract/naming.h"
 #include "contract/resolve.h"
+#include "util/file.h"
+#include "util/strings.h"
 
 namespace csd::watchdog {
 
@@ -31,7 +33,36 @@ Result<Settings> settings_from_contract(const Contract& c, const Root& root) {
   s.master.uid = *uid;
   s.master.prefix = root.map(c.conda.prefix);
   s.master.app_unit = app_unit(c);
+  if (c.service.zero_downtime) {
+    s.active_file = root.map(active_instance_path(c));
+    for (int i = 0; i < 2; ++i) {
+      const char* name = i == 0 ? "blue" : "green";
+      s.pid_file_of[i] = root.map(instance_pid_file(c, name));
+      s.app_unit_of[i] = app_instance(c, name);
+    }
+    s = follow_active(s);
+    if (c.watchdog.restart_mode == "swap") s.swap_request = root.map(swap_request_path(c));
+  }
   return s;
+}
+
+std::string active_instance(const Settings& s) {
+  if (s.active_file.empty()) return "";
+  if (!path_exists(s.active_file)) return "blue";  // nothing swapped yet (swap/swap.h)
+  auto text = read_file(s.active_file, {.max_bytes = 64, .follow_symlinks = false});
+  if (!text) return "";
+  std::string name(trim(*text));
+  return is_instance_name(name) ? name : "";
+}
+
+Settings follow_active(const Settings& s) {
+  std::string active = active_instance(s);
+  if (active.empty()) return s;
+  Settings out = s;
+  int i = active == "blue" ? 0 : 1;
+  out.pid_file = s.pid_file_of[i];
+  out.master.app_unit = s.app_unit_of[i];
+  return out;
 }
 
 Result<Settings> load_settings(const std::string& contract_path, const Root& root, const std::string& home) {
@@ -43,7 +74,7 @@ Result<Settings> load_settings(const std::string& contract_path, const Root& roo
 nlohmann::json paths_json(const Settings& s) {
   return {{"runtime_dir", s.runtime_dir},
           {"restart_flag", s.restart_flag},
-          {"pid_file", s.pid_file},
+          {"pid_file", follow_active(s).pid_file},
           {"state_file", s.state_file},
           {"control_socket", s.control_socket}};
 }

@@ -31,7 +31,20 @@ struct Settings {
   Millis reload_timeout{30'000};
   bool restart_on_unconfirmed = false;
   MasterExpectation master;  // main_pid is filled in per request
+  // zero_downtime: the master is the active instance's (docs/deploy.md); follow_active() sets
+  // pid_file and master.app_unit from the record at each use. Empty otherwise.
+  std::string active_file;
+  std::string pid_file_of[2];  // blue, green
+  std::string app_unit_of[2];  // blue, green
+  // restart_mode = "swap": a restart request is written here for NAME-swap.path instead of a SIGHUP.
+  std::string swap_request;
 };
+
+// `s` with the active instance's PID file and unit (zero_downtime); `s` itself otherwise, or when
+// the record cannot be read (the proof then fails on the PID file and says so).
+Settings follow_active(const Settings& s);
+// "blue" or "green" as recorded; "" without zero_downtime or when unreadable.
+std::string active_instance(const Settings& s);
 
 // Paths are mapped under `root` (tests and `--root` deployments); the user must exist.
 Result<Settings> settings_from_contract(const Contract& c, const Root& root);

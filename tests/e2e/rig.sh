@@ -605,3 +605,69 @@ rig_summary() {
   [ "$RIG_FAILED" -eq 0 ]
 }
 
+
+# --- load (wrk, Debian's package) -----------------------------------------
+# rig_load_start NAME URL [CONNECTIONS]: wrk on the host against URL, without keep-alive (every
+# request a new connection, as a client that would see a refused connection), 2 threads, in the
+# background until rig_load_stop NAME; its report goes to $RIG_WORK/load-NAME.txt. A new
+# connection per request is the point: a listener that is not there shows as a socket error.
+declare -gA RIG_LOAD_PID=() RIG_LOAD_START=()
+rig_load_start() {
+  local name=$1 url=$2 conns=${3:-8}
+  command -v wrk >/dev/null || rig_die "missing Debian package wrk (apt-get install wrk)"
+  # -d is the bound, never reached in a passing run: rig_load_stop ends it with SIGINT, on which wrk
+  # prints its report.
+  wrk -t 2 -c "$conns" -d 300s --timeout 5s --latency -H 'Connection: close' "$url" \
+    >"$RIG_WORK/load-$name.txt" 2>&1 &
+  RIG_LOAD_PID[$name]=$!
+  RIG_LOAD_START[$name]=$(_rig_starttime "$!")
+  # wrk connects within milliseconds; a load that did not start is a failure of the run.
+  sleep 0.5
+  _rig_alive "${RIG_LOAD_PID[$name]}" "${RIG_LOAD_START[$name]}" || { cat "$RIG_WORK/load-$name.txt" >&2; return 1; }
+}
+
+# rig_load_stop NAME: SIGINT to that wrk (by its PID, checked to be the same process), waits for its
+# report and prints it.
+rig_load_stop() {
+  local name=$1 pid=${RIG_LOAD_PID[$1]:-} i
+  [ -n "$pid" ] || rig_die "no load $name running"
+  if _rig_same_process "$pid" "${RIG_LOAD_START[$name]}" wrk; then kill -INT "$pid"; fi
+  for i in $(seq 50); do
+    _rig_alive "$pid" "${RIG_LOAD_START[$name]}" || break
+    sleep 0.1
+  done
+  wait "$pid" 2>/dev/null || true
+  unset "RIG_LOAD_PID[$name]"
+  cat "$RIG_WORK/load-$name.txt"
+}
+
+# rig_load_stop_all: ends every wrk this run started (for rig_on_exit).
+rig_load_stop_all() {
+  local name
+  for name in "${!RIG_LOAD_PID[@]}"; do
+    _rig_same_process "${RIG_LOAD_PID[$name]}" "${RIG_LOAD_START[$name]}" wrk && kill -KILL "${RIG_LOAD_PID[$name]}"
+  done
+  RIG_LOAD_PID=()
+}
+
+# rig_load_summary REPORT: "requests failures p50 p99 max" from a wrk report (latencies as wrk
+# prints them, e.g. 1.52ms); failures = socket errors (connect, read, write, timeout) + non-2xx/3xx.
+rig_load_summary() {
+  awk '
+    / requests in / { requests = $1 }
+    /Socket errors:/ { gsub(",", ""); errors = $4 + $6 + $8 + $10 }
+    /Non-2xx or 3xx responses:/ { non2xx = $5 }
+    $1 == "Latency" && NF >= 4 && !max { max = $4 }
+    $1 == "50%" { p50 = $2 }
+    $1 == "99%" { p99 = $2 }
+    END { printf "%d %d %s %s %s\n", requests, errors + non2xx, p50, p99, max }
+  ' "$1"
+}
+
+# rig_ms LATENCY: wrk's "1.52ms", "2.01s", "850.00us" in milliseconds.
+rig_ms() {
+  awk -v v="$1" 'BEGIN {
+    n = v + 0
+    if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /m$/) n *= 60000; else if (v ~ /s$/) n *= 1000
+    printf "%.2f\n", n }'
+}

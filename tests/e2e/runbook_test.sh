@@ -26,7 +26,7 @@ rig_boot "csd-e2e-runbook-$$" --bind="$root/opt:/opt"
 runbook=$RIG_WORK/RUNBOOK.md
 rig_check "runbook prints the runbook of the contract" sh -c "$(printf '%q ' nsenter -t "$RIG_PID" -a "${RIG_CONTAINER_ENV[@]}" "$tool" runbook --contract "$contract") >$(printf '%q' "$runbook")"
 rig_check_eq "the runbook has every procedure, in order" \
-  "install first-start health reload restart scale verify deploy rollback findings" \
+  "install first-start health reload restart scale verify deploy rollback switch findings" \
   "$(/usr/bin/python3.11 -I "$steps_py" procedures "$runbook" | tr '\n' ' ' | sed 's/ $//')"
 
 # run_procedure ID: each command block of the procedure, verbatim, in a clean shell in the
@@ -72,6 +72,7 @@ run_procedure rollback || true
 rig_check "the app runs from the first environment again" \
   rig_run sh -c "tr '\\0' '\\n' </proc/\$(systemctl show -p MainPID --value $app)/environ | grep -qx CONDA_PREFIX=/opt/miniconda3/envs/mes-dashboard" || true
 run_procedure findings || true
+# switch moves between layouts: zero_downtime_test.sh runs it (it needs a zero_downtime contract).
 
 # --- runbook --check against copies that drifted ---------------------------------------------
 rig_run cat /opt/mes-dashboard/RUNBOOK.md >"$RIG_WORK/current.md"

@@ -4,7 +4,8 @@ It keeps the real dashboard's environment variable names, restart flag and
 state formats (docs/dashboard-compat.md of conda-systemd), because every
 end-to-end test of conda-systemd uses it where the real dashboard would run.
 
-    GET  /health                     200 {"status": "ok", "pid", "runtime_contract_version"};
+    GET  /health                     200 {"status": "ok", "pid", "runtime_contract_version",
+                                     "code_version"};
                                      503 in maintenance (MES_DASHBOARD_MAINTENANCE set)
     POST /admin/api/worker/restart   writes the restart flag, 202 {"request_id"}; 409 with the
                                      pending request's id, user and age when one waits
@@ -26,6 +27,8 @@ import tempfile
 import uuid
 
 from flask import Flask, jsonify, request
+
+from mes_dashboard.version import CODE_VERSION
 
 # The dashboard's defaults (dashboard-compat.md, section 2).
 DEFAULT_CONTRACT_VERSION = "2026.02-p2"
@@ -233,7 +236,12 @@ def create_app():
         if reason:
             return jsonify({"status": "maintenance", "reason": reason, "pid": os.getpid()}), 503
         return jsonify(
-            {"status": "ok", "pid": os.getpid(), "runtime_contract_version": contract_version()}
+            {
+                "status": "ok",
+                "pid": os.getpid(),
+                "runtime_contract_version": contract_version(),
+                "code_version": CODE_VERSION,
+            }
         )
 
     @app.post("/admin/api/worker/restart")

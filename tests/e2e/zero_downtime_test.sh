@@ -1,0 +1,197 @@
+#!/usr/bin/env bash
+# Zero-downtime deploys under real systemd, under load (wrk, no keep-alive, on loopback):
+#   1. the plain layout (gunicorn binds its own port) and `systemctl restart`, measured for the table;
+#   2. the one-time switch to [service] zero_downtime = true with the runbook's commands: render keeps
+#      the running unit, the socket unit takes the port, the blue instance serves;
+#   3. the same load without deploys (the baseline), then the same load across 5 code deploys (each
+#      changes the code_version /health reports), 2 environment deploys and 1 deploy of an environment
+#      that answers 503, which must fail and leave the old instance serving: 0 failed requests;
+#   4. bad input: a new instance that crashes at import, one that never gets ready, two deploys at
+#      once, a bind the socket cannot hold;
+#   5. a restart request through the admin endpoint with restart_mode = "swap": new code, 0 failures.
+# Latencies are reported (and written to the log for docs/performance.md), never asserted: speed
+# belongs in bench/, and this machine is shared.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/rig.sh"
+
+rig_init zero-downtime
+
+root=$RIG_WORK/root
+tool=$RIG_CONTAINER_BIN_DIR/conda-systemd
+contract=/opt/mes-dashboard/runtime.toml
+installed=/etc/conda-systemd/mes-dashboard.toml
+first=/opt/miniconda3/envs/mes-dashboard
+second=/opt/miniconda3/envs/mes-dashboard-2026.12
+version_py=$root/opt/mes-dashboard/mes_dashboard/version.py
+token=zd-$RANDOM$RANDOM
+py=/usr/bin/python3.11
+results=$RIG_WORK/results.txt
+
+rig_on_fail() {
+  rig_systemctl list-units --no-legend 'mes-dashboard*' || true
+  rig_journal mes-dashboard@blue.service -n 15 -o cat || true
+  rig_journal mes-dashboard@green.service -n 15 -o cat || true
+  rig_journal mes-dashboard-swap.service -n 20 -o cat || true
+  rig_journal mes-dashboard-watchdog.service -n 15 -o cat || true
+}
+rig_on_exit() { rig_load_stop_all; }
+
+[ -x "$RIG_CONDA_SYSTEMD_BIN" ] || rig_die "no conda-systemd binary at $RIG_CONDA_SYSTEMD_BIN"
+port=$(rig_free_port)
+rig_example_deployment "$root" "$first" "$port" "$tool" "$contract"
+"$RIG_REPO/tests/fixtures/make-conda-env.sh" --root "$root" --prefix "$second" >/dev/null
+"$RIG_REPO/tests/fixtures/make-conda-env.sh" --root "$root" --prefix /opt/miniconda3/envs/mes-dashboard-broken \
+  --env-var MES_DASHBOARD_MAINTENANCE=broken-build >/dev/null
+chmod -R a+rX "$root/opt"
+url=http://127.0.0.1:$port/health
+
+set_code_version() { printf 'CODE_VERSION = "%s"\n' "$1" >"$version_py"; }
+code_version() { curl --noproxy '*' -s --max-time 5 "$url" | $py -c 'import json, sys; print(json.load(sys.stdin)["code_version"])'; }
+# One measured load: NAME, then the command that runs under it.
+measure() {
+  local name=$1
+  shift
+  local rc=0
+  rig_load_start "$name" "$url"
+  "$@" || rc=$?
+  rig_load_stop "$name" >/dev/null
+  echo "$name $(rig_load_summary "$RIG_WORK/load-$name.txt")" | tee -a "$results"
+  return "$rc"
+}
+failures_of() { awk -v n="$1" '$1 == n { print $3 }' "$results"; }
+
+# --- 1. the plain layout and systemctl restart ----------------------------------------------------------
+rig_serve_example "csd-e2e-zd-$$" "$root" "$tool" "$contract" "$port" "$token"
+restarts() {
+  local i
+  for i in 1 2 3; do
+    sleep 2
+    rig_systemctl restart mes-dashboard.service
+  done
+  sleep 2
+}
+measure plain-restart restarts
+rig_log "plain layout, 3 restarts: $(failures_of plain-restart) failed requests (expected: connections refused)"
+
+# --- 2. the one-time switch -----------------------------------------------------------------------------
+sed -i -e 's/^graceful_timeout = .*/&\nzero_downtime = true/' -e 's/^history_limit = .*/&\nrestart_mode = "swap"/' \
+  "$root$contract"
+rig_check "render of the zero_downtime contract keeps the running mes-dashboard.service" \
+  sh -c "$(printf '%q ' nsenter -t "$RIG_PID" -a "$tool" render --contract "$contract") 2>&1 | grep -q 'kept'"
+rig_check "mes-dashboard.service still runs" rig_systemctl is-active --quiet mes-dashboard.service
+rig_check "the runbook gives the switch" rig_run grep -q 'systemctl enable --now mes-dashboard.target' /opt/mes-dashboard/RUNBOOK.md
+switch() {
+  # The runbook's one-time switch (the old unit holds the port the socket needs), as written there.
+  local cmd
+  while IFS= read -r -d '' cmd; do
+    rig_run sh -c "$cmd" || { echo "failed: $cmd"; return 1; }
+  done < <($py "$RIG_DIR/runbook_steps.py" steps "$root/opt/mes-dashboard/RUNBOOK.md" switch)
+}
+rig_check "the runbook's switch commands run" switch
+rig_check "GET /health answers 200 from the blue instance" rig_wait_until 30 _rig_health_is_200 "$port"
+rig_check_eq "blue is the active instance" blue "$(rig_run cat /var/lib/mes-dashboard/conda-systemd-active 2>/dev/null || echo blue)"
+listen_env() {
+  local pid
+  pid=$(rig_unit_prop mes-dashboard@blue.service MainPID)
+  # gunicorn unsets LISTEN_* once it took the descriptors: what it serves is the proof.
+  rig_run sh -c "ls -l /proc/$pid/fd" | grep -q 'socket:' || return 1
+  [ "$(rig_run sh -c "cat /proc/$pid/comm")" != conda-systemd ]
+}
+rig_check "gunicorn is the instance's main process and holds the inherited sockets" listen_env
+rig_check "check passes for the instance" rig_run "$tool" check --contract "$installed" --unit mes-dashboard@blue.service
+rig_check "render again removes the stopped mes-dashboard.service" rig_run "$tool" render --contract "$contract"
+rig_check "mes-dashboard.service is gone" sh -c "! $(printf '%q ' nsenter -t "$RIG_PID" -a test -e /etc/systemd/system/mes-dashboard.service)"
+
+# --- 3. deploys under load ------------------------------------------------------------------------------
+measure zd-baseline sleep 10
+
+deploys() {
+  local v out rc
+  for v in 2 3 4 5 6; do
+    set_code_version "$v"
+    rig_run "$tool" deploy --contract "$installed" --retries 30 >>"$RIG_WORK/deploys.log" 2>&1 || return 1
+    [ "$(code_version)" = "$v" ] || { echo "code_version $(code_version), expected $v"; return 1; }
+  done
+  rig_run "$tool" deploy --contract "$installed" --env-name mes-dashboard-2026.12 >>"$RIG_WORK/deploys.log" 2>&1 || return 1
+  rig_run "$tool" deploy --contract "$installed" --env-name mes-dashboard >>"$RIG_WORK/deploys.log" 2>&1 || return 1
+  rc=0
+  out=$(rig_run "$tool" deploy --contract "$installed" --env-name mes-dashboard-broken --retries 3 2>&1) || rc=$?
+  echo "$out" >>"$RIG_WORK/deploys.log"
+  [ "$rc" -eq 1 ] || { echo "broken deploy exit $rc, expected 1"; return 1; }
+  grep -q 'swap failed at health' <<<"$out" || { echo "$out"; return 1; }
+}
+deploys_ok=yes
+measure zd-deploys deploys || deploys_ok=no
+rig_check_eq "5 code deploys, 2 environment deploys and a broken one ran as expected" yes "$deploys_ok" \
+  || cat "$RIG_WORK/deploys.log"
+rig_check_eq "0 failed requests across the deploys" 0 "$(failures_of zd-deploys)"
+rig_check_eq "the previous environment serves after the broken one" "$first" \
+  "$(rig_run sh -c "tr '\\0' '\\n' </proc/\$(systemctl show -p MainPID --value mes-dashboard@\$(cat /var/lib/mes-dashboard/conda-systemd-active).service)/environ" | sed -n 's/^CONDA_PREFIX=//p')"
+rig_check "verify passes on the active instance" rig_run "$tool" verify --contract "$installed"
+
+# --- 4. bad input ---------------------------------------------------------------------------------------
+active_before=$(rig_run cat /var/lib/mes-dashboard/conda-systemd-active)
+bad_deploy() {  # STEP: the deploy must exit 1 naming STEP, and the same instance must serve
+  local step=$1 out rc=0
+  shift
+  out=$(rig_run "$tool" deploy --contract "$installed" "$@" 2>&1) || rc=$?
+  [ "$rc" -eq 1 ] || { echo "$out"; echo "exit $rc, expected 1"; return 1; }
+  grep -q "swap failed at $step" <<<"$out" || { echo "$out"; return 1; }
+  [ "$(rig_run cat /var/lib/mes-dashboard/conda-systemd-active)" = "$active_before" ] || return 1
+  _rig_health_is_200 "$port"
+}
+printf 'raise SystemExit("broken code")\n' >"$version_py"
+rig_check "a new instance that crashes at start: deploy exits 1 at the start" bad_deploy start
+printf 'import time\ntime.sleep(60)\nCODE_VERSION = "slow"\n' >"$version_py"
+rig_check "a new instance that never gets ready: deploy exits 1 at the start" bad_deploy start --restart-timeout 4s
+two_at_once() {
+  local first_pid out rc=0
+  printf 'import time\ntime.sleep(3)\nCODE_VERSION = "7"\n' >"$version_py"
+  rig_run "$tool" deploy --contract "$installed" >"$RIG_WORK/first-deploy.log" 2>&1 &
+  first_pid=$!
+  sleep 1
+  out=$(rig_run "$tool" deploy --contract "$installed" 2>&1) || rc=$?
+  wait "$first_pid" || { cat "$RIG_WORK/first-deploy.log"; return 1; }
+  [ "$rc" -eq 2 ] && grep -q 'another render, deploy or rollback' <<<"$out" || { echo "$out (exit $rc)"; return 1; }
+  [ "$(code_version)" = 7 ]
+}
+rig_check "two deploys at once: the second is refused, the first completes" two_at_once
+busy_bind() {
+  # The socket cannot hold a port something else holds: its start fails, the journal says why.
+  rig_systemctl stop mes-dashboard.target
+  # PartOf= stops them with the target; said again so the port is free whatever the order.
+  rig_systemctl stop mes-dashboard.socket mes-dashboard-listener.service 'mes-dashboard@*.service'
+  rig_wait_until 10 sh -c "! $(printf '%q ' nsenter -t "$RIG_PID" -a systemctl is-active --quiet mes-dashboard.socket)" || return 1
+  rig_run "$py" -c "import socket, time; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', $port)); s.listen(); time.sleep(8)" &
+  local holder=$!
+  sleep 1
+  ! rig_systemctl start mes-dashboard.socket 2>/dev/null || return 1
+  rig_journal mes-dashboard.socket | grep -q 'Address already in use' || return 1
+  wait "$holder"
+  rig_systemctl reset-failed mes-dashboard.socket
+  rig_systemctl start mes-dashboard.target
+  rig_wait_until 30 _rig_health_is_200 "$port"
+}
+rig_check "a bind the socket cannot hold: its start fails with the reason in the journal" busy_bind
+
+# --- 5. a restart request through the admin endpoint, carried out as a swap ------------------------------
+set_code_version 8
+post_restart() {
+  curl --noproxy '*' -s -o /dev/null -w '%{http_code}' --max-time 5 -X POST -H "Authorization: Bearer $token" \
+    -H 'X-Admin-User: e2e-admin' "http://127.0.0.1:$port/admin/api/worker/restart"
+}
+is_version_8() { [ "$(code_version)" = 8 ]; }
+admin_swap() {
+  [ "$(post_restart)" = 202 ] || return 1
+  rig_wait_until 60 is_version_8
+  sleep 1
+}
+swap_ok=yes
+measure zd-admin-swap admin_swap || swap_ok=no
+rig_check_eq "a restart request in swap mode brings the new code" yes "$swap_ok"
+rig_check_eq "0 failed requests across the admin swap" 0 "$(failures_of zd-admin-swap)"
+
+rig_check "systemctl stop mes-dashboard.target stops everything" rig_systemctl stop mes-dashboard.target
+echo "--- results (name requests failures p50 p99 max) ---"
+cat "$results"
+rig_summary
