@@ -4,6 +4,7 @@
 #include "util/timestamp.h"
 #include "watchdog/flag.h"
 
+using namespace csd;
 using namespace csd::watchdog;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

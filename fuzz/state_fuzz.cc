@@ -4,6 +4,7 @@
 #include "util/timestamp.h"
 #include "watchdog/state_store.h"
 
+using namespace csd;
 using namespace csd::watchdog;
 using nlohmann::json;
 

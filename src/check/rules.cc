@@ -61,9 +61,12 @@ std::vector<Finding> rule_writable_paths(const systemd::UnitConfig& unit,
   if (!protect || protect->value != "strict") return {};
   auto dirs = writable_dirs(unit);
   std::vector<std::string> uncovered;
-  for (const auto& [path, key] : writes)
+  for (const auto& write : writes) {
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+    const std::string& path = write.first;
     if (std::none_of(dirs.begin(), dirs.end(), [&](const std::string& d) { return path_is_under(path, d); }))
-      uncovered.push_back(fmt::format("{} ({})", path, key));
+      uncovered.push_back(fmt::format("{} ({})", path, write.second));
+  }
   if (uncovered.empty()) return {};
   const systemd::Assignment* at = &*protect;
   for (const auto& a : unit.assignments())
