@@ -186,8 +186,9 @@ Procedure deploy(const Contract& c) {
       c.conda.root.empty() ? "CONDA_ROOT" : c.conda.root, c.installed_path(), deploy_record_path(c),
       app_unit(c)));
   p.steps.push_back({.command = tool_cmd(c, "deploy --contract {} --env-name \"$NEW_ENV\""),
-                     // Each line after the seconds since the start: "[  12.3s] deploy: ...".
-                     .prints = {"[…] deploy: preflight of … passed", "[…] deploy: health gate passed: …",
+                     // Each line after the seconds since the start, each step's end with its own: "[  12.3s]
+                     // deploy: ... (0.4s)".
+                     .prints = {"[…] deploy: preflight of … passed (…)", "[…] deploy: health gate passed: …",
                                 fmt::format("[…] deployed: {} runs from …", c.name)}});
   p.steps.push_back({.command = tool_cmd(c, "verify --contract {}"), .prints = {kVerifyOk}});
   return p;
