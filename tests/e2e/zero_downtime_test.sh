@@ -88,7 +88,7 @@ switch() {
   done < <($py "$RIG_DIR/runbook_steps.py" steps "$root/opt/mes-dashboard/RUNBOOK.md" switch)
 }
 rig_check "the runbook's switch commands run" switch
-rig_check "GET /health answers 200 from the blue instance" rig_wait_until 30 _rig_health_is_200 "$port"
+rig_check "GET /health answers 200 from the blue instance" rig_wait_until 30 rig_healthy "$port"
 rig_check_eq "blue is the active instance" blue "$(rig_run cat /var/lib/mes-dashboard/conda-systemd-active 2>/dev/null || echo blue)"
 listen_env() {
   local pid
@@ -138,7 +138,7 @@ bad_deploy() {  # STEP: the deploy must exit 1 naming STEP, and the same instanc
   [ "$rc" -eq 1 ] || { echo "$out"; echo "exit $rc, expected 1"; return 1; }
   grep -q "swap failed at $step" <<<"$out" || { echo "$out"; return 1; }
   [ "$(rig_run cat /var/lib/mes-dashboard/conda-systemd-active)" = "$active_before" ] || return 1
-  _rig_health_is_200 "$port"
+  rig_healthy "$port"
 }
 printf 'raise SystemExit("broken code")\n' >"$version_py"
 rig_check "a new instance that crashes at start: deploy exits 1 at the start" bad_deploy start
@@ -170,7 +170,7 @@ busy_bind() {
   wait "$holder"
   rig_systemctl reset-failed mes-dashboard.socket
   rig_systemctl start mes-dashboard.target
-  rig_wait_until 30 _rig_health_is_200 "$port"
+  rig_wait_until 30 rig_healthy "$port"
 }
 rig_check "a bind the socket cannot hold: its start fails with the reason in the journal" busy_bind
 
