@@ -295,26 +295,12 @@ constexpr uid_t kNoInotifyUid = 61'234;
 
 // Holds every inotify instance the kernel gives kNoInotifyUid until stopped.
 Child exhaust_inotify() {
-  int ready[2];
-  if (::pipe(ready) != 0) return Child();
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::setpgid(0, 0);
-    ::close(ready[0]);
+  return testing::spawn_holder([] {
     if (::setgid(kNoInotifyUid) != 0 || ::setuid(kNoInotifyUid) != 0) ::_exit(1);
     int n = 0;
     while (::inotify_init1(IN_CLOEXEC) >= 0) ++n;
     if (errno != EMFILE || n == 0) ::_exit(2);
-    (void)!::write(ready[1], "x", 1);
-    for (;;) ::pause();
-  }
-  ::close(ready[1]);
-  char c;
-  bool ok = ::read(ready[0], &c, 1) == 1;
-  ::close(ready[0]);
-  Child child(pid);
-  if (!ok) child.stop();
-  return child;
+  });
 }
 
 class WatchdogNoInotify : public WatchdogFaults {

@@ -124,27 +124,36 @@ inline Child spawn(const std::vector<std::string>& argv, const SpawnOptions& o =
   return Child(pid);
 }
 
-// A process that holds an exclusive flock(2) on `path` until it is stopped: another writer of
-// the state, or a stuck one. Returns once the lock is held.
-inline Child hold_flock(const std::string& path) {
+// A child in a process group of its own that runs `take` (which must not return on failure: it
+// calls _exit), then tells the parent it is ready and waits to be stopped. Returns once it is
+// ready; a child that never got there is stopped and an empty Child returned.
+inline Child spawn_holder(const std::function<void()>& take) {
   int ready[2];
   if (::pipe(ready) != 0) return Child();
   pid_t pid = ::fork();
   if (pid == 0) {
     ::setpgid(0, 0);
     ::close(ready[0]);
-    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0 || ::flock(fd, LOCK_EX) != 0) ::_exit(1);
+    take();
     (void)!::write(ready[1], "x", 1);
     for (;;) ::pause();
   }
   ::close(ready[1]);
   char c;
-  bool held = ::read(ready[0], &c, 1) == 1;
+  bool ok = ::read(ready[0], &c, 1) == 1;
   ::close(ready[0]);
   Child child(pid);
-  if (!held) child.stop();
+  if (!ok) child.stop();
   return child;
+}
+
+// A process that holds an exclusive flock(2) on `path` until it is stopped: another writer of
+// the state, or a stuck one. Returns once the lock is held.
+inline Child hold_flock(const std::string& path) {
+  return spawn_holder([&path] {
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0 || ::flock(fd, LOCK_EX) != 0) ::_exit(1);
+  });
 }
 
 inline bool wait_until(const std::function<bool()>& ok, std::chrono::milliseconds max) {
