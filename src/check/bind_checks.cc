@@ -31,10 +31,12 @@ bool concerns_bind(const Context& ctx) {
 }
 
 // The units whose processes may hold the bind: the app (or its instances), and in the
-// zero-downtime layout systemd itself, which holds NAME.socket.
+// zero-downtime layout systemd itself, which holds NAME.socket, and the listener, which systemd
+// hands the socket as its Service=.
 bool is_ours(const Contract& c, pid_t pid, const std::string& unit) {
   if (c.service.zero_downtime)
-    return pid == 1 || unit == app_instance(c, "blue") || unit == app_instance(c, "green");
+    return pid == 1 || unit == app_instance(c, "blue") || unit == app_instance(c, "green") ||
+           unit == holder_unit(c);
   return unit == app_unit(c);
 }
 
