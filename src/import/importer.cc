@@ -17,6 +17,8 @@ Result<Imported> import_service(const ImportOptions& options) {
   c.name = options.name;
   c.source = "(imported)";
   if (!options.tool.empty()) s.set("contract.tool", c.tool, options.tool, "--tool");
+  // Rendered by conda-systemd: its own contract comes back (rendered.cc).
+  if (rendered_deployment(s, *found)) return std::move(s.out);
 
   // Reading each unit (read_unit.cc).
   for (const auto& f : *found) {
