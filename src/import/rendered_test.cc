@@ -124,6 +124,15 @@ TEST(ImportRendered, AMissingInstalledContractIsAProblemNotAGuess) {
   EXPECT_THAT(problems(im), HasSubstr("the contract app@.service was rendered from cannot be read"));
 }
 
+TEST(ImportRendered, TheLayoutWithoutRendersHeaderIsAProblemNotAGuess) {
+  test::Deployment d(zero_downtime_contract("hup"));
+  std::string unit = d.read("/etc/systemd/system/app@.service");
+  d.write("/etc/systemd/system/app@.service", unit.substr(unit.find('\n') + 1));  // the header line
+  Imported im = import(d);
+  EXPECT_THAT(problems(im), HasSubstr("but not rendered by conda-systemd"));
+  EXPECT_FALSE(im.contract.service.zero_downtime);
+}
+
 TEST(ImportRendered, TheProgramWritesTheContractBack) {
   test::Deployment d(zero_downtime_contract("swap"));
   test::Ran r = test::run(
