@@ -49,7 +49,24 @@ bool is_command(CLI::App& app, const std::string& word) {
   return std::find(names.begin(), names.end(), word) != names.end();
 }
 
-void build_app(CLI::App& app, Commands& commands) {
+namespace {
+
+struct Registration {
+  const char* name;
+  void (*add)(CLI::App& parent, Commands& out);
+};
+
+// Every command, in the order --help lists them; `help` is added last by build_app.
+constexpr Registration kCommands[] = {
+    {"contract", register_contract}, {"render", register_render},     {"check", register_check},
+    {"exec", register_exec},         {"watchdog", register_watchdog}, {"restart", register_restart},
+    {"status", register_status},     {"scale", register_scale},       {"verify", register_verify},
+    {"health", register_health},     {"deploy", register_deploy},     {"rollback", register_rollback},
+    {"runbook", register_runbook},   {"import", register_import},     {"list", register_list},
+    {"remove", register_remove},
+};
+
+void set_up_top_level(CLI::App& app) {
   app.name("conda-systemd");
   app.description("Run conda-based Python services under systemd, from one versioned contract.");
   app.set_version_flag("-V,--version", std::string("conda-systemd ") + CSD_VERSION);
@@ -61,23 +78,31 @@ void build_app(CLI::App& app, Commands& commands) {
       "Exit codes: 0 ok, 1 problems found, 2 usage error or unusable contract; restart also 3 and 4, exec "
       "126 "
       "and 127. See man conda-systemd.\n");
+}
 
-  register_contract(app, commands);
-  register_render(app, commands);
-  register_check(app, commands);
-  register_exec(app, commands);
-  register_watchdog(app, commands);
-  register_restart(app, commands);
-  register_status(app, commands);
-  register_scale(app, commands);
-  register_verify(app, commands);
-  register_health(app, commands);
-  register_deploy(app, commands);
-  register_rollback(app, commands);
-  register_runbook(app, commands);
-  register_import(app, commands);
-  register_list(app, commands);
-  register_remove(app, commands);
+}  // namespace
+
+bool build_app_for(CLI::App& app, Commands& commands, int argc, char** argv) {
+  if (argc < 2) return false;
+  const Registration* found = nullptr;
+  for (const auto& r : kCommands)
+    if (std::string_view(argv[1]) == r.name) found = &r;
+  if (!found) return false;
+  set_up_top_level(app);
+  found->add(app, commands);
+  // Only the whole app knows which commands take --json: built if a refusal has to name them.
+  refuse_json_elsewhere(app, [] {
+    CLI::App whole;
+    Commands all;
+    build_app(whole, all);
+    return json_command_list(whole);
+  });
+  return true;
+}
+
+void build_app(CLI::App& app, Commands& commands) {
+  set_up_top_level(app);
+  for (const auto& r : kCommands) r.add(app, commands);
 
   CLI::App* help =
       add_subcommand(app, "help", "Show the help of a command: conda-systemd help COMMAND [SUBCOMMAND]");
@@ -85,7 +110,7 @@ void build_app(CLI::App& app, Commands& commands) {
   help->add_option("command", *words, "the command (and subcommand) whose help to show");
   set_exit_codes(help, {{0, "the help was shown"}, {2, "no such command"}});
   commands.push_back({help, [&app, words] { return print_help(app, *words); }});
-  refuse_json_elsewhere(app);
+  refuse_json_elsewhere(app, [&app] { return json_command_list(app); });
 }
 
 }  // namespace csd::cli

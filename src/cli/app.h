@@ -7,6 +7,10 @@ namespace csd::cli {
 
 // Names the app, sets its version flag and footer, and registers every subcommand into `commands`.
 void build_app(CLI::App& app, Commands& commands);
+// The same app with only the command argv[1] names (false, and `app` untouched, if it names none):
+// it parses and runs argv exactly as the whole app does. `exec` and `check` run at every service
+// start, and building every command cost most of their start-up (docs/architecture.md, "Start-up").
+bool build_app_for(CLI::App& app, Commands& commands, int argc, char** argv);
 
 // Whether `word` names a (visible) subcommand of `app`.
 bool is_command(CLI::App& app, const std::string& word);

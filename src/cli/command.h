@@ -84,9 +84,12 @@ void inform(fmt::format_string<Args...> format, Args&&... args) {
   if (!quiet()) fmt::print("{}\n", fmt::format(format, std::forward<Args>(args)...));
 }
 
-// --json where a command does not report is a usage error naming the commands that do: each command
-// without a --json of its own gets a hidden one that refuses. Call once every command is registered.
-void refuse_json_elsewhere(CLI::App& app);
+// --json where a command does not report is a usage error naming the commands that do
+// (`accepted`, asked only then): each command without a --json of its own gets a hidden one that
+// refuses. Call once every command is registered.
+void refuse_json_elsewhere(CLI::App& app, std::function<std::string()> accepted);
+// "check, contract show, ...": the commands below `app` with a --json of their own.
+std::string json_command_list(CLI::App& app);
 
 // Prints an Error the way compilers do, to stderr; with `json`, also {"error": "..."} on stdout, so a
 // program reading --json output always gets a JSON document (docs/cli.md).

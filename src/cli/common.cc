@@ -96,12 +96,16 @@ void json_commands(CLI::App* app, const std::string& path, std::vector<std::stri
   }
 }
 
-void refuse_json(CLI::App* app, const std::string& path, const std::string& accepted) {
+void refuse_json(CLI::App* app, const std::string& path, const std::function<std::string()>& accepted) {
   for (CLI::App* sub : app->get_subcommands(shown)) {
     std::string name = path.empty() ? sub->get_name() : path + " " + sub->get_name();
     if (!sub->get_option_no_throw("--json")) {
-      std::string message = fmt::format("--json: '{}' does not report; --json is for: {}", name, accepted);
-      sub->add_flag_callback("--json", [message] { throw CLI::ValidationError(message); })->group("");
+      sub->add_flag_callback("--json",
+                             [name, accepted] {
+                               throw CLI::ValidationError(fmt::format(
+                                   "--json: '{}' does not report; --json is for: {}", name, accepted()));
+                             })
+          ->group("");
     }
     refuse_json(sub, name, accepted);
   }
@@ -119,10 +123,14 @@ bool quiet() {
   return g_quiet;
 }
 
-void refuse_json_elsewhere(CLI::App& app) {
+std::string json_command_list(CLI::App& app) {
   std::vector<std::string> names;
   json_commands(&app, "", names);
-  refuse_json(&app, "", fmt::format("{}", fmt::join(names, ", ")));
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
+void refuse_json_elsewhere(CLI::App& app, std::function<std::string()> accepted) {
+  refuse_json(&app, "", accepted);
 }
 
 void add_color_option(CLI::App& app) {

@@ -5,7 +5,7 @@ int main(int argc, char** argv) {
   using namespace csd::cli;
   CLI::App app;
   Commands commands;
-  build_app(app, commands);
+  if (!build_app_for(app, commands, argc, argv)) build_app(app, commands);
 
   // CLI11 would say "A subcommand is required" for a misspelt one: name it and the nearest instead.
   if (argc > 1 && argv[1][0] != '-' && !is_command(app, argv[1])) return report_unknown_command(app, argv[1]);
