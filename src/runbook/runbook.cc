@@ -225,6 +225,8 @@ Procedure layout_switch(const Contract& c) {
     p.steps.push_back({.command = "systemctl daemon-reload"});
     p.steps.push_back({.command = "systemctl disable --now " + app_unit(plain)});
     p.steps.push_back({.command = fmt::format("systemctl enable --now {} {}", target_unit(c), blue)});
+    // It was started for the other layout: it follows the active instance once it reads this one.
+    p.steps.push_back({.command = "systemctl restart " + watchdog_unit(c)});
     p.steps.push_back({.command = tool_cmd(c, "render --contract {}")});
     return p;
   }
@@ -234,7 +236,8 @@ Procedure layout_switch(const Contract& c) {
       "From the zero-downtime layout back to the plain one, after `zero_downtime = false` and a render "
       "(which "
       "kept the running units): stop the target and its instances, forget which instance was active (a "
-      "later switch starts blue), start {}, render again to remove the zero-downtime units. Connections "
+      "later switch starts blue), start {} and restart the watchdog for this layout, render again to remove "
+      "the zero-downtime units. Connections "
       "are refused until {} is up, once.",
       app_unit(c), app_unit(c)));
   p.steps.push_back({.command = "systemctl daemon-reload"});
@@ -242,6 +245,7 @@ Procedure layout_switch(const Contract& c) {
                                             green, socket_unit(zd), holder_unit(zd))});
   p.steps.push_back({.command = "rm -f " + active_instance_path(c)});
   p.steps.push_back({.command = "systemctl enable --now " + app_unit(c)});
+  p.steps.push_back({.command = "systemctl restart " + watchdog_unit(c)});
   p.steps.push_back({.command = tool_cmd(c, "render --contract {}")});
   return p;
 }

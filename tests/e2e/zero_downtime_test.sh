@@ -204,6 +204,9 @@ rig_check_eq "a restart request in swap mode brings the new code" yes "$swap_ok"
 rig_check_eq "0 failed requests across the admin swap" 0 "$(failures_of zd-admin-swap)"
 
 # --- 6. the way back to the plain layout, with the runbook's commands -----------------------------------
+# The swap unit still stops the old instance after the new code answers; render would wait for its lock.
+swap_done() { [ "$(rig_unit_prop mes-dashboard-swap.service ActiveState)" = inactive ]; }
+rig_check "the admin swap has ended" rig_wait_until 60 swap_done
 sed -i -e '/^zero_downtime = true$/d' -e '/^restart_mode = "swap"$/d' "$root$contract"
 rig_check "render of the plain contract keeps the running zero-downtime units" \
   sh -c "$(printf '%q ' nsenter -t "$RIG_PID" -a "$tool" render --contract "$contract") 2>&1 | grep -q 'kept'"
