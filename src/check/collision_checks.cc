@@ -9,6 +9,7 @@
 #include <cerrno>
 
 #include "check/context.h"
+#include "contract/bind.h"
 #include "contract/naming.h"
 #include "util/file.h"
 #include "util/strings.h"
@@ -42,8 +43,9 @@ bool is_wildcard(std::string_view host) {
 }
 
 // host:port pairs that cannot both listen: the same port on the same host, or on any host when one
-// of them binds every address.
+// of them binds every address; unix sockets (contract/bind.h) when they are the same path.
 bool binds_collide(const std::string& a, const std::string& b) {
+  if (!unix_bind_path(a).empty() || !unix_bind_path(b).empty()) return !a.empty() && a == b;
   auto ca = a.rfind(':'), cb = b.rfind(':');
   if (a.empty() || b.empty() || ca == std::string::npos || cb == std::string::npos) return false;
   if (a.substr(ca + 1) != b.substr(cb + 1)) return false;

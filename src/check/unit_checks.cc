@@ -7,6 +7,7 @@
 #include "check/context.h"
 #include "check/rules.h"
 #include "check/scan.h"
+#include "contract/bind.h"
 #include "contract/naming.h"
 #include "render/render.h"
 #include "systemd/environment.h"
@@ -257,6 +258,40 @@ void tag(const Context& ctx, const Loaded& u, std::size_t first, Report& report)
   }
 }
 
+// zero_downtime: gunicorn serves the socket it inherits and ignores --bind, so the socket unit is
+// what decides where the app listens: it must hold service.bind (contract/bind.h), checked before
+// each instance starts. Its other settings are compared with the whole deployment (below).
+void check_socket_address(const Context& ctx, Report& report) {
+  const Contract& c = ctx.contract;
+  auto config = systemd::load_unit(ctx.root, socket_unit(c));
+  if (!config) return;  // named with the whole deployment: CSD114 or CSD115
+  const std::string want = listen_stream(c.service.bind);
+  std::vector<systemd::Assignment> listens;
+  for (auto& a : config->values("Socket", "ListenStream")) {
+    if (a.value.empty())
+      listens.clear();  // an empty assignment resets the list
+    else
+      listens.push_back(std::move(a));
+  }
+  if (listens.size() == 1 && listens[0].value == want) return;
+  std::string found;
+  for (const auto& a : listens) found += (found.empty() ? "" : ", ") + a.value;
+  const systemd::Assignment* at = listens.empty() ? nullptr : &listens.back();
+  report.add(
+      {.code = "CSD132",
+       .file = at ? at->file : config->fragment_path(),
+       .line = at ? at->line : 0,
+       .message = fmt::format("{} listens on {}, not on the contract's service.bind", socket_unit(c),
+                              found.empty() ? "nothing" : found),
+       .expected = "ListenStream=" + want,
+       .found = found.empty() ? "no ListenStream=" : "ListenStream=" + found,
+       .fix = fmt::format("{}, then systemctl daemon-reload and systemctl restart {} (a socket keeps its "
+                          "old address until it restarts)",
+                          render_hint(c), socket_unit(c)),
+       .unit = socket_unit(c),
+       .keys = {"Socket.ListenStream"}});
+}
+
 }  // namespace
 
 void check_units(const Context& ctx, Report& report) {
@@ -306,6 +341,8 @@ void check_units(const Context& ctx, Report& report) {
     check_sandbox(ctx, u, report);
     tag(ctx, u, first, report);
   }
+  if (c.service.zero_downtime && (ctx.only_unit.empty() || ctx.only_unit == app_unit(c)))
+    check_socket_address(ctx, report);
   std::vector<const systemd::UnitConfig*> configs;
   for (const auto& u : units) configs.push_back(&u.config);
   for (auto& f : rule_shared_runtime_dirs(configs)) {

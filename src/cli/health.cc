@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
+#include "contract/bind.h"
 #include "contract/contract.h"
 #include "util/json_text.h"
 
@@ -32,6 +33,7 @@ void register_health(CLI::App& parent, Commands& out) {
                    auto c = load_contract(o->contract);
                    if (!c) return print_error(c.error(), o->json), int(kUnusable);
                    host::HealthOptions h{.timeout = o->timeout, .retries = o->retries};
+                   h.unix_socket = unix_bind_path(c->service.bind);
                    nlohmann::json probes = nlohmann::json::array();
                    auto r = host::probe_health(c->service.health_url, h, [&](const host::HealthProbe& p) {
                      probes.push_back({{"attempt", p.attempt},

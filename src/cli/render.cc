@@ -23,6 +23,14 @@ namespace {
 // Active as systemd says over its bus when render runs on the live system; under --root, or
 // without a bus, from systemd's runtime state (a control group or an invocation ID: conservative).
 bool orphan_may_be_active(const Root& root, const std::string& unit) {
+  // A template ("NAME@.service") runs as its instances: those of the zero-downtime layout are blue
+  // and green (docs/deploy.md). Removing it under them would leave them unloaded: the way back's
+  // `systemctl disable --now NAME@blue.service` could not stop them.
+  if (auto at = unit.find("@."); at != std::string::npos) {
+    for (const char* instance : {"blue", "green"})
+      if (orphan_may_be_active(root, unit.substr(0, at + 1) + instance + unit.substr(at + 1))) return true;
+    return false;
+  }
   if (root.empty()) {
     if (auto bus = host::Systemd::connect()) {
       if (auto status = bus->unit(unit))

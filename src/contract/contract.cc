@@ -6,6 +6,7 @@
 #include <functional>
 #include <set>
 
+#include "contract/bind.h"
 #include "contract/naming.h"
 #include "contract/toml.h"
 #include "util/file.h"
@@ -417,16 +418,9 @@ Result<Contract> build(const toml::table& doc, const std::string& source) {
         "remove it; set the matching contract key instead (see docs/contract.md, \"The environment file\")");
     return svc.error();
   }
-  if (!s.bind.empty()) {
-    auto colon = s.bind.rfind(':');
-    std::string port = colon == std::string::npos ? "" : s.bind.substr(colon + 1);
-    bool good = colon != std::string::npos && colon > 0 && !port.empty() && port.size() <= 5 &&
-                port.find_first_not_of("0123456789") == std::string::npos && std::stoi(port) >= 1 &&
-                std::stoi(port) <= 65535;
-    if (!good)
-      svc.fail_at(svc.node("bind")->source(), fmt::format("service.bind '{}' is not host:port", s.bind),
-                  "write it as \"127.0.0.1:8080\" or \"0.0.0.0:8080\"");
-  }
+  if (!s.bind.empty())
+    if (auto problem = bind_problem(s.bind))
+      svc.fail_at(svc.node("bind")->source(), problem->message, problem->hint);
   if (!s.health_url.empty() && !starts_with(s.health_url, "http://") &&
       !starts_with(s.health_url, "https://"))
     svc.fail_at(svc.node("health_url")->source(),

@@ -28,7 +28,7 @@ struct ServiceSection {
   std::vector<std::string> command;
   std::string environment_file;
   std::string secrets_file;  // operator-managed EnvironmentFile= (tokens), never rendered
-  std::string bind;          // host:port, or ""
+  std::string bind;          // host:port, unix:/path, or "" (contract/bind.h)
   std::string health_url;    // http(s) URL, or ""
   int workers = 2;           // gunicorn workers the watchdog expects after a reload
   Millis graceful_timeout{30'000};

@@ -196,7 +196,7 @@ TEST(Contract, CommandMustBeAnArray) {
 TEST(Contract, BadBindAndHealthUrl) {
   Error bind = parse_error(
       std::string(kMinimal).replace(std::string(kMinimal).find("command"), 0, "bind = \"8080\"\n"));
-  EXPECT_EQ(bind.message, "service.bind '8080' is not host:port");
+  EXPECT_EQ(bind.message, "service.bind '8080' is not host:port or unix:PATH");
   Error url = parse_error(std::string(kMinimal).replace(std::string(kMinimal).find("command"), 0,
                                                         "health_url = \"localhost:8080/health\"\n"));
   EXPECT_THAT(url.message, HasSubstr("is not an http(s) URL"));

@@ -11,6 +11,7 @@
 
 #include "check/context.h"
 #include "conda/locate.h"
+#include "contract/bind.h"
 #include "contract/contract.h"
 #include "contract/naming.h"
 #include "contract/toml_string.h"
@@ -176,13 +177,14 @@ class Operation {
     }
     const std::string gate = "health gate";
     begin(gate, "health gate: probing " + (c.service.health_url.empty() ? "-" : c.service.health_url));
-    HealthResult h = services.health(c.service.health_url, [this, &gate](const HealthProbe& p) {
-      emit({.kind = Event::Kind::kProbe,
-            .text = fmt::format("{}: health probe {}: {}", name_, p.attempt, p.detail),
-            .ok = p.healthy,
-            .step = gate,
-            .probe = p});
-    });
+    HealthResult h = services.health(
+        c.service.health_url, unix_bind_path(c.service.bind), [this, &gate](const HealthProbe& p) {
+          emit({.kind = Event::Kind::kProbe,
+                .text = fmt::format("{}: health probe {}: {}", name_, p.attempt, p.detail),
+                .ok = p.healthy,
+                .step = gate,
+                .probe = p});
+        });
     if (!h.healthy) {
       end(gate,
           fmt::format("health gate failed: {} {} (after {} attempt(s))", c.service.health_url, h.detail,

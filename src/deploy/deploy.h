@@ -39,8 +39,9 @@ class Services {
   virtual Status restart(const std::string& unit) = 0;
   // CONDA_PREFIX of the unit's main process.
   virtual Result<std::string> running_prefix(const std::string& unit) = 0;
-  // The health gate; `on_probe` hears each probe as it ends.
-  virtual HealthResult health(const std::string& url, const OnProbe& on_probe) = 0;
+  // The health gate (through `unix_socket` unless it is ""); `on_probe` hears each probe as it ends.
+  virtual HealthResult health(const std::string& url, const std::string& unix_socket,
+                              const OnProbe& on_probe) = 0;
   // zero_downtime: what a swap asks of systemd (swap/swap.h); null where there is none.
   virtual swap::Units* swap_units() { return nullptr; }
   virtual swap::Options swap_options() const { return {}; }

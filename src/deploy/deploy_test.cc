@@ -33,7 +33,7 @@ class FakeServices : public Services {
     return std::string("/opt/miniconda3/envs/app");
   }
   // A broken environment answers 503 twice (two probes), a working one 200 at once.
-  HealthResult health(const std::string&, const OnProbe& on_probe) override {
+  HealthResult health(const std::string&, const std::string&, const OnProbe& on_probe) override {
     auto p = running_prefix("app.service");
     bool broken = *p == "/opt/miniconda3/envs/app-broken";
     HealthResult r{.healthy = !broken,

@@ -80,8 +80,11 @@ class SystemServices : public Services {
     return it->second;
   }
 
-  HealthResult health(const std::string& url, const OnProbe& on_probe) override {
-    return host::probe_health(url, gate_, on_probe);
+  HealthResult health(const std::string& url, const std::string& unix_socket,
+                      const OnProbe& on_probe) override {
+    HealthOptions gate = gate_;
+    gate.unix_socket = unix_socket;
+    return host::probe_health(url, gate, on_probe);
   }
 
   swap::Units* swap_units() override { return &units_; }

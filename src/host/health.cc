@@ -19,7 +19,7 @@ HealthResult probe_health(const std::string& url, const HealthOptions& options, 
     if (i > 0) std::this_thread::sleep_for(options.pause);
     ++r.attempts;
     auto began = std::chrono::steady_clock::now();
-    auto status = http_get_status(url, options.timeout);
+    auto status = http_get_status(url, options.timeout, options.unix_socket);
     r.status = status ? *status : 0;
     r.detail = status ? fmt::format("answered {}", *status) : "no answer: " + status.error().message;
     r.healthy = status && *status >= 200 && *status < 300;

@@ -14,6 +14,9 @@ struct HealthOptions {
   Millis timeout{5'000};  // for each attempt
   int retries = 1;        // attempts in all, at least one
   Millis pause{1'000};    // between attempts
+  // Asked through this unix socket instead of the URL's host: service.bind's path when it is one
+  // (contract/bind.h), since then nothing listens on TCP.
+  std::string unix_socket;
 };
 
 struct HealthResult {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "contract/bind.h"
 #include "contract/naming.h"
 #include "render/render.h"
 #include "render/unit_parts.h"
@@ -77,7 +78,9 @@ bool is_loopback_host(const std::string& host) {
 // True when no unit of the service needs to talk beyond this host.
 bool loopback_only(const Contract& c) {
   if (!c.workers.empty()) return false;  // workers talk to Redis and databases wherever they are
-  if (c.service.bind.empty() || !is_loopback_host(c.service.bind.substr(0, c.service.bind.rfind(':'))))
+  // A unix socket needs no IP at all.
+  if (c.service.bind.empty() ||
+      (unix_bind_path(c.service.bind).empty() && !is_loopback_host(bind_host(c.service.bind))))
     return false;
   if (c.service.health_url.empty()) return true;
   std::string rest = c.service.health_url.substr(c.service.health_url.find("//") + 2);

@@ -3,6 +3,7 @@
 // it can be probed before it takes traffic. See docs/deploy.md, "Zero-downtime layout".
 #include <fmt/format.h>
 
+#include "contract/bind.h"
 #include "contract/naming.h"
 #include "render/render.h"
 #include "render/unit_parts.h"
@@ -15,18 +16,11 @@ namespace {
 
 using systemd::UnitWriter;
 
-// What systemd's ListenStream= takes: an IP literal (it resolves no names).
-std::string listen_address(const std::string& bind) {
-  auto colon = bind.rfind(':');
-  std::string host = bind.substr(0, colon);
-  if (host == "localhost") host = "127.0.0.1";
-  return host + bind.substr(colon);
-}
-
 // FreeBind= lets the socket bind an address not (yet) configured on this host, which a socket
 // started early at boot needs; loopback and the wildcard are always there.
 bool needs_freebind(const std::string& bind) {
-  std::string host = bind.substr(0, bind.rfind(':'));
+  if (!unix_bind_path(bind).empty()) return false;
+  std::string host = bind_host(bind);
   return !is_loopback_host(host) && host != "0.0.0.0" && host != "[::]" && host != "*";
 }
 
@@ -49,8 +43,16 @@ Result<std::string> socket_text(const Contract& c) {
       "{} inherit it (Sockets=); Service= is the listener, which never fails, never one of them:\n"
       "otherwise stopping that one would make systemd watch the socket again (docs/deploy.md).",
       app_unit(c)));
-  u.set("ListenStream", listen_address(c.service.bind));
+  u.set("ListenStream", listen_stream(c.service.bind));
   if (needs_freebind(c.service.bind)) u.set("FreeBind", "yes");
+  if (!unix_bind_path(c.service.bind).empty()) {
+    u.comment(
+        "Clients connect as the service's group (add the web server's user to it); the file goes with the\n"
+        "socket, so nothing is left behind when the layout is switched back (docs/deploy.md).");
+    u.set_text("SocketUser", c.service.user).set_text("SocketGroup", c.service.group);
+    u.set("SocketMode", "0660");
+    u.set("RemoveOnStop", "yes");
+  }
   u.comment("gunicorn's own default backlog: what queues while the next instance boots.");
   u.set("Backlog", "2048");
   u.set("Service", holder_unit(c));
@@ -65,6 +67,8 @@ Result<std::string> health_socket_text(const Contract& c) {
       "Only this instance listens here: deploy probes the health URL's path through it before the swap.");
   u.set("ListenStream", health_socket_path(c, kInstanceWord));
   u.set("SocketMode", "0600");
+  u.comment("Nothing left behind when the layout is switched back.");
+  u.set("RemoveOnStop", "yes");
   u.set("Service", holder_unit(c));
   return with_instance(u.render());
 }
@@ -125,6 +129,9 @@ Result<std::string> template_text(const Contract& c, const std::vector<std::stri
   service_identity(u, c, app_instance(c, instance));
   app_exec(u, c, argv);
   if (trial) {
+    // It boots and stops while the active instance serves on the same cores, and answers one probe:
+    // the requests being served come first (docs/performance.md, "Zero-downtime deploys").
+    u.set("Nice", "10");
     // No Restart=: a trial that fails is the answer.
     writable_paths(u, c, false);
     u.append(sandbox);

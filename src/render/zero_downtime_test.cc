@@ -78,6 +78,13 @@ TEST(ZeroDowntime, InstancesInheritBothSocketsAndHaveTheirOwnPidFile) {
               HasSubstr("app.socket app-health@blue.socket app-health@green.socket app-listener.service"));
 }
 
+TEST(ZeroDowntime, TheTrialYieldsTheCoresToTheServingInstance) {
+  auto files = render_units(zero_downtime());
+  ASSERT_TRUE(files.ok()) << files.error().to_string();
+  EXPECT_EQ(value(unit(*files, "app-trial@.service"), "Service", "Nice"), "10");
+  EXPECT_EQ(value(unit(*files, "app@.service"), "Service", "Nice"), "") << "the instance serves at the default";
+}
+
 TEST(ZeroDowntime, SwapUnitsOnlyInSwapMode) {
   auto hup = render_units(zero_downtime());
   ASSERT_TRUE(hup.ok());
@@ -130,8 +137,66 @@ TEST(ZeroDowntime, CheckFindsADriftedSocket) {
   test::Deployment d(zero_downtime_text());
   d.edit("/etc/systemd/system/app.socket", "ListenStream=127.0.0.1:8080", "ListenStream=127.0.0.1:9090");
   check::Report r = check::run({.contract = d.contract(), .root = Root(d.root())});
-  EXPECT_GE(r.errors(), 1) << test::dump(r);
-  EXPECT_THAT(test::dump(r), HasSubstr("app.socket"));
+  auto found = test::with_code(r, "CSD132");
+  ASSERT_EQ(found.size(), 1u) << "one drift, one finding\n" << test::dump(r);
+  EXPECT_EQ(found[0].message, "app.socket listens on 127.0.0.1:9090, not on the contract's service.bind");
+  // The preflight of an instance names it too: gunicorn would serve wherever the socket listens.
+  check::Report one =
+      check::run({.contract = d.contract(), .root = Root(d.root()), .only_unit = "app@.service"});
+  found = test::with_code(one, "CSD132");
+  ASSERT_EQ(found.size(), 1u) << test::dump(one);
+  EXPECT_EQ(found[0].expected, "ListenStream=127.0.0.1:8080");
+  EXPECT_EQ(found[0].found, "ListenStream=127.0.0.1:9090");
+  EXPECT_THAT(found[0].fix, HasSubstr("systemctl restart app.socket"));
+  EXPECT_GT(found[0].line, 0);
+}
+
+TEST(ZeroDowntime, CheckFindsASocketWithASecondOrNoAddress) {
+  test::Deployment d(zero_downtime_text());
+  d.write("/etc/systemd/system/app.socket.d/10-more.conf", "[Socket]\nListenStream=0.0.0.0:9090\n");
+  auto found = test::with_code(
+      check::run({.contract = d.contract(), .root = Root(d.root()), .only_unit = "app@.service"}), "CSD132");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].found, "ListenStream=127.0.0.1:8080, 0.0.0.0:9090");
+  EXPECT_THAT(found[0].file, HasSubstr("10-more.conf"));
+  d.write("/etc/systemd/system/app.socket.d/10-more.conf", "[Socket]\nListenStream=\n");
+  found = test::with_code(
+      check::run({.contract = d.contract(), .root = Root(d.root()), .only_unit = "app@.service"}), "CSD132");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].message, "app.socket listens on nothing, not on the contract's service.bind");
+}
+
+std::string unix_text() {
+  std::string text = zero_downtime_text();
+  text.replace(text.find("bind = \"127.0.0.1:8080\""), std::string("bind = \"127.0.0.1:8080\"").size(),
+               "bind = \"unix:/run/app/web.sock\"");
+  return text;
+}
+
+TEST(ZeroDowntime, AUnixBindIsTheSocketsPathForTheServiceGroup) {
+  auto c = parse_contract(unix_text(), "runtime.toml");
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  auto files = render_units(*c);
+  ASSERT_TRUE(files.ok()) << files.error().to_string();
+  std::string socket = unit(*files, "app.socket");
+  EXPECT_EQ(value(socket, "Socket", "ListenStream"), "/run/app/web.sock");
+  EXPECT_EQ(value(socket, "Socket", "SocketUser"), c->service.user);
+  EXPECT_EQ(value(socket, "Socket", "SocketGroup"), c->service.group);
+  EXPECT_EQ(value(socket, "Socket", "SocketMode"), "0660");
+  EXPECT_EQ(value(socket, "Socket", "RemoveOnStop"), "yes");
+  EXPECT_EQ(value(socket, "Socket", "FreeBind"), "");
+  EXPECT_EQ(value(socket, "Socket", "Backlog"), "2048");
+}
+
+TEST(ZeroDowntime, CheckReadsAUnixLayoutBackAndFindsASocketLeftOnTcp) {
+  test::Deployment d(unix_text());
+  check::Report r = check::run({.contract = d.contract(), .root = Root(d.root())});
+  EXPECT_EQ(r.errors(), 0) << test::dump(r);
+  d.edit("/etc/systemd/system/app.socket", "ListenStream=/run/app/web.sock", "ListenStream=127.0.0.1:8080");
+  auto found = test::with_code(
+      check::run({.contract = d.contract(), .root = Root(d.root()), .only_unit = "app@.service"}), "CSD132");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].expected, "ListenStream=/run/app/web.sock");
 }
 
 }  // namespace

@@ -225,6 +225,8 @@ Procedure layout_switch(const Contract& c) {
     p.steps.push_back({.command = "systemctl daemon-reload"});
     p.steps.push_back({.command = "systemctl disable --now " + app_unit(plain)});
     p.steps.push_back({.command = fmt::format("systemctl enable --now {} {}", target_unit(c), blue)});
+    // It was started for the other layout: it follows the active instance once it reads this one.
+    p.steps.push_back({.command = "systemctl restart " + watchdog_unit(c)});
     p.steps.push_back({.command = tool_cmd(c, "render --contract {}")});
     return p;
   }
@@ -233,13 +235,17 @@ Procedure layout_switch(const Contract& c) {
   p.text.push_back(fmt::format(
       "From the zero-downtime layout back to the plain one, after `zero_downtime = false` and a render "
       "(which "
-      "kept the running units): stop the target and its instances, start {}, render again to remove the "
-      "zero-downtime units. Connections are refused until {} is up, once.",
+      "kept the running units): stop the target and its instances, forget which instance was active (a "
+      "later switch starts blue), start {} and restart the watchdog for this layout, render again to remove "
+      "the zero-downtime units. Connections "
+      "are refused until {} is up, once.",
       app_unit(c), app_unit(c)));
   p.steps.push_back({.command = "systemctl daemon-reload"});
   p.steps.push_back({.command = fmt::format("systemctl disable --now {} {} {} {} {}", target_unit(zd), blue,
                                             green, socket_unit(zd), holder_unit(zd))});
+  p.steps.push_back({.command = "rm -f " + active_instance_path(c)});
   p.steps.push_back({.command = "systemctl enable --now " + app_unit(c)});
+  p.steps.push_back({.command = "systemctl restart " + watchdog_unit(c)});
   p.steps.push_back({.command = tool_cmd(c, "render --contract {}")});
   return p;
 }

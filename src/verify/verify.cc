@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "contract/bind.h"
 #include "contract/naming.h"
 #include "control/client.h"
 #include "render/render.h"
@@ -158,7 +159,9 @@ Live observe(const Contract& c) {
     live.environment_file = env->variables();
   else
     live.environment_file = env.error();
-  live.health = host::probe_health(c.service.health_url, {.timeout = Millis(5'000), .retries = 1});
+  live.health = host::probe_health(
+      c.service.health_url,
+      {.timeout = Millis(5'000), .retries = 1, .unix_socket = unix_bind_path(c.service.bind)});
   return live;
 }
 
@@ -192,9 +195,10 @@ std::vector<Row> compare(const Contract& c, const Live& live) {
   }
 
   pid_t main_pid = app && app->status ? app->status->main_pid : 0;
-  const std::string pid_path = c.service.zero_downtime && live.active_instance && !live.active_instance->empty()
-                             ? instance_pid_file(c, *live.active_instance)
-                             : c.paths.pid_file;
+  const std::string pid_path =
+      c.service.zero_downtime && live.active_instance && !live.active_instance->empty()
+          ? instance_pid_file(c, *live.active_instance)
+          : c.paths.pid_file;
   out.add("PID file " + pid_path, main_pid > 0 ? std::to_string(main_pid) : "the app's MainPID",
           value_or_error(live.pid_file),
           main_pid > 0 && live.pid_file && *live.pid_file == std::to_string(main_pid));

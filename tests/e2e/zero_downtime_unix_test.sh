@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The zero-downtime layout on a unix socket (service.bind = "unix:PATH", docs/deploy.md) under real
+# systemd: the socket unit holds the path for the service's user and group, the instances serve it
+# (curl --unix-socket), check's preflight compares the socket with the bind, a deploy swaps to new
+# code with every request answered while the old instance stops (gunicorn must not unlink the path
+# it inherited), and the way back leaves no socket file.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/rig.sh"
+
+rig_init zero-downtime-unix
+rig_example_names
+sock=/run/mes-dashboard-web/app.sock
+version_py=$root/opt/mes-dashboard/mes_dashboard/version.py
+
+rig_on_fail() {
+  rig_systemctl list-units --no-legend 'mes-dashboard*' || true
+  rig_journal mes-dashboard.socket -n 10 -o cat || true
+  rig_journal mes-dashboard@blue.service -n 15 -o cat || true
+  rig_journal mes-dashboard@green.service -n 15 -o cat || true
+}
+
+[ -x "$RIG_CONDA_SYSTEMD_BIN" ] || rig_die "no conda-systemd binary at $RIG_CONDA_SYSTEMD_BIN"
+# The port only names the health URL's host: nothing listens on TCP in this scenario.
+rig_example_deployment "$root" "$prefix" "$(rig_free_port)" "$tool" "$contract"
+sed -i -e "s|^bind = .*|bind = \"unix:$sock\"|" -e 's/^graceful_timeout = .*/&\nzero_downtime = true/' "$root$contract"
+printf 'CODE_VERSION = "1"\n' >"$version_py"
+rig_boot "csd-e2e-zdu-$$" --bind="$root/opt:/opt"
+rig_check "render writes the zero-downtime layout" rig_run "$tool" render --contract "$contract"
+rig_check_eq "the socket unit holds the path" "ListenStream=$sock" \
+  "$(rig_run grep '^ListenStream=' /etc/systemd/system/mes-dashboard.socket)"
+rig_write_file /etc/mes-dashboard/secrets.env 640 <<<"MES_ADMIN_TOKEN=zdu-$RANDOM"
+rig_systemctl daemon-reload
+rig_check "systemctl enable --now mes-dashboard.target mes-dashboard@blue.service" \
+  rig_systemctl enable --now mes-dashboard.target mes-dashboard@blue.service
+
+over_socket() { rig_run curl --noproxy '*' -s --max-time 5 --unix-socket "$sock" http://localhost/health; }
+code_version() { over_socket | $py -c 'import json, sys; print(json.load(sys.stdin)["code_version"])'; }
+is_version() { [ "$(code_version 2>/dev/null)" = "$1" ]; }
+rig_check "GET /health through the unix socket answers code_version 1" rig_wait_until 30 is_version 1
+rig_check_eq "the socket file belongs to the service's user and group, mode 0660" "srw-rw---- www-data www-data" \
+  "$(rig_run stat -c '%A %U %G' "$sock")"
+rig_check "the instance's preflight passes (the socket holds service.bind)" \
+  rig_run "$tool" check --contract "$installed" --unit mes-dashboard@blue.service
+rig_check "health asks through the unix socket" rig_run "$tool" health --contract "$installed"
+
+# Requests through the socket for as long as the stop file is absent: "answered failed".
+load() {
+  rig_run sh -c "n=0 bad=0; while [ ! -e /run/zdu-stop ]; do
+      code=\$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 --unix-socket $sock http://localhost/health) || true
+      n=\$((n + 1)); [ \"\$code\" = 200 ] || bad=\$((bad + 1)); done; echo \"\$n \$bad\"" >"$RIG_WORK/load.txt"
+}
+load &
+load_pid=$!
+sleep 1
+printf 'CODE_VERSION = "2"\n' >"$version_py"
+rig_check "deploy swaps to the green instance" rig_run "$tool" deploy --contract "$installed"
+sleep 1
+rig_run touch /run/zdu-stop
+wait "$load_pid"
+read -r answered failed <"$RIG_WORK/load.txt"
+rig_log "requests through the socket during the deploy: $answered, failed: $failed"
+rig_check_eq "no request failed during the deploy ($answered sent)" 0 "$failed"
+rig_check "the new code answers through the same path" is_version 2
+rig_check "the socket file outlived the old instance's stop" rig_run test -S "$sock"
+rig_check "verify passes (health through the socket)" rig_run "$tool" verify --contract "$installed"
+
+# A socket unit left on another address: the next instance's preflight refuses to start.
+rig_run sed -i "s|^ListenStream=.*|ListenStream=127.0.0.1:1|" /etc/systemd/system/mes-dashboard.socket
+preflight_names_it() {
+  local out rc=0
+  out=$(rig_run "$tool" check --contract "$installed" --unit mes-dashboard@blue.service 2>&1) || rc=$?
+  [ "$rc" -ne 0 ] && grep -q "mes-dashboard.socket listens on 127.0.0.1:1, not on the contract's service.bind" <<<"$out" \
+    || { echo "$out (exit $rc)"; return 1; }
+}
+rig_check "a socket unit on another address fails the preflight, named" preflight_names_it
+rig_check "render puts the socket unit back" rig_run "$tool" render --contract "$contract"
+
+rig_check "systemctl stop mes-dashboard.target" rig_systemctl stop mes-dashboard.target
+# systemctl returns once the target stopped; the instance and the socket it stops with may take longer.
+rig_check "the socket file goes with the socket" \
+  rig_wait_until 30 sh -c "! $(printf '%q ' nsenter -t "$RIG_PID" -a test -e "$sock")"
+rig_summary
