@@ -376,10 +376,28 @@ struct Daemon::Impl {
     watch_fd(fd, true);
   }
 
+  // The health probe child's pidfd, while one runs (handler.h): its exit wakes the loop.
+  int probe_fd = -1;
+
+  void watch_probe(bool add) {
+    if (!add && probe_fd >= 0) {
+      // It may already be closed (the handler read the probe) or unwatched (it fired).
+      ::epoll_ctl(epoll.get(), EPOLL_CTL_DEL, probe_fd, nullptr);
+      pending_fds.erase(probe_fd);
+      probe_fd = -1;
+    } else if (add && pending && pending->probe) {
+      probe_fd = pending->probe->fd();
+      add_pending_fd(probe_fd);
+    }
+  }
+
   void advance_pending() {
     if (!pending) return;
+    // The probe may end in advance() and another start: its descriptor is watched afresh after.
+    watch_probe(false);
     Record final_entry;
     if (!handler->advance(*pending, final_entry)) {
+      watch_probe(true);
       reload_check_at = steady_clock::now() + handler->next_check(*pending);
       return;
     }
