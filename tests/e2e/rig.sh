@@ -224,7 +224,15 @@ rig_init() {
   chmod 755 "$RIG_RUN_DIR" "$RIG_RUN_DIR/work"
   # Written whole, then renamed: a concurrent sweep must never read half an owner and take this
   # run for an orphan.
-  printf '%s %s\n%s\n' "$BASHPID" "$(_rig_starttime "$BASHPID")" "$(cat "/proc/$BASHPID/comm")" >"$RIG_RUN_DIR/.owner"
+  # The owner is this shell: $BASHPID is read here, once, because inside $(...) it names the
+  # subshell (and /proc/$BASHPID/comm there is cat's), which made every concurrent run take the
+  # others for orphans and stop their containers.
+  local me=$BASHPID owner_start owner_comm
+  owner_start=$(_rig_starttime "$me")
+  owner_comm=$(<"/proc/$me/comm")
+  printf '%s %s\n%s\n' "$me" "$owner_start" "$owner_comm" >"$RIG_RUN_DIR/.owner"
+  _rig_same_process "$me" "$owner_start" "$owner_comm" \
+    || rig_die "the run's owner record ($me $owner_start $owner_comm) does not describe this shell"
   mv "$RIG_RUN_DIR/.owner" "$RIG_RUN_DIR/owner"
   RIG_WORK=$RIG_RUN_DIR/work
 
