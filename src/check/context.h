@@ -58,5 +58,6 @@ void check_runtime_dirs(const Context& ctx, Report& report);  // path_checks.cc
 void check_orphans(const Context& ctx, Report& report);       // orphan_checks.cc
 void check_collisions(const Context& ctx, Report& report);    // collision_checks.cc
 void check_tool_path(const Context& ctx, Report& report);     // tool_path_checks.cc
+void check_bind(const Context& ctx, Report& report);          // bind_checks.cc
 
 }  // namespace csd::check

@@ -1,12 +1,19 @@
 // check and render as shipped: the built binary, run as a process over deployments under --root,
 // for each case of issue 11 and each kind of bad input: an exit status, the finding, no crash.
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "test_support/conda_env.h"
+#include "test_support/contracts.h"
 #include "test_support/deployment.h"
 #include "test_support/process.h"
+#include "test_support/temp_dir.h"
+#include "util/fd.h"
 #include "util/file.h"
 
 namespace csd::cli {
@@ -226,6 +233,38 @@ TEST(CheckBinary, BrokenYamlCondarcIsAUsageErrorAtItsLine) {
   EXPECT_EQ(r.status, 2) << r.out << r.err;
   EXPECT_THAT(r.err, HasSubstr("/etc/conda/.condarc:"));
   EXPECT_THAT(r.err, HasSubstr("not valid YAML"));
+}
+
+TEST(CheckBinary, ABindAnotherProcessHoldsIsNamedBeforeTheStart) {
+  // This test's own process listens: not the service's gunicorn, so the start would fail. Without
+  // --root, as the preflight runs: the other findings (no environment here) are not this test's.
+  Fd held(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  ASSERT_EQ(::bind(held.get(), reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(::listen(held.get(), 1), 0);
+  ::getsockname(held.get(), reinterpret_cast<sockaddr*>(&a), &len);
+  std::string bind = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+  test::TempDir dir;
+  std::string text = test::example_contract("app");
+  text.replace(text.find("127.0.0.1:8080"), 14, bind);
+  // An environment check can resolve, so it goes on past the contract to the bind.
+  test::write_conda_env(dir, "/env", {});
+  text.replace(text.find("env = \"app\""), 11, "prefix = \"" + dir.at("/env") + "\"");
+  dir.write("/runtime.toml", text);
+  auto check = [&] {
+    return test::run({CSD_BINARY, "check", "--contract", dir.at("/runtime.toml")},
+                     {"PATH=/usr/bin:/bin", "HOME=" + dir.path(), "LANG=C.UTF-8"}, 60);
+  };
+  test::Ran busy = check();
+  EXPECT_EQ(busy.status, 1) << busy.out << busy.err;
+  EXPECT_THAT(busy.out, HasSubstr("[CSD137] service.bind " + bind + " is already in use")) << busy.out;
+  EXPECT_THAT(busy.out, HasSubstr("PID " + std::to_string(::getpid()) + " (csd_tests")) << busy.out;
+  held = Fd();
+  test::Ran free = check();
+  EXPECT_THAT(free.out, Not(HasSubstr("CSD137"))) << free.out;
 }
 
 }  // namespace

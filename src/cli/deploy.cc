@@ -7,9 +7,8 @@
 
 #include "cli/command.h"
 #include "cli/progress.h"
+#include "swap/request.h"
 #include "util/json_text.h"
-#include "util/file.h"
-#include "util/strings.h"
 #include "watchdog/client.h"
 
 namespace csd::cli {
@@ -98,17 +97,13 @@ std::function<int()> switch_command(CLI::App* app, bool is_deploy) {
   return [o, is_deploy] {
     if (!is_deploy) return run_switch(o->deployment, o->gate, nullptr, o->json);
     if (!o->request.empty()) {
-      // Read bounded and never through a link (the service user writes it), then removed: a
-      // request is carried out once.
-      auto text = read_file(o->request, {.max_bytes = 4096, .follow_symlinks = false});
-      if (!text) return print_error(text.error(), o->json), int(kUnusable);
-      if (::unlink(o->request.c_str()) != 0)
-        return print_error(make_error(fmt::format("cannot remove the request {}", o->request)), o->json),
-               int(kUnusable);
-      std::string said(trim(*text));
-      for (char& ch : said)
-        if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f) ch = '?';
-      inform("request {}: {}", o->request, said);
+      // Root reads what the service user wrote: checked whole, then removed (or set aside when
+      // refused), so a request is carried out once and a bad one never swaps (swap/request.h).
+      auto c = load_contract(o->deployment.contract);
+      if (!c) return print_error(c.error(), o->json), int(kUnusable);
+      auto taken = swap::take_request(o->request, *c);
+      if (!taken) return print_error(taken.error(), o->json), int(kUnusable);
+      inform("request {} by {}: new code for {}", taken->request_id, taken->requested_by, taken->service);
     }
     // Neither: new code in the same environment, which the library refuses unless zero_downtime.
     return run_switch(o->deployment, o->gate, &o->target, o->json);

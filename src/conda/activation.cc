@@ -1,6 +1,5 @@
 #include "conda/activation.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <poll.h>
@@ -18,6 +17,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "util/dir.h"
 #include "util/fd.h"
 #include "util/file.h"
 #include "util/json_text.h"
@@ -39,19 +39,6 @@ std::string ascii_upper(std::string s) {
   for (char& c : s)
     if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
   return s;
-}
-
-std::vector<std::string> list_names(const std::string& dir) {
-  std::vector<std::string> names;
-  std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
-  if (!d) return names;
-  while (dirent* e = ::readdir(d.get())) {
-    std::string_view n = e->d_name;
-    if (n != "." && n != "..") names.emplace_back(n);
-  }
-  // std::string compares bytes as unsigned, which for UTF-8 is the code point order Python sorts by.
-  std::sort(names.begin(), names.end());
-  return names;
 }
 
 // nlohmann's messages start with "[json.exception.parse_error.101] parse error at line L, column C: ";
@@ -282,7 +269,7 @@ Result<std::vector<EnvVar>> read_environment_variables(const std::string& prefix
   std::vector<EnvVar> vars;
   std::string pkg_dir = prefix + "/etc/conda/env_vars.d";
   if (path_exists(pkg_dir)) {
-    for (const auto& name : list_names(pkg_dir)) {
+    for (const auto& name : names_in(pkg_dir)) {
       std::string file = pkg_dir + "/" + name;
       auto text = read_file(file);
       if (!text) return text.error();
@@ -314,7 +301,7 @@ Result<std::vector<EnvVar>> read_environment_variables(const std::string& prefix
 std::vector<std::string> find_activate_scripts(const std::string& prefix) {
   std::string dir = prefix + "/etc/conda/activate.d";
   std::vector<std::string> scripts;
-  for (const auto& name : list_names(dir))
+  for (const auto& name : names_in(dir))
     if (ends_with(name, ".sh")) scripts.push_back(dir + "/" + name);
   return scripts;
 }

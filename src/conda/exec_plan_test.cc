@@ -91,11 +91,10 @@ const char* kPrintEnviron =
 TEST(ExecFixture, SamePidNoWrapper) {
   const FixtureEnv& env = shared_env();
   ASSERT_TRUE(env.ok) << env.build_log;
-  Ran r =
-      run({"/bin/sh", "-c",
-                   "echo $$; exec \"$0\" exec --prefix \"$1\" -- python -c \"import os; print(os.getpid())\"",
-                   CSD_BINARY, env.prefix},
-                  clean_env(env.dir->path()));
+  Ran r = run({"/bin/sh", "-c",
+               "echo $$; exec \"$0\" exec --prefix \"$1\" -- python -c \"import os; print(os.getpid())\"",
+               CSD_BINARY, env.prefix},
+              clean_env(env.dir->path()));
   ASSERT_EQ(r.status, 0) << r.err;
   auto lines = split(std::string(trim(r.out)), '\n');
   ASSERT_EQ(lines.size(), 2u) << r.out;

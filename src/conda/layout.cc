@@ -1,6 +1,5 @@
 #include "conda/layout.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <unistd.h>
@@ -8,6 +7,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "util/dir.h"
 #include "util/fd.h"
 #include "util/file.h"
 #include "util/strings.h"
@@ -15,18 +15,6 @@
 namespace csd::conda {
 
 namespace {
-
-std::vector<std::string> list_dir(const std::string& dir) {
-  std::vector<std::string> names;
-  std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), ::closedir);
-  if (!d) return names;
-  while (dirent* e = ::readdir(d.get())) {
-    std::string n = e->d_name;
-    if (n != "." && n != "..") names.push_back(std::move(n));
-  }
-  std::sort(names.begin(), names.end());
-  return names;
-}
 
 // The first line of a file, read without loading the file: entry points are small, binaries are not.
 std::string first_line(const std::string& path) {
@@ -41,7 +29,7 @@ std::string first_line(const std::string& path) {
 
 void check_entry_points(Layout& layout, const Root& root) {
   std::string bin = root.map(layout.prefix + "/bin");
-  for (const auto& name : list_dir(bin)) {
+  for (const auto& name : names_in(bin)) {
     std::string line = first_line(bin + "/" + name);
     if (!starts_with(line, "#!")) continue;
     std::string interpreter(trim(std::string_view(line).substr(2)));
@@ -139,7 +127,7 @@ Result<Layout> inspect(const std::string& prefix, const Root& root) {
     return file_error(prefix + "/bin/python", "bin/python is missing or not executable",
                       "install python into the environment: conda install -p PREFIX python");
 
-  for (const auto& name : list_dir(dir + "/conda-meta")) {
+  for (const auto& name : names_in(dir + "/conda-meta")) {
     if (!ends_with(name, ".json")) continue;
     Package p = parse_record_name(name);
     if (p.name.empty()) {
@@ -153,9 +141,9 @@ Result<Layout> inspect(const std::string& prefix, const Root& root) {
   }
 
   std::string lib = dir + "/lib";
-  for (const auto& entry : list_dir(lib)) {
+  for (const auto& entry : names_in(lib)) {
     if (!starts_with(entry, "python3")) continue;
-    for (const auto& meta : list_dir(lib + "/" + entry + "/site-packages")) {
+    for (const auto& meta : names_in(lib + "/" + entry + "/site-packages")) {
       Package p = parse_pip_metadata_name(meta);
       if (!p.name.empty() && !layout.find(p.name)) layout.packages.push_back(std::move(p));
     }

@@ -30,7 +30,9 @@ TEST(PipMetadata, DistAndEggInfo) {
   EXPECT_TRUE(parse_pip_metadata_name("README").name.empty());
 }
 
-TEST(PackageName, NormalizedLikeConda) { EXPECT_EQ(normalize_package_name("Typing_Extensions"), "typing-extensions"); }
+TEST(PackageName, NormalizedLikeConda) {
+  EXPECT_EQ(normalize_package_name("Typing_Extensions"), "typing-extensions");
+}
 
 class Inspect : public ::testing::Test {
  protected:
@@ -42,7 +44,10 @@ class Inspect : public ::testing::Test {
     tmp.write(prefix + "/conda-meta/history", "==> 2026-11-01 10:00:00 <==\n");
     tmp.write(prefix + "/conda-meta/python-3.11.2-h_fixture_0.json", "{}");
     tmp.write(prefix + "/conda-meta/flask-2.2.2-py_0.json", "{}");
-    tmp.write(prefix + "/bin/python", "\x7f" "ELF", 0755);
+    tmp.write(prefix + "/bin/python",
+              "\x7f"
+              "ELF",
+              0755);
     tmp.write(prefix + "/bin/gunicorn", "#!" + prefix + "/bin/python\nimport gunicorn\n", 0755);
     tmp.write(prefix + "/lib/python3.11/site-packages/Werkzeug-2.2.2.egg-info/PKG-INFO", "");
   }
@@ -66,7 +71,8 @@ TEST_F(Inspect, MissingEnvironment) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().to_string(),
             "/opt/miniconda3/envs/app: error: the environment does not exist\n"
-            "  hint: create it with `conda create -p PREFIX python=3.11 ...`, or fix the contract's [conda] section");
+            "  hint: create it with `conda create -p PREFIX python=3.11 ...`, or fix the contract's [conda] "
+            "section");
 }
 
 TEST_F(Inspect, VenvIsNamedAsSuch) {

@@ -1,11 +1,11 @@
 #include "conda/locate.h"
 
-#include <dirent.h>
 #include <fmt/format.h>
 
 #include <algorithm>
 
 #include "conda/condarc.h"
+#include "util/dir.h"
 #include "util/file.h"
 #include "util/strings.h"
 
@@ -18,14 +18,8 @@ namespace {
 std::vector<std::string> files_of(const std::string& place, const Root& root) {
   if (!ends_with(place, "/")) return {place};
   std::vector<std::string> out;
-  DIR* d = ::opendir(root.map(place).c_str());
-  if (!d) return out;
-  while (dirent* e = ::readdir(d)) {
-    std::string n = e->d_name;
+  for (const auto& n : names_in(root.map(place)))
     if (n[0] != '.' && (ends_with(n, ".yml") || ends_with(n, ".yaml"))) out.push_back(place + n);
-  }
-  ::closedir(d);
-  std::sort(out.begin(), out.end());
   return out;
 }
 

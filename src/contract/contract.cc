@@ -76,13 +76,16 @@ class TableReader {
 
   const toml::node* node(const char* key) const { return table_ ? table_->get(key) : nullptr; }
   std::string qualified(const char* key) const { return fmt::format("{}.{}", section_, key); }
+  // A required key that is absent, with the line to add (`example` is a value of its type).
+  void missing(const char* key, const char* example) {
+    fail_here(fmt::format("missing required key '{}'", qualified(key)),
+              fmt::format("add `{} = {}` to [{}]", key, example, section_));
+  }
 
   std::string string(const char* key, bool required, std::string fallback = {}) {
     const toml::node* n = node(key);
     if (!n) {
-      if (required)
-        fail_here(fmt::format("missing required key '{}'", qualified(key)),
-                  fmt::format("add `{} = \"...\"` to [{}]", key, section_));
+      if (required) missing(key, "\"...\"");
       return fallback;
     }
     if (!n->is_string()) {
@@ -156,9 +159,7 @@ class TableReader {
     std::vector<std::string> out;
     const toml::node* n = node(key);
     if (!n) {
-      if (required)
-        fail_here(fmt::format("missing required key '{}'", qualified(key)),
-                  fmt::format("add `{} = [\"program\", \"arg\"]` to [{}]", key, section_));
+      if (required) missing(key, "[\"program\", \"arg\"]");
       return out;
     }
     const toml::array* arr = n->as_array();

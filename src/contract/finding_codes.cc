@@ -63,6 +63,8 @@ const std::vector<FindingCode>& finding_codes() {
        "give one of the two contracts its own path, unit name or port"},
       {"CSD136", "an installed contract cannot be read",
        "fix the broken contract in /etc/conda-systemd/, or remove it if its service is gone"},
+      {"CSD137", "service.bind cannot be held: the port is in use or the socket path cannot be made",
+       "stop what holds the port, or change `service.bind`; for a unix path, fix its directory"},
       {"CSD140", "a drop-in adds a setting render does not write (accepted)",
        "nothing: a drop-in adding a setting render does not write is accepted"},
   };

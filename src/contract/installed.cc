@@ -1,6 +1,5 @@
 #include "contract/installed.h"
 
-#include <dirent.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
 
@@ -8,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "util/dir.h"
+#include "util/file.h"
 #include "util/strings.h"
 
 namespace csd {
@@ -31,25 +32,22 @@ bool is_plain_file(const std::string& path) {
 
 Result<std::vector<std::string>> installed_contracts(const Root& root) {
   std::string dir = root.map(kContractDir);
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) {
-    int err = errno;
-    if (err == ENOENT)
+  auto files = list_dir(dir, "contract directory");
+  if (!files) {
+    if (files.error().is(ErrorKind::kNotFound) && !path_exists(dir))
       return file_error(dir, "no contract is installed: the directory does not exist",
-                        "install one with `conda-systemd render --contract FILE`");
-    return file_error(dir, fmt::format("cannot read the contract directory: {}", std::strerror(err)));
+                        "install one with `conda-systemd render --contract FILE`")
+          .as(ErrorKind::kNotFound);
+    return files.error();
   }
   std::vector<std::string> names;
-  while (const dirent* e = ::readdir(d)) {
-    std::string file = e->d_name;
+  for (const auto& file : *files) {
     if (!ends_with(file, ".toml") || file.size() == 5) continue;
     std::string name = file.substr(0, file.size() - 5);
     // Only what render could have written, as a regular file: no editor backups, no links to elsewhere.
     if (!is_contract_name(name) || !is_plain_file(dir + "/" + file)) continue;
     names.push_back(name);
   }
-  ::closedir(d);
-  std::sort(names.begin(), names.end());
   return names;
 }
 

@@ -62,6 +62,15 @@ class Writer {
 std::string write_contract(const Imported& im, const std::string& command_line) {
   const Contract& c = im.contract;
   Writer w(im);
+  if (!im.contract_text.empty()) {
+    w.raw(
+        comment(fmt::format("The runtime contract of {}, given back by\n  {}\nfrom the installed copy its "
+                            "units were rendered from (docs/import.md).",
+                            c.name, command_line)));
+    for (const auto& p : im.problems) w.raw(comment("PROBLEM: " + p.to_string()));
+    w.raw("\n" + im.contract_text);
+    return w.text();
+  }
   w.raw(comment(fmt::format(
       "The runtime contract of {}, imported from its hand-written units by\n  {}\n"
       "Each value says which file it came from. Review it, then run\n"

@@ -17,6 +17,8 @@ Result<Imported> import_service(const ImportOptions& options) {
   c.name = options.name;
   c.source = "(imported)";
   if (!options.tool.empty()) s.set("contract.tool", c.tool, options.tool, "--tool");
+  // Rendered by conda-systemd: its own contract comes back (rendered.cc).
+  if (rendered_deployment(s, *found)) return std::move(s.out);
 
   // Reading each unit (read_unit.cc).
   for (const auto& f : *found) {
@@ -27,6 +29,16 @@ Result<Imported> import_service(const ImportOptions& options) {
   for (const auto& v : s.views) s.out.units.push_back({v.found, imported(v)});
   const UnitView* app = s.find(Role::kApp);
   const UnitView* watchdog = s.find(Role::kWatchdog);
+  if (app && app->found.name == c.name + "@.service") {
+    // The layout without render's header: its keys (the health URL above all) are not in the
+    // units, so the steps below would guess; nothing is imported instead (docs/import.md).
+    s.problem(file_error(app->found.path,
+                         "the zero-downtime layout (NAME@.service beside NAME.socket), but not rendered by "
+                         "conda-systemd: the import reads hand-written units of the plain layout only",
+                         "write the contract by hand (zero_downtime = true, bind, health_url), or import the "
+                         "plain layout the service had before"));
+    return std::move(s.out);
+  }
   if (!app || !app->usable) {
     s.problem(make_error(fmt::format("{}.service cannot be read, so there is no command to import", c.name)));
     return std::move(s.out);

@@ -56,6 +56,8 @@ struct Imported {
   // The old environment file without the variables the contract now owns, comments on their own
   // lines; it stays the units' secrets_file. Empty when nothing of it is left.
   std::string secrets_text;
+  // A deployment conda-systemd rendered: the installed contract's text, given back as it is.
+  std::string contract_text;
 };
 
 // Reads the deployment. Fails only when there is nothing to import (no NAME.service); everything

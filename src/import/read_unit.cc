@@ -112,9 +112,12 @@ void read_environment(ImportState& s, UnitView& v) {
 
 UnitView read_unit(ImportState& s, const FoundUnit& f) {
   UnitView v{.found = f};
-  if (f.role == Role::kOther && !ends_with(f.name, ".service")) return v;
-  if (f.name.find('@') != std::string::npos) return v;
-  auto config = systemd::load_unit(s.options.root, f.name, s.dirs);
+  if (f.role == Role::kLayout || (f.role == Role::kOther && !ends_with(f.name, ".service"))) return v;
+  // The zero-downtime app template is read as its instance blue: what systemd runs.
+  bool template_app = f.role == Role::kApp && f.name.find("@.") != std::string::npos;
+  if (f.name.find('@') != std::string::npos && !template_app) return v;
+  std::string load_as = template_app ? s.options.name + "@blue.service" : f.name;
+  auto config = systemd::load_unit(s.options.root, load_as, s.dirs);
   if (!config) {
     s.finding(check::rule_unreadable_unit(config.error(), f.path));
     if (f.role != Role::kOther)

@@ -11,6 +11,11 @@
 
 namespace csd::importer {
 
+// --- a deployment conda-systemd rendered (rendered.cc) -----------------------------------------
+// True when the app unit carries render's header: the contract it names is then given back in
+// s.out (or the problem why it cannot be), and no other step runs.
+bool rendered_deployment(ImportState& s, const std::vector<FoundUnit>& units);
+
 // --- reading one unit (read_unit.cc) ---------------------------------------------------------
 
 // The unit with its drop-ins, its environment (Environment=, then each EnvironmentFile=, then

@@ -20,6 +20,8 @@ const char* role_name(Role role) {
       return "watchdog";
     case Role::kWorker:
       return "worker";
+    case Role::kLayout:
+      return "layout";
     case Role::kOther:
       return "other";
   }
@@ -40,10 +42,24 @@ std::vector<std::string> list_dir(const std::string& dir) {
   return out;
 }
 
-FoundUnit classify(const std::string& service, const std::string& unit, const std::string& path) {
+FoundUnit classify(const std::string& service, const std::string& unit, const std::string& path,
+                   bool zero_downtime) {
   FoundUnit u{.name = unit, .path = path};
   const std::string dash = service + "-";
-  if (unit == service + ".service") {
+  auto layout = layout_units(service);
+  if (zero_downtime && unit == service + "@.service") {
+    u.role = Role::kApp;
+    u.why =
+        "NAME@.service beside NAME.socket: the application's template, instances blue and green "
+        "(zero_downtime)";
+  } else if (zero_downtime && std::find(layout.begin(), layout.end(), unit) != layout.end()) {
+    u.role = Role::kLayout;
+    u.why = "part of the zero-downtime layout: render writes it from zero_downtime = true";
+  } else if (zero_downtime && unit == service + ".service") {
+    u.why =
+        "the plain layout's app unit, left from the switch to zero_downtime: `systemctl disable --now` "
+        "it, then render removes it (docs/deploy.md, \"Switching layouts\")";
+  } else if (unit == service + ".service") {
     u.role = Role::kApp;
     u.why = "NAME.service: the application";
   } else if (unit == dash + "watchdog.service") {
@@ -67,9 +83,14 @@ FoundUnit classify(const std::string& service, const std::string& unit, const st
 
 }  // namespace
 
+std::vector<std::string> layout_units(const std::string& name) {
+  return {name + ".socket", name + "-health@.socket", name + "-trial@.service", name + "-listener.service",
+          name + ".target", name + "-swap.path",      name + "-swap.service"};
+}
+
 Result<std::vector<FoundUnit>> find_units(const Root& root, const std::string& name,
                                           const std::vector<std::string>& dirs) {
-  std::vector<FoundUnit> out;
+  std::vector<std::pair<std::string, std::string>> mine;  // unit, path
   std::set<std::string> seen;
   std::vector<std::string> all_services;
   for (const auto& dir : dirs) {
@@ -79,11 +100,15 @@ Result<std::vector<FoundUnit>> find_units(const Root& root, const std::string& n
           ends_with(entry, ".upholds"))
         continue;
       if (ends_with(entry, ".service")) all_services.push_back(entry);
-      if (!starts_with(entry, name + ".") && !starts_with(entry, name + "-")) continue;
+      if (!starts_with(entry, name + ".") && !starts_with(entry, name + "-") && entry != name + "@.service")
+        continue;
       if (!seen.insert(entry).second) continue;
-      out.push_back(classify(name, entry, join_path(dir, entry)));
+      mine.push_back({entry, join_path(dir, entry)});
     }
   }
+  bool zero_downtime = seen.count(name + "@.service") && seen.count(name + ".socket");
+  std::vector<FoundUnit> out;
+  for (const auto& [unit, path] : mine) out.push_back(classify(name, unit, path, zero_downtime));
   bool has_app = std::any_of(out.begin(), out.end(), [](const FoundUnit& u) { return u.role == Role::kApp; });
   if (!has_app) {
     std::vector<std::string> names;

@@ -34,6 +34,26 @@ TEST(ImportUnitsTest, FindsAndClassifiesByPrefix) {
   EXPECT_FALSE(by.count("other.service"));
 }
 
+TEST(ImportUnitsTest, TheZeroDowntimeLayoutNeedsTheTemplateAndTheSocket) {
+  test::TempDir dir;
+  const std::string d = "/etc/systemd/system/";
+  for (const char* f : {"mes@.service", "mes-listener.service", "mes.target"}) dir.write(d + f, "[Unit]\n");
+  // Without mes.socket the template is a template like any other: there is no app.
+  auto none = find_units(Root(dir.path()), "mes", {"/etc/systemd/system"});
+  ASSERT_FALSE(none.ok());
+  dir.write(d + "mes.socket", "[Socket]\n");
+  dir.write(d + "mes.service", "[Service]\n");
+  auto r = find_units(Root(dir.path()), "mes", {"/etc/systemd/system"});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  std::map<std::string, FoundUnit> by;
+  for (const auto& u : *r) by[u.name] = u;
+  EXPECT_EQ(by["mes@.service"].role, Role::kApp);
+  EXPECT_EQ(by["mes.socket"].role, Role::kLayout);
+  EXPECT_EQ(by["mes-listener.service"].role, Role::kLayout);
+  EXPECT_EQ(by["mes.target"].role, Role::kLayout);
+  EXPECT_EQ(by["mes.service"].role, Role::kOther) << "the plain layout's unit, left from the switch";
+}
+
 TEST(ImportUnitsTest, MissingAppNamesTheClosest) {
   test::TempDir dir;
   dir.write("/etc/systemd/system/mes-dashbaord.service", "[Service]\n");

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <glob.h>
 
+#include "systemd/config_file.h"
 #include "systemd/words.h"
 #include "util/file.h"
 #include "util/strings.h"
@@ -365,12 +366,8 @@ Result<EnvFile> parse_env_file_text(std::string_view text, const std::string& pa
 
 Result<EnvFile> read_env_file(const std::string& path, const std::string& display_path) {
   const std::string& shown = display_path.empty() ? path : display_path;
-  auto data = read_file(path, ReadOptions{kEnvFileMaxBytes, true});
-  if (!data) {
-    Error e = data.error();
-    e.file = shown;
-    return e;
-  }
+  auto data = read_config_file(path, shown, kEnvFileMaxBytes);
+  if (!data) return data.error();
   return parse_env_file_text(*data, shown);
 }
 

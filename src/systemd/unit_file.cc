@@ -5,8 +5,8 @@
 #include <iterator>
 #include <optional>
 
+#include "systemd/config_file.h"
 #include "systemd/words.h"
-#include "util/file.h"
 #include "util/strings.h"
 
 namespace csd::systemd {
@@ -140,12 +140,8 @@ Result<UnitFile> parse_unit_text(std::string_view text, const std::string& file)
 
 Result<UnitFile> parse_unit_file(const std::string& path, const std::string& display_path) {
   const std::string& shown = display_path.empty() ? path : display_path;
-  auto data = read_file(path, ReadOptions{kUnitFileMaxBytes, true});
-  if (!data) {
-    Error e = data.error();
-    e.file = shown;
-    return e;
-  }
+  auto data = read_config_file(path, shown, kUnitFileMaxBytes);
+  if (!data) return data.error();
   return parse_unit_text(*data, shown);
 }
 

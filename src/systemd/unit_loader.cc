@@ -1,6 +1,5 @@
 #include "systemd/unit_loader.h"
 
-#include <dirent.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,6 +12,7 @@
 
 #include "systemd/paths.h"
 #include "systemd/unit_name.h"
+#include "util/dir.h"
 #include "util/file.h"
 #include "util/strings.h"
 
@@ -96,20 +96,18 @@ void dropin_dirs(const std::string& dir, const std::string& name, std::vector<st
 std::vector<std::string> conf_names(const std::string& dir, const std::string& shown,
                                     std::vector<Error>& problems) {
   std::vector<std::string> names;
-  DIR* d = ::opendir(dir.c_str());
-  if (!d) {
-    if (errno != ENOENT && errno != ENOTDIR)
-      problems.push_back(
-          file_error(shown, fmt::format("cannot read the drop-in directory: {}", std::strerror(errno)),
-                     "make it readable (mode 0755) or remove it"));
+  auto all = list_dir(dir, "drop-in directory");
+  if (!all) {
+    if (!all.error().is(ErrorKind::kNotFound)) {
+      Error e = all.error();
+      e.file = shown;
+      e.hint = "make it readable (mode 0755) or remove it";
+      problems.push_back(std::move(e));
+    }
     return names;
   }
-  while (dirent* e = ::readdir(d)) {
-    std::string n = e->d_name;
-    if (n.empty() || n[0] == '.' || !ends_with(n, ".conf")) continue;
-    names.push_back(std::move(n));
-  }
-  ::closedir(d);
+  for (auto& n : *all)
+    if (n[0] != '.' && ends_with(n, ".conf")) names.push_back(std::move(n));
   return names;
 }
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "swap/request.h"
 #include "util/file.h"
 #include "watchdog/audit.h"
 #include "watchdog/flag.h"
@@ -247,12 +248,13 @@ Outcome RequestHandler::handle(const std::string& claimed) {
     return out;
   }
   auto signalled = steady_clock::now();
-  Status sent = swapped_from.empty()
-                    ? check.master->pidfd.send_signal(SIGHUP)
-                    : write_file_atomic(settings_.swap_request,
-                                        fmt::format("{} {}\n", id,
-                                                    req.user.is_string() ? req.user.get<std::string>() : "-"),
-                                        0644, false);
+  Status sent =
+      swapped_from.empty()
+          ? check.master->pidfd.send_signal(SIGHUP)
+          : write_file_atomic(settings_.swap_request,
+                              swap::request_text({settings_.contract_name, id,
+                                                  req.user.is_string() ? req.user.get<std::string>() : ""}),
+                              swap::kRequestMode, false);
   if (!sent) {
     entry.decision = "failed";
     entry.decision_reason = kSignalFailed;

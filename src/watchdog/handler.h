@@ -41,9 +41,10 @@ struct HandlerHooks {
   };
   // An audit entry (see audit.h) at a syslog priority.
   std::function<void(const nlohmann::json& entry, int priority)> audit = [](const nlohmann::json&, int) {};
-  // The program run as the health probe child (probe.h): this very binary. Tests, which run in
-  // another program, name the built conda-systemd.
-  std::string probe_program = "/proc/self/exe";
+  // The program run as the health probe child (probe.h): the daemon passes its own binary
+  // (kSelfProgram); tests, which run in another program, the built conda-systemd. Empty: no probe
+  // can run (an error, never a guess at which program to start).
+  std::string probe_program;
 };
 
 // A reload signalled and not yet confirmed.

@@ -159,6 +159,7 @@ struct Daemon::Impl {
     hooks.main_pid = [this](const std::string& unit) { return main_pid(unit); };
     hooks.restart_unit = [this](const std::string& unit) { return restart_unit(unit); };
     hooks.audit = [this](const json& e, int p) { emit_audit(e, p); };
+    hooks.probe_program = kSelfProgram;
     handler = std::make_unique<RequestHandler>(settings, hooks);
   }
 

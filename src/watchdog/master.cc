@@ -1,7 +1,6 @@
 #include "watchdog/master.h"
 
 #include <fmt/format.h>
-#include <pwd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -93,16 +92,6 @@ bool is_gunicorn_master_cmdline(const std::vector<std::string>& argv) {
     return base_name(a) == "gunicorn";
   }
   return false;
-}
-
-Result<uid_t> uid_of_user(const std::string& user) {
-  struct passwd pw {};
-  struct passwd* found = nullptr;
-  char buf[4096];
-  if (::getpwnam_r(user.c_str(), &pw, buf, sizeof(buf), &found) != 0 || !found)
-    return make_error(fmt::format("no user '{}' on this system", user),
-                      "create the user or fix service.user");
-  return found->pw_uid;
 }
 
 MasterCheck verify_master(pid_t pid, const MasterExpectation& expect) {

@@ -70,7 +70,4 @@ MasterCheck verify_master(pid_t pid, const MasterExpectation& expect);
 // read_pid_file + verify_master.
 MasterCheck find_master(const std::string& pid_file, const MasterExpectation& expect);
 
-// The uid of a user name, or an error naming it.
-Result<uid_t> uid_of_user(const std::string& user);
-
 }  // namespace csd::watchdog

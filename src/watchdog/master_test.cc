@@ -211,13 +211,6 @@ TEST_F(MasterIdentity, PidfdNeverHitsARecycledPid) {
   EXPECT_FALSE(s.ok()) << "a pidfd of an exited process must not signal anything";
 }
 
-TEST(MasterUser, UidOfUser) {
-  auto root = uid_of_user("root");
-  ASSERT_TRUE(root.ok());
-  EXPECT_EQ(*root, 0u);
-  EXPECT_FALSE(uid_of_user("no-such-user-csd").ok());
-}
-
 // A python of the environment running a script named gunicorn that forks workers of the same
 // executable: everything the command line, the owner and the executable can say matches a master.
 Child fake_gunicorn(const testing::FixtureEnv& env, const std::string& dir) {

@@ -58,6 +58,7 @@ Result<long> decode_probe_answer(std::string_view text) {
 
 Result<ProbeChild> ProbeChild::start(const std::string& program, const std::string& url, Millis timeout,
                                      const std::string& unix_socket) {
+  if (program.empty()) return make_error("cannot start the health probe: no program to run it with");
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) != 0)
     return make_error(fmt::format("cannot start the health probe: pipe: {}", std::strerror(errno)));

@@ -20,6 +20,8 @@ namespace csd::watchdog {
 
 // argv[1] of the child. Not a command: main() looks for it before the command line is built.
 inline constexpr const char* kHealthProbeArg = "__health-probe";
+// The daemon's own binary, the very file it runs even after an upgrade replaced it on disk.
+inline constexpr const char* kSelfProgram = "/proc/self/exe";
 
 // The child's answer on its stdout: "status 200\n", or "error MESSAGE\n" when nothing answered.
 std::string encode_probe_answer(const Result<long>& status);

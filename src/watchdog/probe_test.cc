@@ -148,6 +148,9 @@ TEST(ProbeChild, AProgramThatCannotRunIsAnErrorNotAChild) {
   ASSERT_FALSE(child.ok());
   EXPECT_NE(child.error().message.find("cannot start the health probe"), std::string::npos)
       << child.error().message;
+  auto none = ProbeChild::start("", "http://127.0.0.1:1/", Millis(100));
+  ASSERT_FALSE(none.ok()) << "no program is never a guess";
+  EXPECT_NE(none.error().message.find("no program"), std::string::npos) << none.error().message;
 }
 
 // The arguments of the hidden mode, through the built binary as a process: refused with exit 2

@@ -4,6 +4,7 @@
 #include "contract/resolve.h"
 #include "util/file.h"
 #include "util/strings.h"
+#include "util/user.h"
 
 namespace csd::watchdog {
 
@@ -40,7 +41,8 @@ Result<Settings> settings_from_contract(const Contract& c, const Root& root) {
       s.pid_file_of[i] = root.map(instance_pid_file(c, name));
       s.app_unit_of[i] = app_instance(c, name);
     }
-    s = follow_active(s);
+    // s.pid_file stays the layout's own, which no instance writes: when the record cannot be
+    // read, follow_active() gives it back and the proof fails rather than follow a guess.
     if (c.watchdog.restart_mode == "swap") s.swap_request = root.map(swap_request_path(c));
   }
   return s;

@@ -1,8 +1,11 @@
 #include "watchdog/settings.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "contract/naming.h"
+#include "test_support/temp_dir.h"
 
 namespace csd::watchdog {
 namespace {
@@ -80,6 +83,91 @@ TEST(WatchdogSettings, UnknownUserIsAnError) {
   Contract c = contract();
   c.service.user = "no-such-user-csd";
   EXPECT_FALSE(settings_from_contract(c, Root()).ok());
+}
+
+// The zero-downtime layout (docs/deploy.md): two instances, each with its own PID file and unit.
+Contract zero_downtime_contract(const std::string& restart_mode = "hup") {
+  Contract c = contract();
+  c.service.zero_downtime = true;
+  c.service.bind = "127.0.0.1:8080";
+  c.service.health_url = "http://127.0.0.1:8080/health";
+  c.watchdog.restart_mode = restart_mode;
+  return c;
+}
+
+TEST(WatchdogFollowActive, WithoutARecordTheActiveInstanceIsBlue) {
+  test::TempDir tmp;
+  auto s = settings_from_contract(zero_downtime_contract(), Root(tmp.path()));
+  ASSERT_TRUE(s.ok()) << s.error().to_string();
+  EXPECT_EQ(s->active_file, tmp.at("/var/lib/mes-dashboard/conda-systemd-active"));
+  EXPECT_EQ(active_instance(*s), "blue");
+  Settings live = follow_active(*s);
+  EXPECT_EQ(live.pid_file, tmp.at("/run/mes-dashboard/gunicorn-blue.pid"));
+  EXPECT_EQ(live.master.app_unit, "mes-dashboard@blue.service");
+  EXPECT_EQ(paths_json(*s)["pid_file"], live.pid_file);
+  EXPECT_TRUE(s->swap_request.empty()) << "restart_mode = \"hup\" asks for no swap";
+}
+
+TEST(WatchdogFollowActive, FollowsTheRecordWhenItChangesAfterTheStart) {
+  test::TempDir tmp;
+  tmp.mkdirs("/var/lib/mes-dashboard");
+  tmp.write("/var/lib/mes-dashboard/conda-systemd-active", "blue\n");
+  auto s = settings_from_contract(zero_downtime_contract(), Root(tmp.path()));
+  ASSERT_TRUE(s.ok()) << s.error().to_string();
+  EXPECT_EQ(follow_active(*s).master.app_unit, "mes-dashboard@blue.service");
+  // A swap records the other instance: the same settings now prove and signal its master.
+  tmp.write("/var/lib/mes-dashboard/conda-systemd-active", "green\n");
+  EXPECT_EQ(active_instance(*s), "green");
+  EXPECT_EQ(follow_active(*s).pid_file, tmp.at("/run/mes-dashboard/gunicorn-green.pid"));
+  EXPECT_EQ(follow_active(*s).master.app_unit, "mes-dashboard@green.service");
+  EXPECT_EQ(paths_json(*s)["pid_file"], tmp.at("/run/mes-dashboard/gunicorn-green.pid"));
+  tmp.write("/var/lib/mes-dashboard/conda-systemd-active", "blue");
+  EXPECT_EQ(follow_active(*s).pid_file, tmp.at("/run/mes-dashboard/gunicorn-blue.pid"));
+}
+
+TEST(WatchdogFollowActive, AnUnreadableRecordFollowsNoInstance) {
+  // Neither instance's master may be proven from a record that says nothing sure: the proof
+  // fails on the layout's own PID file, which no instance writes.
+  test::TempDir tmp;
+  tmp.mkdirs("/var/lib/mes-dashboard");
+  tmp.write("/var/lib/mes-dashboard/conda-systemd-active", "green\n");
+  auto s = settings_from_contract(zero_downtime_contract(), Root(tmp.path()));
+  ASSERT_TRUE(s.ok()) << s.error().to_string();
+  std::string record = tmp.at("/var/lib/mes-dashboard/conda-systemd-active");
+  for (const std::string& bad :
+       {std::string("purple\n"), std::string("green\ngreen\n"), std::string(100, 'g')}) {
+    tmp.write("/var/lib/mes-dashboard/conda-systemd-active", bad);
+    EXPECT_EQ(active_instance(*s), "") << bad;
+    EXPECT_EQ(follow_active(*s).pid_file, tmp.at("/run/mes-dashboard/gunicorn.pid")) << bad;
+    EXPECT_EQ(follow_active(*s).master.app_unit, "mes-dashboard@.service") << bad;
+  }
+  // A link, even to a good record, is not followed.
+  tmp.write("/var/lib/mes-dashboard/elsewhere", "green\n");
+  ASSERT_EQ(::unlink(record.c_str()), 0);
+  ASSERT_EQ(::symlink(tmp.at("/var/lib/mes-dashboard/elsewhere").c_str(), record.c_str()), 0);
+  EXPECT_EQ(active_instance(*s), "");
+  EXPECT_EQ(follow_active(*s).pid_file, tmp.at("/run/mes-dashboard/gunicorn.pid"));
+  ASSERT_EQ(::unlink(record.c_str()), 0);
+  ASSERT_EQ(::mkfifo(record.c_str(), 0644), 0);
+  EXPECT_EQ(active_instance(*s), "") << "a FIFO is refused, not waited on";
+}
+
+TEST(WatchdogFollowActive, SwapModeNamesTheRequestFile) {
+  test::TempDir tmp;
+  auto s = settings_from_contract(zero_downtime_contract("swap"), Root(tmp.path()));
+  ASSERT_TRUE(s.ok()) << s.error().to_string();
+  EXPECT_EQ(s->swap_request, tmp.at("/run/mes-dashboard/swap.request"));
+}
+
+TEST(WatchdogFollowActive, ThePlainLayoutFollowsNothing) {
+  test::TempDir tmp;
+  auto s = settings_from_contract(contract(), Root(tmp.path()));
+  ASSERT_TRUE(s.ok());
+  tmp.mkdirs("/var/lib/mes-dashboard");
+  tmp.write("/var/lib/mes-dashboard/conda-systemd-active", "green\n");
+  EXPECT_EQ(active_instance(*s), "");
+  EXPECT_EQ(follow_active(*s).pid_file, tmp.at("/run/mes-dashboard/gunicorn.pid"));
+  EXPECT_EQ(follow_active(*s).master.app_unit, "mes-dashboard.service");
 }
 
 }  // namespace

@@ -165,6 +165,11 @@ busy_bind() {
   rig_run "$py" -c "import socket, time; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', $port)); s.listen(); time.sleep(8)" &
   local holder=$!
   sleep 1
+  # check names it before the start (CSD137): the address, and the process that holds it.
+  local out
+  out=$(rig_run "$tool" check --contract "$installed" 2>&1) || true
+  grep -q "\[CSD137\] service.bind 127.0.0.1:$port is already in use: mes-dashboard.socket" <<<"$out" || { echo "$out"; return 1; }
+  grep -q "PID [0-9]* (python3.11) listens on it" <<<"$out" || { echo "$out"; return 1; }
   ! rig_systemctl start mes-dashboard.socket 2>/dev/null || return 1
   rig_journal mes-dashboard.socket | grep -q 'Address already in use' || return 1
   wait "$holder"
@@ -172,7 +177,7 @@ busy_bind() {
   rig_systemctl start mes-dashboard.target
   rig_wait_until 30 rig_healthy "$port"
 }
-rig_check "a bind the socket cannot hold: its start fails with the reason in the journal" busy_bind
+rig_check "a bind the socket cannot hold: check names it, its start fails with the reason in the journal" busy_bind
 
 # --- 5. a restart request through the admin endpoint, carried out as a swap ------------------------------
 set_code_version 8
