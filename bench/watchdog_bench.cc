@@ -3,6 +3,8 @@
 //    a gunicorn-shaped master, 200 requests; reported as median, p99 and max.
 //  - BM_IdleFootprint: resident memory of an idle watchdog (VmRSS, its anonymous and file parts,
 //    PSS and USS from smaps_rollup).
+//  - BM_FootprintAfterReloads: the same after 5 reloads of a real gunicorn, each confirmed by a
+//    health probe (which runs in a child process: libcurl must not stay in the watchdog).
 //  - BM_IdleWakeups: context switches of an idle watchdog over CSD_BENCH_IDLE_SECONDS (60), without
 //    WatchdogSec= and with WatchdogSec=10s (where it must wake for the pings, and only for them).
 // The master is a small Python program run by the fixture environment's python as
@@ -87,10 +89,15 @@ struct Rig {
   explicit Rig(const std::string& prefix) {
     tmp.mkdirs("/run");
     tmp.mkdirs("/state");
+    configure(prefix);
+  }
+
+  void configure(const std::string& prefix, int workers = 1, const std::string& health_url = "") {
     std::ofstream(contract) << "[contract]\nname = \"mes-dashboard\"\nversion = \"bench\"\n"
                             << "[conda]\nprefix = \"" << prefix << "\"\n"
                             << "[service]\nuser = \"" << current_user() << "\"\nworkdir = \"" << tmp.path()
-                            << "\"\ncommand = [\"gunicorn\", \"app:app\"]\nworkers = 1\n"
+                            << "\"\ncommand = [\"gunicorn\", \"app:app\"]\nworkers = " << workers << "\n"
+                            << (health_url.empty() ? "" : "health_url = \"" + health_url + "\"\n")
                             << "[paths]\nruntime_dir = \"" << tmp.at("/run") << "\"\nstate_file = \""
                             << tmp.at("/state/state.json") << "\"\n[watchdog]\nreload_timeout = \"10s\"\n";
   }
@@ -126,6 +133,16 @@ const wt::FixtureEnv* env_or_skip(benchmark::State& state) {
   return env;
 }
 
+// manual_override + ack: every request passes the policy and is signalled.
+nlohmann::json override_flag(const std::string& id) {
+  return {{"user", "bench"},
+          {"timestamp", format_timestamp(now_utc())},
+          {"source", "manual"},
+          {"manual_override", true},
+          {"override_acknowledged", true},
+          {"request_id", id}};
+}
+
 void BM_FlagToSignal(benchmark::State& state) {
   const auto* env = env_or_skip(state);
   if (!env) return;
@@ -144,13 +161,7 @@ void BM_FlagToSignal(benchmark::State& state) {
   std::string tmp_flag = rig.tmp.at("/run/.bench.tmp");
   for (auto _ : state) {
     std::string id = fmt::format("bench-{}", i++);
-    // manual_override + ack: every request passes the policy and is signalled.
-    nlohmann::json f = {{"user", "bench"},
-                        {"timestamp", format_timestamp(now_utc())},
-                        {"source", "manual"},
-                        {"manual_override", true},
-                        {"override_acknowledged", true},
-                        {"request_id", id}};
+    nlohmann::json f = override_flag(id);
     std::size_t lines_before = split(text_of(o.log), '\n').size();
     if (!write_file_atomic(tmp_flag, f.dump()).ok()) return state.SkipWithError("cannot write the flag");
     long long t0 = monotonic_ns();
@@ -200,6 +211,40 @@ void BM_IdleFootprint(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_IdleFootprint)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+// After five reloads of a real gunicorn (2 workers), each confirmed by a health probe of its
+// /health: what the probes left in the watchdog (PSS and private memory from smaps_rollup, and
+// whether libcurl is mapped; the probe runs in a child process, watchdog/probe.h).
+void BM_FootprintAfterReloads(benchmark::State& state) {
+  const auto* env = env_or_skip(state);
+  if (!env) return;
+  for (auto _ : state) {
+    Rig rig(env->prefix);
+    auto g = wt::start_gunicorn(*env, rig.tmp.path(), 2, rig.tmp.at("/run/gunicorn.pid"));
+    if (!g) return state.SkipWithError("gunicorn did not start");
+    rig.configure(env->prefix, 2, g->url());
+    if (!rig.start()) return state.SkipWithError("the watchdog did not start");
+    for (int i = 0; i < 5; ++i) {
+      std::string id = fmt::format("footprint-{}", i);
+      if (!write_file_atomic(rig.flag, override_flag(id).dump()).ok())
+        return state.SkipWithError("cannot write the flag");
+      auto done = control::call(rig.socket, {{"cmd", "restart-wait"}, {"request_id", id}}, Millis(60000));
+      if (!done || !(*done)["record"].value("success", false) || !(*done)["record"].contains("health_status"))
+        return state.SkipWithError("a reload was not confirmed by its health probe");
+    }
+    auto status = rig.proc_numbers("status");
+    auto rollup = rig.proc_numbers("smaps_rollup");
+    state.counters["reloads"] = 5;
+    state.counters["VmRSS_KiB"] = static_cast<double>(status["VmRSS"]);
+    state.counters["Pss_KiB"] = static_cast<double>(rollup["Pss"]);
+    state.counters["Pss_Anon_KiB"] = static_cast<double>(rollup["Pss_Anon"]);
+    state.counters["Pss_File_KiB"] = static_cast<double>(rollup["Pss_File"]);
+    state.counters["USS_KiB"] = static_cast<double>(rollup["Private_Clean"] + rollup["Private_Dirty"]);
+    state.counters["libcurl_mapped"] =
+        text_of(fmt::format("/proc/{}/maps", rig.watchdog.pid())).find("libcurl") != std::string::npos;
+  }
+}
+BENCHMARK(BM_FootprintAfterReloads)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 int idle_seconds() {
   const char* s = std::getenv("CSD_BENCH_IDLE_SECONDS");

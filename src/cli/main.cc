@@ -1,8 +1,10 @@
 // conda-systemd: the command line. Thin by design: parse arguments, call the library, print.
 #include "cli/app.h"
+#include "cli/probe_child.h"
 
 int main(int argc, char** argv) {
   using namespace csd::cli;
+  if (is_health_probe_child(argc, argv)) return run_health_probe_child(argc, argv);
   CLI::App app;
   Commands commands;
   if (!build_app_for(app, commands, argc, argv)) build_app(app, commands);

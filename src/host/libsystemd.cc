@@ -39,8 +39,7 @@ Loaded load() {
             bind_symbol(lib, "sd_bus_message_unref", a.bus_message_unref) &&
             bind_symbol(lib, "sd_bus_slot_unref", a.bus_slot_unref) &&
             bind_symbol(lib, "sd_bus_error_free", a.bus_error_free) &&
-            bind_symbol(lib, "sd_bus_error_has_name", a.bus_error_has_name) &&
-            bind_symbol(lib, "sd_journal_sendv", a.journal_sendv);
+            bind_symbol(lib, "sd_bus_error_has_name", a.bus_error_has_name);
   if (!ok) l.error = fmt::format("libsystemd lacks a function conda-systemd needs: {}", ::dlerror());
   return l;
 }

@@ -1,10 +1,9 @@
-// libsystemd, opened with dlopen(3) where sd-bus or the journal is used (verify, deploy, render,
+// libsystemd, opened with dlopen(3) where sd-bus is used (verify, deploy, render,
 // list, remove, scale, status, the watchdog), so that `exec` and `check`, which run at every
 // service start, load neither it nor the libraries behind it (libgcrypt, zstd, lz4, lzma, libcap):
 // docs/architecture.md, "Linking".
 #pragma once
 
-#include <sys/uio.h>
 #include <systemd/sd-bus.h>
 
 #include "util/error.h"
@@ -32,7 +31,6 @@ struct LibSystemd {
   decltype(&sd_bus_slot_unref) bus_slot_unref;
   decltype(&sd_bus_error_free) bus_error_free;
   decltype(&sd_bus_error_has_name) bus_error_has_name;
-  int (*journal_sendv)(const struct iovec* iov, int n);
 };
 
 // Loaded once (libsystemd.so.0) and kept; an error naming the package when it is missing.

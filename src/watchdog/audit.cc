@@ -70,7 +70,7 @@ Status send_audit_to_journal(const json& entry, int priority) {
   fields.push_back("MESSAGE=" + audit_line(entry));
   fields.push_back(fmt::format("PRIORITY={}", priority));
   fields.push_back("SYSLOG_IDENTIFIER=conda-systemd-watchdog");
-  return host::journal_send(std::move(fields));
+  return host::journal_send(fields);
 }
 
 bool stderr_is_journal() {

@@ -35,7 +35,7 @@ std::string audit_line(const nlohmann::json& entry);
 // CSD_CONTRACT_VERSION, where the entry has them. `journalctl CSD_EVENT=restart_blocked` selects.
 std::vector<std::string> journal_fields(const nlohmann::json& entry);
 
-// Sends the entry to the journal (sd_journal_sendv). Fails when there is no journal.
+// Sends the entry to the journal (host/journal.h, its native protocol). Fails when there is no journal.
 Status send_audit_to_journal(const nlohmann::json& entry, int priority);
 
 // True when stderr is a stream to the journal (JOURNAL_STREAM names it), so a line printed there

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 
-#include "host/health.h"
 #include "swap/request.h"
 #include "util/file.h"
 #include "watchdog/audit.h"
@@ -296,10 +295,21 @@ Outcome RequestHandler::handle(const std::string& claimed) {
   return out;
 }
 
-// One GET of the health URL: true on a 2xx (its status in `status`), else why not in `problem`.
-bool RequestHandler::healthy(milliseconds timeout, const std::string& context, std::string& problem,
-                             long& status) const {
-  auto got = host::http_get_status(settings_.health_url, Millis(timeout.count()));
+bool RequestHandler::start_probe(PendingReload& p, milliseconds timeout, std::string context,
+                                 std::string& problem) const {
+  auto started = ProbeChild::start(hooks_.probe_program, settings_.health_url, Millis(timeout.count()));
+  if (!started) {
+    problem = fmt::format("{} {}", context, started.error().message);
+    return false;
+  }
+  p.probe = std::make_unique<ProbeChild>(std::move(started).value());
+  p.last_problem = fmt::format("{} {} has not answered yet", context, settings_.health_url);
+  p.probe_context = std::move(context);
+  return true;
+}
+
+bool RequestHandler::answered_healthy(const Result<long>& got, const std::string& context,
+                                      std::string& problem, long& status) const {
   if (got && *got >= 200 && *got < 300) {
     status = *got;
     return true;
@@ -315,15 +325,28 @@ bool RequestHandler::advance(PendingReload& p, Record& final_entry) {
   bool master_gone = p.master.pidfd.exited();
   std::string problem;
   long health_status = 0;
-  if (!p.swapped_from.empty()) {
+  if (p.probe) {
+    // Nothing is decided while a probe runs; one that outlives its deadline is killed, and its
+    // exit (the pidfd) brings the caller back.
+    if (!p.probe->exited()) {
+      if (now >= p.probe->kill_at()) p.probe->kill();
+      return false;
+    }
+    confirmed = answered_healthy(p.probe->finish(), p.probe_context, problem, health_status);
+    p.probe.reset();
     // A swap stops the old master: its exit is expected, not a failure.
+    if (!p.swapped_from.empty())
+      master_gone = false;
+    else if (master_gone && !confirmed)
+      problem = "the gunicorn master exited during the reload";
+  } else if (!p.swapped_from.empty()) {
     std::string now_active = active_instance(settings_);
     master_gone = false;
     if (now_active == p.swapped_from || now_active.empty()) {
       problem = fmt::format("{} is still the active instance", p.swapped_from);
     } else {
       p.workers_back = true;
-      confirmed = healthy(kHealthRequestTimeout, now_active + " is active but", problem, health_status);
+      if (start_probe(p, kHealthRequestTimeout, now_active + " is active but", problem)) return false;
     }
   } else if (master_gone) {
     problem = "the gunicorn master exited during the reload";
@@ -345,7 +368,7 @@ bool RequestHandler::advance(PendingReload& p, Record& final_entry) {
         auto left = duration_cast<milliseconds>(p.deadline - now);
         auto timeout = std::clamp(left, milliseconds{100}, kHealthRequestTimeout);
         ++p.health_attempts;
-        confirmed = healthy(timeout, "the workers are back but", problem, health_status);
+        if (start_probe(p, timeout, "the workers are back but", problem)) return false;
       }
     }
   }
@@ -399,6 +422,8 @@ bool RequestHandler::advance(PendingReload& p, Record& final_entry) {
 }
 
 std::chrono::milliseconds RequestHandler::next_check(const PendingReload& p) const {
+  if (p.probe)
+    return std::max(duration_cast<milliseconds>(p.probe->kill_at() - steady_clock::now()), milliseconds{1});
   auto left = duration_cast<milliseconds>(p.deadline - steady_clock::now());
   auto interval = p.workers_back ? kHealthRetryInterval : kWorkerCheckInterval;
   return std::clamp(left, milliseconds{1}, interval);

@@ -13,6 +13,7 @@
 
 #include "watchdog/flag.h"
 #include "watchdog/master.h"
+#include "watchdog/probe.h"
 #include "watchdog/record.h"
 #include "watchdog/reload.h"
 #include "watchdog/settings.h"
@@ -40,6 +41,10 @@ struct HandlerHooks {
   };
   // An audit entry (see audit.h) at a syslog priority.
   std::function<void(const nlohmann::json& entry, int priority)> audit = [](const nlohmann::json&, int) {};
+  // The program run as the health probe child (probe.h): the daemon passes its own binary
+  // (kSelfProgram); tests, which run in another program, the built conda-systemd. Empty: no probe
+  // can run (an error, never a guess at which program to start).
+  std::string probe_program;
 };
 
 // A reload signalled and not yet confirmed.
@@ -54,7 +59,11 @@ struct PendingReload {
   std::vector<pid_t> new_workers;
   int health_attempts = 0;
   std::string last_problem;  // why it is not confirmed yet
-  std::string mark;          // the signalling mark, while the state does not record the reload yet
+  // The health probe in flight, if any: a child process whose pidfd (probe->fd()) the caller
+  // watches; advance() reads its answer once it has exited.
+  std::unique_ptr<ProbeChild> probe;
+  std::string probe_context;  // how its failure is worded: "the workers are back but"
+  std::string mark;           // the signalling mark, while the state does not record the reload yet
   // A swap: confirmed once another instance is active and the health URL answers 2xx.
   std::string swapped_from;  // the active instance when the request was handed over; "" for a HUP
 };
@@ -85,11 +94,13 @@ class RequestHandler {
   Outcome handle(const std::string& claimed_path);
 
   // Advances a pending reload: true when it is finished, with the final entry in `final_entry`
-  // (saved and audited). Call on every wake-up while it is pending; it may block for up to
-  // one health request (at most 2 s).
+  // (saved and audited). Call on every wake-up while it is pending, and when the probe's pidfd
+  // (pending.probe) turns readable. Never waits: a health probe runs in a child process, started
+  // here and read here once it has exited (killed at its deadline if it hangs).
   bool advance(PendingReload& pending, Record& final_entry);
 
-  // How long the caller may sleep before the next advance() at most.
+  // How long the caller may sleep before the next advance() at most (while a probe runs: until
+  // its deadline; its exit wakes the caller sooner).
   std::chrono::milliseconds next_check(const PendingReload& pending) const;
 
   // At start-up: entries left "pending" by a watchdog that died mid-confirmation are closed as
@@ -110,8 +121,13 @@ class RequestHandler {
  private:
   Record base_entry(const FlagRead& read, const std::string& request_id, TimePoint now) const;
   void audit(const char* event, const nlohmann::json& payload, int priority);
-  bool healthy(std::chrono::milliseconds timeout, const std::string& context, std::string& problem,
-               long& status) const;
+  // Starts a health probe of `timeout` for `pending`; false (with why in `problem`) when it
+  // cannot be started.
+  bool start_probe(PendingReload& pending, std::chrono::milliseconds timeout, std::string context,
+                   std::string& problem) const;
+  // The probe's answer: true on a 2xx (its status in `status`), else why not in `problem`.
+  bool answered_healthy(const Result<long>& got, const std::string& context, std::string& problem,
+                        long& status) const;
   Outcome reject(const FlagRead& read, const std::string& request_id, const std::string& claimed,
                  nlohmann::json& state, TimePoint now);
   Status save_final(const Record& entry, bool replace, TimePoint now);

@@ -44,6 +44,7 @@ class Handler : public ::testing::Test {
     HandlerHooks hooks;
     hooks.now = [this] { return now; };
     hooks.audit = [this](const json& e, int) { audits.push_back(e); };
+    hooks.probe_program = CSD_BINARY;  // the health probe child is the shipped program
     return RequestHandler(std::move(s), hooks);
   }
 

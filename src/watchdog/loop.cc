@@ -159,6 +159,7 @@ struct Daemon::Impl {
     hooks.main_pid = [this](const std::string& unit) { return main_pid(unit); };
     hooks.restart_unit = [this](const std::string& unit) { return restart_unit(unit); };
     hooks.audit = [this](const json& e, int p) { emit_audit(e, p); };
+    hooks.probe_program = kSelfProgram;
     handler = std::make_unique<RequestHandler>(settings, hooks);
   }
 
@@ -376,10 +377,28 @@ struct Daemon::Impl {
     watch_fd(fd, true);
   }
 
+  // The health probe child's pidfd, while one runs (handler.h): its exit wakes the loop.
+  int probe_fd = -1;
+
+  void watch_probe(bool add) {
+    if (!add && probe_fd >= 0) {
+      // It may already be closed (the handler read the probe) or unwatched (it fired).
+      ::epoll_ctl(epoll.get(), EPOLL_CTL_DEL, probe_fd, nullptr);
+      pending_fds.erase(probe_fd);
+      probe_fd = -1;
+    } else if (add && pending && pending->probe) {
+      probe_fd = pending->probe->fd();
+      add_pending_fd(probe_fd);
+    }
+  }
+
   void advance_pending() {
     if (!pending) return;
+    // The probe may end in advance() and another start: its descriptor is watched afresh after.
+    watch_probe(false);
     Record final_entry;
     if (!handler->advance(*pending, final_entry)) {
+      watch_probe(true);
       reload_check_at = steady_clock::now() + handler->next_check(*pending);
       return;
     }

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <fstream>
 #include <set>
 #include <thread>
@@ -246,6 +247,60 @@ TEST_F(WatchdogDaemon, RestartStatusScaleAgainstRealGunicorn) {
   EXPECT_EQ(run_cli({"scale", "--contract", contract, "--no-bus", "-1"}, &out), 0) << out;
   EXPECT_TRUE(testing::wait_until([&] { return host::running_children(g->pid()).size() == 2; }, seconds(10)));
   EXPECT_EQ(run_cli({"scale", "--contract", contract, "--no-bus", "0"}, &out), 2) << out;
+}
+
+TEST_F(WatchdogDaemon, AHungHealthProbeNeverStallsTheLoop) {
+  // Issue 13: the probe used to run in the loop, which answered nothing until it timed out. The
+  // health URL is a real listener that accepts and answers nothing; the control socket must
+  // answer while a probe's connection is still open, so while the probe hangs.
+  CSD_REQUIRE_FIXTURE_ENV(env);
+  testing::Listener health;
+  ASSERT_TRUE(health.valid());
+  auto g = testing::start_gunicorn(*env, tmp.path(), 2, tmp.at("/run/gunicorn.pid"));
+  ASSERT_TRUE(g);
+  write_contract("v1", env->prefix, 2, health.url());
+  Child d = start();
+  place("hung");
+  Fd hung;
+  json answered;
+  // Each probe is one connection; a probe may end (its 2 s timeout) before the answer, on a
+  // loaded machine: then the next one is tried. The old loop never answered during one.
+  for (int probe = 0; probe < 8 && !hung.valid(); ++probe) {
+    Fd connection = health.accept(std::chrono::milliseconds(30'000));
+    ASSERT_TRUE(connection.valid()) << "no probe came; the log:\n" << text_of(log);
+    auto st = control::call(socket, {{"cmd", "status"}}, Millis(30'000));
+    ASSERT_TRUE(st.ok()) << st.error().to_string();
+    if (testing::peer_still_open(connection.get())) {
+      hung = std::move(connection);
+      answered = *st;
+    }
+  }
+  ASSERT_TRUE(hung.valid()) << "the control socket was never answered while a probe hung";
+  EXPECT_EQ(answered["phase"], "confirming") << answered.dump(2);
+  EXPECT_EQ(answered["pending_request"], "hung");
+  EXPECT_NE(answered["pending_detail"].get<std::string>().find("has not answered yet"), std::string::npos)
+      << answered.dump(2);
+  // libcurl is loaded by the probe child, never by the daemon.
+  EXPECT_EQ(text_of("/proc/" + std::to_string(d.pid()) + "/maps").find("libcurl"), std::string::npos);
+
+  // The hung probe is answered at last, and so is any later one (should it have timed out
+  // meanwhile): the reload is confirmed.
+  const char reply[] = "HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n";
+  ASSERT_EQ(::write(hung.get(), reply, sizeof(reply) - 1), static_cast<ssize_t>(sizeof(reply) - 1));
+  std::atomic<bool> decided_now{false};
+  std::thread responder([&] {
+    while (!decided_now)
+      if (Fd c = health.accept(std::chrono::milliseconds(100)); c.valid())
+        (void)!::write(c.get(), reply, sizeof(reply) - 1);
+  });
+  auto done = control::call(socket, {{"cmd", "restart-wait"}, {"request_id", "hung"}}, Millis(60'000));
+  decided_now = true;
+  responder.join();
+  ASSERT_TRUE(done.ok()) << done.error().to_string();
+  EXPECT_EQ((*done)["record"]["success"], true) << done->dump(2);
+  EXPECT_EQ((*done)["record"]["health_status"], 200) << done->dump(2);
+  EXPECT_TRUE(host::list_children(d.pid()).empty()) << "a probe child was left behind";
+  EXPECT_EQ(text_of("/proc/" + std::to_string(d.pid()) + "/maps").find("libcurl"), std::string::npos);
 }
 
 TEST_F(WatchdogDaemon, RestartWithoutWatchdogSaysSo) {

@@ -54,6 +54,7 @@ class SwapMode : public ::testing::Test {
   RequestHandler handler(const Settings& s) {
     HandlerHooks hooks;
     hooks.audit = [this](const json& e, int) { audits.push_back(e); };
+    hooks.probe_program = CSD_BINARY;  // the health probe child is the shipped program
     return RequestHandler(s, hooks);
   }
 

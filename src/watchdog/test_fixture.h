@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/socket.h>
@@ -24,6 +25,7 @@
 
 #include "host/process.h"
 #include "test_support/temp_dir.h"
+#include "util/fd.h"
 #include "util/file.h"
 
 namespace csd::watchdog::testing {
@@ -175,6 +177,46 @@ inline int free_port() {
   ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
   ::close(s);
   return ntohs(a.sin_port);
+}
+
+// A real TCP listener on loopback that answers nothing by itself: the kernel completes each
+// connection, and the test decides when (and whether) to accept and answer it. A health URL that
+// hangs, or answers when told.
+class Listener {
+ public:
+  Listener() {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(a);
+    if (::bind(fd_.get(), reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0 || ::listen(fd_.get(), 16) != 0 ||
+        ::getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&a), &len) != 0)
+      fd_.reset();
+    port_ = ntohs(a.sin_port);
+  }
+  bool valid() const { return fd_.valid(); }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/health"; }
+  // The next connection, or an invalid Fd when none comes within `max`.
+  Fd accept(std::chrono::milliseconds max) const {
+    struct pollfd p {
+      fd_.get(), POLLIN, 0
+    };
+    if (::poll(&p, 1, static_cast<int>(max.count())) != 1) return Fd();
+    return Fd(::accept4(fd_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+  }
+
+ private:
+  Fd fd_{::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)};
+  int port_ = 0;
+};
+
+// Whether the peer of a connected socket still holds it open (it has not closed or shut down
+// its side; data it sent may be waiting).
+inline bool peer_still_open(int fd) {
+  struct pollfd p {
+    fd, POLLRDHUP, 0
+  };
+  return ::poll(&p, 1, 0) == 0;
 }
 
 // A real gunicorn master from the fixture environment, serving a minimal WSGI app.

@@ -55,6 +55,14 @@ rig_check_eq "the entry names the master it signalled" "$main_pid" "$(status_fie
 rig_check_eq "the watchdog asked systemd for the app's MainPID (sd-bus)" "$main_pid" \
   "$(status_field "s['last_restart']['systemd_main_pid']")"
 rig_check_eq "policy_state has the dashboard's 13 keys" 13 "$(status_field "len(s['last_restart']['policy_state'])")"
+rig_check_eq "the health probe confirmed it" 200 "$(status_field "s['last_restart'].get('health_status')")"
+wd_pid=$(rig_unit_prop "$wd" MainPID)
+no_libcurl() {
+  local maps
+  maps=$(rig_run cat "/proc/$wd_pid/maps") && [ -n "$maps" ] && ! grep -q libcurl <<<"$maps"
+}
+rig_check "the watchdog never mapped libcurl (its health probe runs in a child)" no_libcurl
+rig_log "watchdog after the reload: $(rig_run grep -E '^(Rss|Pss|Pss_Anon|Pss_File):' "/proc/$wd_pid/smaps_rollup" | tr -s ' \n' ' ')"
 new_workers=$(workers)
 rig_log "workers now $new_workers"
 replaced() {
