@@ -4,10 +4,10 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "check/context.h"
+#include "contract/bind.h"
 #include "contract/naming.h"
 #include "host/listeners.h"
 #include "host/process.h"
@@ -17,10 +17,6 @@
 namespace csd::check {
 
 namespace {
-
-bool is_unix_bind(const std::string& bind) {
-  return starts_with(bind, "unix:") || starts_with(bind, "/");
-}
 
 // Whether the start of `unit` (--unit) is the start of what holds the bind.
 bool concerns_bind(const Context& ctx) {
@@ -102,15 +98,10 @@ void check_tcp(const Context& ctx, Report& report) {
 
 void check_unix(const Context& ctx, Report& report) {
   const Contract& c = ctx.contract;
-  std::string path = starts_with(c.service.bind, "unix:") ? c.service.bind.substr(5) : c.service.bind;
+  // The contract refused a path too long, relative or not normal (contract/bind.h).
+  std::string path = unix_bind_path(c.service.bind);
   std::string expected = fmt::format("a socket {} that {} can create", path, holder_of(c));
   auto fix = fmt::format("change service.bind in {}, or fix the directory", c.source);
-  if (path.size() >= sizeof(sockaddr_un{}.sun_path)) {
-    add(ctx, report, fmt::format("service.bind {} is too long for a unix socket", path), expected,
-        fmt::format("{} bytes, at most {}", path.size(), sizeof(sockaddr_un{}.sun_path) - 1),
-        fmt::format("choose a shorter path in {}", c.source));
-    return;
-  }
   // The nearest directory that exists: systemd creates the ones below it for a socket unit.
   std::string dir = parent_dir(path);
   std::string existing = dir;
@@ -148,7 +139,7 @@ void check_unix(const Context& ctx, Report& report) {
 void check_bind(const Context& ctx, Report& report) {
   const Contract& c = ctx.contract;
   if (c.service.bind.empty() || !concerns_bind(ctx)) return;
-  if (is_unix_bind(c.service.bind)) return check_unix(ctx, report);
+  if (!unix_bind_path(c.service.bind).empty()) return check_unix(ctx, report);
   if (!ctx.root.empty() && ctx.root.dir() != "/") return;  // not this host's ports
   check_tcp(ctx, report);
 }
