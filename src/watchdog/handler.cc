@@ -297,7 +297,8 @@ Outcome RequestHandler::handle(const std::string& claimed) {
 
 bool RequestHandler::start_probe(PendingReload& p, milliseconds timeout, std::string context,
                                  std::string& problem) const {
-  auto started = ProbeChild::start(hooks_.probe_program, settings_.health_url, Millis(timeout.count()));
+  auto started = ProbeChild::start(hooks_.probe_program, settings_.health_url, Millis(timeout.count()),
+                                   settings_.health_socket);
   if (!started) {
     problem = fmt::format("{} {}", context, started.error().message);
     return false;

@@ -1,5 +1,6 @@
 #include "watchdog/settings.h"
 
+#include "contract/bind.h"
 #include "contract/naming.h"
 #include "contract/resolve.h"
 #include "util/file.h"
@@ -23,6 +24,7 @@ Result<Settings> settings_from_contract(const Contract& c, const Root& root) {
   s.history_limit = c.watchdog.history_limit;
   s.workers = c.service.workers;
   s.health_url = c.service.health_url;
+  if (std::string path = unix_bind_path(c.service.bind); !path.empty()) s.health_socket = root.map(path);
   s.reload_timeout = c.watchdog.reload_timeout;
   s.restart_on_unconfirmed = c.watchdog.on_unconfirmed == "restart";
   auto uid = uid_of_user(c.service.user);

@@ -28,6 +28,8 @@ struct Settings {
   int history_limit = 50;
   int workers = 2;
   std::string health_url;
+  // A unix bind (contract/bind.h): the probe asks health_url through this socket. "" for TCP.
+  std::string health_socket;
   Millis reload_timeout{30'000};
   bool restart_on_unconfirmed = false;
   MasterExpectation master;  // main_pid is filled in per request

@@ -79,6 +79,17 @@ TEST(WatchdogSettings, RootMapsEveryPath) {
   EXPECT_EQ(s->master.app_unit, "mes-dashboard.service");
 }
 
+TEST(WatchdogSettings, AUnixBindIsWhereTheHealthProbeAsks) {
+  Contract c = contract();
+  auto tcp = settings_from_contract(c, Root("/srv/deploy"));
+  ASSERT_TRUE(tcp.ok());
+  EXPECT_EQ(tcp->health_socket, "") << "a TCP bind: the probe goes to the URL's host";
+  c.service.bind = "unix:/run/mes-dashboard/app.sock";
+  auto unix_bind = settings_from_contract(c, Root("/srv/deploy"));
+  ASSERT_TRUE(unix_bind.ok());
+  EXPECT_EQ(unix_bind->health_socket, "/srv/deploy/run/mes-dashboard/app.sock");
+}
+
 TEST(WatchdogSettings, UnknownUserIsAnError) {
   Contract c = contract();
   c.service.user = "no-such-user-csd";

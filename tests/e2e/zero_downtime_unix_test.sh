@@ -63,6 +63,11 @@ rig_check_eq "no request failed during the deploy ($answered sent)" 0 "$failed"
 rig_check "the new code answers through the same path" is_version 2
 rig_check "the socket file outlived the old instance's stop" rig_run test -S "$sock"
 rig_check "verify passes (health through the socket)" rig_run "$tool" verify --contract "$installed"
+# The watchdog confirms a reload by its health probe: with a unix bind it asks through the socket.
+rig_check "restart: the watchdog's reload is executed and confirmed" \
+  rig_run "$tool" restart --contract "$installed" --reason "e2e: unix bind"
+last_health() { rig_run "$py" -c "import json; print(json.load(open('$state'))['last_restart'].get('health_status'))"; }
+rig_check_eq "its health probe answered 200 through the unix socket" 200 "$(last_health)"
 
 # A socket unit left on another address: the next instance's preflight refuses to start.
 rig_run sed -i "s|^ListenStream=.*|ListenStream=127.0.0.1:1|" /etc/systemd/system/mes-dashboard.socket
