@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/app.h"
 #include "cli/command.h"
 #include "contract/resolve.h"
 #include "util/file.h"
@@ -47,9 +48,8 @@ void register_runbook(CLI::App& parent, Commands& out) {
   app->add_flag("--json", o->json, "with --check: the differences as JSON");
   set_exit_codes(
       app, {{0, "printed; with --check, the runbook matches"}, {1, "with --check, the runbook differs"}});
-  CLI::App* top = &parent;
   out.push_back(
-      {app, [o, top] {
+      {app, [o] {
          auto c = load_resolved_contract(o->deployment.contract, Root(o->deployment.root), home_dir());
          if (!c) return print_error(c.error(), o->json), int(kUnusable);
          if (o->json && !o->check)
@@ -69,8 +69,12 @@ void register_runbook(CLI::App& parent, Commands& out) {
          if (!text) return print_error(text.error()), int(kUnusable);
          auto rb = runbook::parse_markdown(*text, o->file);
          if (!rb) return print_error(rb.error()), int(kUnusable);
+         // The whole command line, whichever part of it main() built to run this command.
+         CLI::App whole;
+         Commands registered;
+         build_app(whole, registered);
          runbook::CommandSet commands;
-         collect(top, "", commands);
+         collect(&whole, "", commands);
          auto diffs = runbook::check(*rb, *c, commands);
          if (o->json) {
            nlohmann::json list = nlohmann::json::array();

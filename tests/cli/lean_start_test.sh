@@ -82,5 +82,16 @@ same exec --contract "$contract" -- /bin/echo check --json
 same exec --prefix "$scratch/env" --env-name app -- true
 same exec -- true
 
+# A command that reads the whole command line: runbook --check (which commands a runbook may name).
+mkdir -p "$scratch/sysroot$scratch"
+cp -a "$scratch/env" "$scratch/sysroot$scratch/env"
+"$bin" render --contract "$contract" --root "$scratch/sysroot" >/dev/null
+same runbook --contract "$contract" --root "$scratch/sysroot" --check "$scratch/sysroot/srv/app/RUNBOOK.md"
+same runbook --contract "$contract" --root "$scratch/sysroot" --check --json "$scratch/sysroot/srv/app/RUNBOOK.md"
+if ! out=$("$bin" runbook --contract "$contract" --root "$scratch/sysroot" --check "$scratch/sysroot/srv/app/RUNBOOK.md" 2>&1); then
+  failed=$((failed + 1))
+  echo "FAIL: runbook --check of the runbook render just wrote: $out"
+fi
+
 echo "$cases cases, $failed differ"
 [ "$failed" -eq 0 ]
