@@ -7,6 +7,14 @@
 
 namespace csd::check {
 
+const Result<systemd::UnitConfig>& unit(const Context& ctx, const std::string& name) {
+  auto it = ctx.loaded_units.find(name);
+  if (it == ctx.loaded_units.end())
+    it =
+        ctx.loaded_units.emplace(name, systemd::load_unit(ctx.root, loadable_unit(ctx.contract, name))).first;
+  return it->second;
+}
+
 std::vector<PathVar> path_vars(const Contract& c) {
   return {
       {kPidFileVar, &c.paths.pid_file, "CSD104", "PID file", "paths.pid_file"},

@@ -1,6 +1,7 @@
 // What every check reads: the contract and where the deployment lies.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "check/finding.h"
@@ -17,7 +18,13 @@ struct Context {
   // The text the installed contract copy must hold: the source's, with a deployed environment kept
   // as render keeps it (render/deployed.h). "" reads contract.source.
   std::string contract_text;
+  // The contract's units as loaded so far, by name (see unit()).
+  mutable std::map<std::string, Result<systemd::UnitConfig>> loaded_units = {};
 };
+
+// The contract's unit `name` (a name all_units gives) as systemd loads it under ctx.root, loaded
+// once: several checks read the same units, and a unit's files do not change during one check.
+const Result<systemd::UnitConfig>& unit(const Context& ctx, const std::string& name);
 
 // --unit NAME as systemctl takes it: a full name ("app.service"), the short form ("app"), or an
 // instance of a template the contract renders ("app@blue.service"). The contract's unit it selects,

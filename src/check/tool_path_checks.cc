@@ -15,7 +15,7 @@ void check_tool_path(const Context& ctx, Report& report) {
   const Contract& c = ctx.contract;
   for (const auto& name : all_units(c)) {
     if (!ctx.only_unit.empty() && ctx.only_unit != name) continue;
-    auto unit = systemd::load_unit(ctx.root, loadable_unit(c, name));
+    const auto& unit = check::unit(ctx, name);
     if (!unit) continue;  // unit_checks reports a unit that is missing or unreadable
     for (const char* key :
          {"ExecStartPre", "ExecStart", "ExecStartPost", "ExecReload", "ExecStop", "ExecStopPost"})

@@ -146,9 +146,12 @@ std::optional<Assignment> UnitConfig::last(std::string_view section, std::string
   return std::nullopt;
 }
 
-SpecifierTable UnitConfig::specifiers() const {
-  auto n = parse_unit_name(name_);
-  return n ? unit_specifiers(*n, real_path_) : SpecifierTable{};
+const SpecifierTable& UnitConfig::specifiers() const {
+  if (!specifiers_) {
+    auto n = parse_unit_name(name_);
+    specifiers_ = n ? unit_specifiers(*n, real_path_) : SpecifierTable{};
+  }
+  return *specifiers_;
 }
 
 Result<UnitConfig> load_unit(const Root& root, const std::string& unit_name,

@@ -44,8 +44,9 @@ class UnitConfig {
   std::vector<Assignment> values(std::string_view section, std::string_view key) const;
   // A single-valued setting: the last assignment wins (its value may be empty, meaning the default).
   std::optional<Assignment> last(std::string_view section, std::string_view key) const;
-  // The specifier values systemd uses for this unit (%n, %i, %y, ...).
-  SpecifierTable specifiers() const;
+  // The specifier values systemd uses for this unit (%n, %i, %y, ...), worked out once: every
+  // Exec*= and Environment= line of every check expands them.
+  const SpecifierTable& specifiers() const;
 
  private:
   friend Result<UnitConfig> load_unit(const Root&, const std::string&, const std::vector<std::string>&);
@@ -57,6 +58,7 @@ class UnitConfig {
   std::vector<UnitSource> files_;
   std::vector<Assignment> assignments_;
   std::vector<Error> problems_;
+  mutable std::optional<SpecifierTable> specifiers_;
 };
 
 // /etc/systemd/system, /run/systemd/system, /usr/lib/systemd/system: highest priority first.
