@@ -10,8 +10,10 @@ namespace csd::check {
 const Result<systemd::UnitConfig>& unit(const Context& ctx, const std::string& name) {
   auto it = ctx.loaded_units.find(name);
   if (it == ctx.loaded_units.end())
-    it =
-        ctx.loaded_units.emplace(name, systemd::load_unit(ctx.root, loadable_unit(ctx.contract, name))).first;
+    it = ctx.loaded_units
+             .emplace(name, systemd::load_unit(ctx.root, loadable_unit(ctx.contract, name),
+                                               systemd::default_unit_dirs(), &ctx.dropins))
+             .first;
   return it->second;
 }
 

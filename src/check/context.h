@@ -20,6 +20,7 @@ struct Context {
   std::string contract_text;
   // The contract's units as loaded so far, by name (see unit()).
   mutable std::map<std::string, Result<systemd::UnitConfig>> loaded_units = {};
+  mutable systemd::DropinCache dropins = {};
 };
 
 // The contract's unit `name` (a name all_units gives) as systemd loads it under ctx.root, loaded
