@@ -17,6 +17,16 @@ const Result<systemd::UnitConfig>& unit(const Context& ctx, const std::string& n
   return it->second;
 }
 
+const Result<std::vector<systemd::ExecCommand>>& exec_commands(const Context& ctx,
+                                                               const systemd::UnitConfig& config,
+                                                               const std::string& value) {
+  auto key = std::make_pair(&config, value);
+  auto it = ctx.exec_lines.find(key);
+  if (it == ctx.exec_lines.end())
+    it = ctx.exec_lines.emplace(key, systemd::parse_exec_line(value, config.specifiers())).first;
+  return it->second;
+}
+
 std::vector<PathVar> path_vars(const Contract& c) {
   return {
       {kPidFileVar, &c.paths.pid_file, "CSD104", "PID file", "paths.pid_file"},

@@ -20,7 +20,7 @@ void check_tool_path(const Context& ctx, Report& report) {
     for (const char* key :
          {"ExecStartPre", "ExecStart", "ExecStartPost", "ExecReload", "ExecStop", "ExecStopPost"})
       for (const auto& a : unit->values("Service", key)) {
-        auto commands = systemd::parse_exec_line(a.value, unit->specifiers());
+        const auto& commands = exec_commands(ctx, *unit, a.value);
         if (!commands) continue;
         for (const auto& cmd : *commands) {
           if (base_name(cmd.path) != "conda-systemd" || cmd.path == c.tool) continue;

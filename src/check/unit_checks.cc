@@ -76,7 +76,7 @@ void check_exec(const Context& ctx, const Loaded& u, Report& report) {
                     .fix = render_hint(c)});
       }
       if (std::string(key) != "ExecStart" || !wrapper.empty()) continue;
-      auto commands = systemd::parse_exec_line(a.value, u.config.specifiers());
+      const auto& commands = exec_commands(ctx, u.config, a.value);
       if (!commands) {
         Finding f = rule_unreadable_unit(commands.error(), a.file);
         f.file = a.file;
