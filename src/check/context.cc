@@ -7,6 +7,26 @@
 
 namespace csd::check {
 
+const Result<systemd::UnitConfig>& unit(const Context& ctx, const std::string& name) {
+  auto it = ctx.loaded_units.find(name);
+  if (it == ctx.loaded_units.end())
+    it = ctx.loaded_units
+             .emplace(name, systemd::load_unit(ctx.root, loadable_unit(ctx.contract, name),
+                                               systemd::default_unit_dirs(), &ctx.dropins))
+             .first;
+  return it->second;
+}
+
+const Result<std::vector<systemd::ExecCommand>>& exec_commands(const Context& ctx,
+                                                               const systemd::UnitConfig& config,
+                                                               const std::string& value) {
+  auto key = std::make_pair(&config, value);
+  auto it = ctx.exec_lines.find(key);
+  if (it == ctx.exec_lines.end())
+    it = ctx.exec_lines.emplace(key, systemd::parse_exec_line(value, config.specifiers())).first;
+  return it->second;
+}
+
 std::vector<PathVar> path_vars(const Contract& c) {
   return {
       {kPidFileVar, &c.paths.pid_file, "CSD104", "PID file", "paths.pid_file"},

@@ -1,10 +1,12 @@
 // What every check reads: the contract and where the deployment lies.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "check/finding.h"
 #include "contract/contract.h"
+#include "systemd/exec_line.h"
 #include "systemd/unit_loader.h"
 #include "util/root.h"
 
@@ -17,7 +19,24 @@ struct Context {
   // The text the installed contract copy must hold: the source's, with a deployed environment kept
   // as render keeps it (render/deployed.h). "" reads contract.source.
   std::string contract_text;
+  // The contract's units as loaded so far, by name (see unit()).
+  mutable std::map<std::string, Result<systemd::UnitConfig>> loaded_units = {};
+  mutable systemd::DropinCache dropins = {};
+  // Exec*= values of loaded units as parse_exec_line reads them (see exec_commands()).
+  mutable std::map<std::pair<const systemd::UnitConfig*, std::string>,
+                   Result<std::vector<systemd::ExecCommand>>>
+      exec_lines = {};
 };
+
+// The contract's unit `name` (a name all_units gives) as systemd loads it under ctx.root, loaded
+// once: several checks read the same units, and a unit's files do not change during one check.
+const Result<systemd::UnitConfig>& unit(const Context& ctx, const std::string& name);
+
+// An Exec*= `value` of `config` (a unit from unit()) parsed with its specifiers, once: unit_checks
+// and tool_path_checks both read every ExecStart=.
+const Result<std::vector<systemd::ExecCommand>>& exec_commands(const Context& ctx,
+                                                               const systemd::UnitConfig& config,
+                                                               const std::string& value);
 
 // --unit NAME as systemctl takes it: a full name ("app.service"), the short form ("app"), or an
 // instance of a template the contract renders ("app@blue.service"). The contract's unit it selects,

@@ -15,12 +15,12 @@ void check_tool_path(const Context& ctx, Report& report) {
   const Contract& c = ctx.contract;
   for (const auto& name : all_units(c)) {
     if (!ctx.only_unit.empty() && ctx.only_unit != name) continue;
-    auto unit = systemd::load_unit(ctx.root, loadable_unit(c, name));
+    const auto& unit = check::unit(ctx, name);
     if (!unit) continue;  // unit_checks reports a unit that is missing or unreadable
     for (const char* key :
          {"ExecStartPre", "ExecStart", "ExecStartPost", "ExecReload", "ExecStop", "ExecStopPost"})
       for (const auto& a : unit->values("Service", key)) {
-        auto commands = systemd::parse_exec_line(a.value, unit->specifiers());
+        const auto& commands = exec_commands(ctx, *unit, a.value);
         if (!commands) continue;
         for (const auto& cmd : *commands) {
           if (base_name(cmd.path) != "conda-systemd" || cmd.path == c.tool) continue;

@@ -23,7 +23,7 @@ namespace {
 struct Loaded {
   std::string name;
   Role role;
-  systemd::UnitConfig config;
+  const systemd::UnitConfig& config;
 };
 
 // The contract version a generated unit was rendered from, read back from its header; "" when not generated.
@@ -77,7 +77,7 @@ void check_exec(const Context& ctx, const Loaded& u, Report& report) {
                     .fix = render_hint(c)});
       }
       if (std::string(key) != "ExecStart" || !wrapper.empty()) continue;
-      auto commands = systemd::parse_exec_line(a.value, u.config.specifiers());
+      const auto& commands = exec_commands(ctx, u.config, a.value);
       if (!commands) {
         Finding f = rule_unreadable_unit(commands.error(), a.file);
         f.file = a.file;
@@ -304,7 +304,7 @@ void check_units(const Context& ctx, Report& report) {
   std::vector<Loaded> units;
   for (const auto& [name, role] : wanted) {
     bool selected = ctx.only_unit.empty() || ctx.only_unit == name;
-    auto config = systemd::load_unit(ctx.root, loadable_unit(c, name));
+    const auto& config = unit(ctx, name);
     if (!config) {
       bool missing = config.error().is(ErrorKind::kNotFound);
       if (selected && missing)
@@ -325,7 +325,7 @@ void check_units(const Context& ctx, Report& report) {
                     .fix = "systemctl unmask " + name});
       continue;
     }
-    units.push_back({name, role, std::move(config).value()});
+    units.push_back({name, role, *config});
     if (!selected) continue;
     const Loaded& u = units.back();
     for (const auto& problem : u.config.problems()) {
@@ -364,7 +364,7 @@ void check_units(const Context& ctx, Report& report) {
     bool seen = false;
     for (const auto& [w, role] : wanted) seen = seen || w == name;
     if (seen) continue;
-    auto config = systemd::load_unit(ctx.root, loadable_unit(c, name));
+    const auto& config = unit(ctx, name);
     if (!config) {
       bool missing = config.error().message.find("not found") != std::string::npos;
       report.add({.code = missing ? "CSD114" : "CSD115",

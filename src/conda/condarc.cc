@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "conda/condarc_plain.h"
 #include "util/file.h"
 #include "util/strings.h"
 
@@ -52,6 +53,10 @@ std::vector<std::string> condarc_search_path(const CondarcPlaces& p) {
 Result<std::vector<std::string>> parse_envs_dirs(const std::string& text, const std::string& file,
                                                  const std::string& home) {
   std::vector<std::string> out;
+  if (auto plain = plain_envs_dirs(text)) {
+    for (auto& dir : *plain) out.push_back(expand_home(std::move(dir), home));
+    return out;
+  }
   try {
     const YAML::Node doc = YAML::Load(text);
     if (!doc || doc.IsNull()) return out;  // an empty file, or only comments

@@ -1,5 +1,6 @@
-// conda's configuration as conda reads it: YAML (yaml-cpp), from conda's whole search path in its
-// order (docs/contract.md, "How conda.env is found"). Only envs_dirs matters to us.
+// conda's configuration as conda reads it: YAML (condarc_plain.h for the plain subset, else yaml-cpp), from
+// conda's whole search path in its order (docs/contract.md, "How conda.env is found"). Only envs_dirs matters
+// to us.
 #pragma once
 
 #include <string>

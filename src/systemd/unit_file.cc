@@ -96,11 +96,11 @@ Result<UnitFile> parse_unit_text(std::string_view text, const std::string& file)
   std::size_t pos = 0;
   while (pos < text.size()) {
     // Line ends as systemd's read_line() sees them: "\n", "\r", "\r\n" or "\n\r".
-    std::size_t end = text.find_first_of("\r\n", pos);
+    // (A loop: find_first_of("\r\n") calls memchr once per character.)
+    std::size_t end = pos;
+    while (end < text.size() && text[end] != '\n' && text[end] != '\r') ++end;
     std::size_t next = text.size();
-    if (end == std::string_view::npos) {
-      end = text.size();
-    } else {
+    if (end < text.size()) {
       next = end + 1;
       if (next < text.size() && (text[next] == '\r' || text[next] == '\n') && text[next] != text[end]) ++next;
     }

@@ -93,22 +93,28 @@ void dropin_dirs(const std::string& dir, const std::string& name, std::vector<st
 
 // The "*.conf" names in a directory; none when it does not exist or is not a directory. One that
 // exists but cannot be read is added to `problems` under its deployment path `shown`.
-std::vector<std::string> conf_names(const std::string& dir, const std::string& shown,
-                                    std::vector<Error>& problems) {
+std::pair<std::vector<std::string>, std::optional<Error>> read_conf_names(const std::string& dir,
+                                                                          const std::string& shown) {
   std::vector<std::string> names;
   auto all = list_dir(dir, "drop-in directory");
   if (!all) {
-    if (!all.error().is(ErrorKind::kNotFound)) {
-      Error e = all.error();
-      e.file = shown;
-      e.hint = "make it readable (mode 0755) or remove it";
-      problems.push_back(std::move(e));
-    }
-    return names;
+    if (all.error().is(ErrorKind::kNotFound)) return {names, std::nullopt};
+    Error e = all.error();
+    e.file = shown;
+    e.hint = "make it readable (mode 0755) or remove it";
+    return {names, std::move(e)};
   }
   for (auto& n : *all)
     if (n[0] != '.' && ends_with(n, ".conf")) names.push_back(std::move(n));
-  return names;
+  return {names, std::nullopt};
+}
+
+const std::vector<std::string>& conf_names(const Root& root, const std::string& shown,
+                                           std::vector<Error>& problems, DropinCache& cache) {
+  auto it = cache.dirs.find(shown);
+  if (it == cache.dirs.end()) it = cache.dirs.emplace(shown, read_conf_names(root.map(shown), shown)).first;
+  if (it->second.second) problems.push_back(*it->second.second);
+  return it->second.first;
 }
 
 // The first directory that has `name` (even as a broken link: that is an error to report, not to skip).
@@ -146,13 +152,17 @@ std::optional<Assignment> UnitConfig::last(std::string_view section, std::string
   return std::nullopt;
 }
 
-SpecifierTable UnitConfig::specifiers() const {
-  auto n = parse_unit_name(name_);
-  return n ? unit_specifiers(*n, real_path_) : SpecifierTable{};
+const SpecifierTable& UnitConfig::specifiers() const {
+  if (!specifiers_) {
+    auto n = parse_unit_name(name_);
+    specifiers_ = n ? unit_specifiers(*n, real_path_) : SpecifierTable{};
+  }
+  return *specifiers_;
 }
 
 Result<UnitConfig> load_unit(const Root& root, const std::string& unit_name,
-                             const std::vector<std::string>& search_dirs) {
+                             const std::vector<std::string>& search_dirs, DropinCache* cache) {
+  DropinCache own;  // without a caller's cache, one for this unit
   auto parsed = parse_unit_name(unit_name);
   if (!parsed)
     return make_error(fmt::format("\"{}\" is not a valid unit name", unit_name),
@@ -219,7 +229,8 @@ Result<UnitConfig> load_unit(const Root& root, const std::string& unit_name,
 
   std::map<std::string, std::string> chosen;  // file name -> first path, sorted by file name
   for (const auto& d : dirs)
-    for (const auto& n : conf_names(root.map(d), d, config.problems_)) chosen.emplace(n, join_path(d, n));
+    for (const auto& n : conf_names(root, d, config.problems_, cache ? *cache : own))
+      chosen.emplace(n, join_path(d, n));
 
   for (const auto& [name, path] : chosen) {
     auto r = resolve(root, path);

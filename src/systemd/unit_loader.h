@@ -2,6 +2,7 @@
 // has it wins), then every drop-in "<dir>/<name>.d/*.conf", sorted by file name.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,13 @@ struct UnitSource {
   bool masked = false;  // empty or a link to /dev/null: contributes nothing, hides same-named files
 
   bool operator==(const UnitSource&) const = default;
+};
+
+// The drop-in directories read so far, by deployment path: their "*.conf" names, or why they could
+// not be read. Given to several load_unit calls over files that do not change meanwhile (one
+// `check`), it reads a directory many units share (service.d, app-.service.d) once.
+struct DropinCache {
+  std::map<std::string, std::pair<std::vector<std::string>, std::optional<Error>>> dirs;
 };
 
 class UnitConfig {
@@ -44,11 +52,13 @@ class UnitConfig {
   std::vector<Assignment> values(std::string_view section, std::string_view key) const;
   // A single-valued setting: the last assignment wins (its value may be empty, meaning the default).
   std::optional<Assignment> last(std::string_view section, std::string_view key) const;
-  // The specifier values systemd uses for this unit (%n, %i, %y, ...).
-  SpecifierTable specifiers() const;
+  // The specifier values systemd uses for this unit (%n, %i, %y, ...), worked out once: every
+  // Exec*= and Environment= line of every check expands them.
+  const SpecifierTable& specifiers() const;
 
  private:
-  friend Result<UnitConfig> load_unit(const Root&, const std::string&, const std::vector<std::string>&);
+  friend Result<UnitConfig> load_unit(const Root&, const std::string&, const std::vector<std::string>&,
+                                      DropinCache*);
   std::string name_;
   std::vector<std::string> aliases_;
   bool masked_ = false;
@@ -57,6 +67,7 @@ class UnitConfig {
   std::vector<UnitSource> files_;
   std::vector<Assignment> assignments_;
   std::vector<Error> problems_;
+  mutable std::optional<SpecifierTable> specifiers_;
 };
 
 // /etc/systemd/system, /run/systemd/system, /usr/lib/systemd/system: highest priority first.
@@ -67,8 +78,10 @@ std::vector<std::string> default_unit_dirs();
 // the template, of dash-truncated prefixes ("foo-.service.d") and of the type ("service.d") apply
 // as in systemd. A drop-in name in an earlier directory hides the same name in a later one.
 // Errors: an invalid name, a unit found nowhere, symlink loops, a directory or unreadable file
-// where a unit file or drop-in should be, and any syntax error in them.
+// where a unit file or drop-in should be, and any syntax error in them. With a `cache`, drop-in
+// directories already in it are not read again.
 Result<UnitConfig> load_unit(const Root& root, const std::string& unit_name,
-                             const std::vector<std::string>& search_dirs = default_unit_dirs());
+                             const std::vector<std::string>& search_dirs = default_unit_dirs(),
+                             DropinCache* cache = nullptr);
 
 }  // namespace csd::systemd
