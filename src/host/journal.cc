@@ -1,14 +1,12 @@
 #include "host/journal.h"
 
 #include <fmt/format.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
 
-#include "util/fd.h"
+#include "host/datagram.h"
 
 namespace csd::host {
 
@@ -34,17 +32,8 @@ std::string journal_datagram(const std::vector<std::string>& fields) {
 }
 
 Status journal_send(const std::vector<std::string>& fields, const std::string& socket_path) {
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  if (socket_path.size() >= sizeof(addr.sun_path)) return make_error("the journal's socket path is too long");
-  std::memcpy(addr.sun_path, socket_path.c_str(), socket_path.size() + 1);
-  Fd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  if (!fd.valid())
-    return make_error(fmt::format("cannot write to the journal: socket: {}", std::strerror(errno)));
-  std::string datagram = journal_datagram(fields);
-  if (::sendto(fd.get(), datagram.data(), datagram.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr),
-               sizeof(addr)) < 0)
-    return make_error(fmt::format("cannot write to the journal ({}): {}", socket_path, std::strerror(errno)));
+  auto sent = send_datagram(socket_path, journal_datagram(fields));
+  if (!sent) return make_error("cannot write to the journal: " + sent.error().message);
   return ok_status();
 }
 
