@@ -1,17 +1,19 @@
 #include "host/listeners.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <sstream>
 
+#include "host/process.h"
 #include "util/fd.h"
 #include "util/file.h"
+#include "util/strings.h"
 
 namespace csd::host {
 
@@ -50,28 +52,19 @@ bool to_sockaddr(const std::string& host, int port, sockaddr_storage& out, sockl
 
 // The socket inodes -> holders, from /proc/*/fd of the processes this user may read.
 void find_holders(std::vector<Listener>& listeners) {
-  DIR* proc = ::opendir("/proc");
-  if (!proc) return;
-  while (dirent* e = ::readdir(proc)) {
-    char* end = nullptr;
-    long pid = std::strtol(e->d_name, &end, 10);
-    if (pid <= 0 || *end) continue;
-    std::string dir = std::string("/proc/") + e->d_name + "/fd";
-    DIR* fds = ::opendir(dir.c_str());
-    if (!fds) continue;  // another user's, or gone
-    while (dirent* f = ::readdir(fds)) {
-      if (f->d_name[0] == '.') continue;
-      char target[64];
-      ssize_t n = ::readlink((dir + "/" + f->d_name).c_str(), target, sizeof target - 1);
-      if (n <= 8 || std::strncmp(target, "socket:[", 8) != 0) continue;
-      target[n] = '\0';
-      unsigned long long inode = std::strtoull(target + 8, nullptr, 10);
-      for (auto& l : listeners)
-        if (l.inode == inode && (l.pids.empty() || l.pids.back() != pid)) l.pids.push_back(pid);
-    }
-    ::closedir(fds);
+  for (pid_t pid : all_pids()) {
+    // Another user's process, or one gone meanwhile, shows nothing.
+    for_each_open_file(
+        pid,
+        [&](const std::string&, std::string_view target) {
+          if (!starts_with(target, "socket:[")) return true;
+          unsigned long long inode = std::strtoull(std::string(target.substr(8)).c_str(), nullptr, 10);
+          for (auto& l : listeners)
+            if (l.inode == inode && (l.pids.empty() || l.pids.back() != pid)) l.pids.push_back(pid);
+          return true;
+        },
+        1 << 20);
   }
-  ::closedir(proc);
 }
 
 }  // namespace

@@ -47,29 +47,49 @@ bool parse_pid(std::string_view s, pid_t& out) {
 
 }  // namespace
 
-std::vector<ino_t> deleted_files_held(pid_t pid, std::string_view prefix) {
-  std::vector<ino_t> out;
+std::vector<pid_t> all_pids() {
+  std::vector<pid_t> out;
+  if (DIR* d = ::opendir("/proc")) {
+    while (struct dirent* e = ::readdir(d)) {
+      pid_t p = 0;
+      if (parse_pid(e->d_name, p)) out.push_back(p);
+    }
+    ::closedir(d);
+  }
+  return out;
+}
+
+void for_each_open_file(pid_t pid,
+                        const std::function<bool(const std::string& link, std::string_view target)>& each,
+                        int limit) {
   std::string dir = fmt::format("/proc/{}/fd", pid);
   DIR* d = ::opendir(dir.c_str());
-  if (!d) return out;
-  constexpr std::string_view kDeleted = " (deleted)";
+  if (!d) return;
   int looked = 0;
   while (struct dirent* e = ::readdir(d)) {
     if (e->d_name[0] == '.') continue;
-    if (++looked > 4096) break;
+    if (++looked > limit) break;
     std::string link = dir + "/" + e->d_name;
     char target[PATH_MAX];
     ssize_t n = ::readlink(link.c_str(), target, sizeof(target) - 1);
     if (n <= 0) continue;
-    std::string_view t(target, static_cast<std::size_t>(n));
-    if (!ends_with(t, kDeleted)) continue;
-    t.remove_suffix(kDeleted.size());
-    auto slash = t.rfind('/');
-    if (!starts_with(slash == std::string_view::npos ? t : t.substr(slash + 1), prefix)) continue;
-    struct stat st {};
-    if (::stat(link.c_str(), &st) == 0) out.push_back(st.st_ino);
+    if (!each(link, std::string_view(target, static_cast<std::size_t>(n)))) break;
   }
   ::closedir(d);
+}
+
+std::vector<ino_t> deleted_files_held(pid_t pid, std::string_view prefix) {
+  std::vector<ino_t> out;
+  constexpr std::string_view kDeleted = " (deleted)";
+  for_each_open_file(pid, [&](const std::string& link, std::string_view t) {
+    if (!ends_with(t, kDeleted)) return true;
+    t.remove_suffix(kDeleted.size());
+    auto slash = t.rfind('/');
+    if (!starts_with(slash == std::string_view::npos ? t : t.substr(slash + 1), prefix)) return true;
+    struct stat st {};
+    if (::stat(link.c_str(), &st) == 0) out.push_back(st.st_ino);
+    return true;
+  });
   return out;
 }
 
@@ -200,15 +220,10 @@ std::vector<pid_t> list_children(pid_t parent) {
   }
   if (!have_children_files) {
     // Kernels without CONFIG_PROC_CHILDREN: every process's stat names its parent.
-    if (DIR* d = ::opendir("/proc")) {
-      while (struct dirent* e = ::readdir(d)) {
-        pid_t p = 0;
-        if (!parse_pid(e->d_name, p)) continue;
-        auto stat = proc_file(p, "stat");
-        ProcessInfo info;
-        if (stat && parse_stat(*stat, info) && info.ppid == parent) out.push_back(p);
-      }
-      ::closedir(d);
+    for (pid_t p : all_pids()) {
+      auto stat = proc_file(p, "stat");
+      ProcessInfo info;
+      if (stat && parse_stat(*stat, info) && info.ppid == parent) out.push_back(p);
     }
   }
   std::sort(out.begin(), out.end());

@@ -4,6 +4,7 @@
 
 #include <sys/types.h>
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -56,6 +57,16 @@ std::vector<pid_t> list_children(pid_t parent);
 
 // The running (non-zombie) children of a process.
 std::vector<pid_t> running_children(pid_t parent);
+
+// Every process ID in /proc, in no particular order.
+std::vector<pid_t> all_pids();
+
+// Calls `each(link, target)` for the open descriptors of `pid` (link: "/proc/PID/fd/N", target:
+// what it names, "socket:[INODE]" for a socket), at most the first `limit`, until `each` returns
+// false. Nothing for a process that is gone or that this user may not look into.
+void for_each_open_file(pid_t pid,
+                        const std::function<bool(const std::string& link, std::string_view target)>& each,
+                        int limit = 4096);
 
 // The inodes of the deleted files whose name starts with `prefix` that the process holds open
 // (/proc/PID/fd links "DIR/prefix... (deleted)"), at most the first 4096 descriptors looked at.
