@@ -10,26 +10,21 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "contract/watchdog_program.h"
 
 namespace csd::cli {
 
 namespace {
 
-// conda-systemd-watchdog: beside this program (a build tree), else in ../libexec/conda-systemd/
-// (installed: /usr/bin/conda-systemd, /usr/libexec/conda-systemd/conda-systemd-watchdog).
+// conda-systemd-watchdog where this program's watchdog unit finds it (contract/naming.h).
 Result<std::string> watchdog_program() {
   char self[4096];
   ssize_t n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
   if (n <= 0) return make_error(fmt::format("cannot read /proc/self/exe: {}", std::strerror(errno)));
-  std::string dir(self, static_cast<std::size_t>(n));
-  dir.erase(dir.rfind('/') + 1);
-  std::vector<std::string> tried;
-  for (const char* place : {"", "../libexec/conda-systemd/"}) {
-    std::string path = dir + place + "conda-systemd-watchdog";
+  auto paths = watchdog_program_paths(std::string(self, static_cast<std::size_t>(n)));
+  for (const auto& path : paths)
     if (::access(path.c_str(), X_OK) == 0) return path;
-    tried.push_back(path);
-  }
-  return make_error(fmt::format("the watchdog program is missing: no {}", fmt::join(tried, ", no ")),
+  return make_error(fmt::format("the watchdog program is missing: no {}", fmt::join(paths, ", no ")),
                     "reinstall conda-systemd");
 }
 

@@ -69,8 +69,9 @@ TEST(WatchdogProgram, MissingProgramIsAnErrorNamingWhereItLooked) {
   tmp.write("/c.toml", "");
   test::Ran r = run({alone, "watchdog", "--contract", tmp.at("/c.toml"), "--no-bus"});
   EXPECT_EQ(r.status, 2) << r.err;
+  std::string parent = fs::path(tmp.path()).parent_path();
   EXPECT_THAT(r.err, HasSubstr("the watchdog program is missing: no " + tmp.at("/conda-systemd-watchdog") +
-                               ", no " + tmp.at("/../libexec/conda-systemd/conda-systemd-watchdog")))
+                               ", no " + parent + "/libexec/conda-systemd/conda-systemd-watchdog"))
       << r.err;
   EXPECT_THAT(r.err, HasSubstr("hint: reinstall conda-systemd")) << r.err;
 }
