@@ -1,5 +1,6 @@
-# `cmake --install build` (GNUInstallDirs): the stripped binary, the man pages, bash and zsh completion,
-# the documentation and the example. The Debian package installs exactly this (scripts/package.sh).
+# `cmake --install build` (GNUInstallDirs): the stripped binaries (the program and its watchdog
+# daemon), the man pages, bash and zsh completion, the documentation and the example. The Debian
+# package installs exactly this (scripts/package.sh).
 
 # The binary is 99 MB with its debug information; a server gets it stripped, always (not only with
 # `--strip`): this sets the variable `--strip` would set, before the binary's own install step reads it.
@@ -8,6 +9,8 @@ if(CSD_STRIP_ON_INSTALL)
   install(CODE "set(CMAKE_INSTALL_DO_STRIP 1)")
 endif()
 install(TARGETS conda-systemd RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# What `conda-systemd watchdog` replaces itself with (docs/architecture.md, "Linking"); never run by hand.
+install(TARGETS conda-systemd-watchdog RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/conda-systemd)
 
 set(CSD_DOC_DIR ${CMAKE_INSTALL_DATADIR}/doc/conda-systemd)
 install(FILES README.md DESTINATION ${CSD_DOC_DIR})

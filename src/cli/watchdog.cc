@@ -1,12 +1,34 @@
-// `conda-systemd watchdog --contract FILE`: the restart watchdog daemon, for a Type=notify unit.
+// `conda-systemd watchdog --contract FILE`: the restart watchdog daemon, for a Type=notify unit. Its
+// options are parsed here, with every other command's conventions; then this process becomes the
+// daemon, conda-systemd-watchdog (cli/watchdog_main.cc).
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <vector>
+
 #include "cli/command.h"
-#include "watchdog/audit.h"
-#include "watchdog/loop.h"
+#include "contract/watchdog_program.h"
 
 namespace csd::cli {
+
+namespace {
+
+// conda-systemd-watchdog where this program's watchdog unit finds it (contract/naming.h).
+Result<std::string> watchdog_program() {
+  char self[4096];
+  ssize_t n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
+  if (n <= 0) return make_error(fmt::format("cannot read /proc/self/exe: {}", std::strerror(errno)));
+  auto paths = watchdog_program_paths(std::string(self, static_cast<std::size_t>(n)));
+  for (const auto& path : paths)
+    if (::access(path.c_str(), X_OK) == 0) return path;
+  return make_error(fmt::format("the watchdog program is missing: no {}", fmt::join(paths, ", no ")),
+                    "reinstall conda-systemd");
+}
+
+}  // namespace
 
 void register_watchdog(CLI::App& parent, Commands& out) {
   CLI::App* app =
@@ -22,27 +44,21 @@ void register_watchdog(CLI::App& parent, Commands& out) {
   app->add_flag("--no-bus", o->no_bus, "never ask systemd over D-Bus (MainPID check, unit restart)");
   set_exit_codes(app, {{0, "stopped by SIGTERM or SIGINT"}, {1, "the loop failed"}});
   out.push_back({app, [o] {
-                   // Under systemd, "<N>" tells the journal the priority (sd-daemon(3)).
-                   bool journal = watchdog::stderr_is_journal();
-                   watchdog::DaemonOptions d;
-                   d.use_systemd_bus = !o->no_bus;
-                   d.log = [journal](int priority, const std::string& line) {
-                     // --quiet: warnings and errors only (LOG_WARNING is 4, LOG_INFO 6).
-                     if (quiet() && priority > 4) return;
-                     if (journal)
-                       fmt::print(stderr, "<{}>{}\n", priority, line);
-                     else
-                       fmt::print(stderr, "conda-systemd watchdog: {}\n", line);
-                     std::fflush(stderr);
-                   };
-                   d.load_settings = [o] {
-                     return watchdog::load_settings(o->deployment.contract, Root(o->deployment.root),
-                                                    home_dir());
-                   };
-                   watchdog::Daemon daemon(d);
-                   auto rc = daemon.run();
-                   if (!rc) return print_error(rc.error()), int(kUnusable);
-                   return *rc;
+                   // The daemon is a program of its own (cli/watchdog_main.cc): it replaces this
+                   // process, so the unit's main PID stays the same and maps only the daemon.
+                   auto program = watchdog_program();
+                   if (!program) return print_error(program.error()), int(kUnusable);
+                   std::vector<std::string> args = {*program, "--contract", o->deployment.contract};
+                   if (!o->deployment.root.empty()) args.insert(args.end(), {"--root", o->deployment.root});
+                   if (o->no_bus) args.push_back("--no-bus");
+                   if (quiet()) args.push_back("--quiet");
+                   std::vector<char*> argv;
+                   for (auto& a : args) argv.push_back(a.data());
+                   argv.push_back(nullptr);
+                   ::execv(argv[0], argv.data());
+                   print_error(make_error(fmt::format("cannot run {}: {}", *program, std::strerror(errno)),
+                                          "reinstall conda-systemd"));
+                   return int(kUnusable);
                  }});
 }
 

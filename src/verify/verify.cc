@@ -6,6 +6,7 @@
 
 #include "contract/bind.h"
 #include "contract/naming.h"
+#include "contract/watchdog_program.h"
 #include "control/client.h"
 #include "render/render.h"
 #include "swap/swap.h"
@@ -72,7 +73,9 @@ void process_rows(Rows& out, const Contract& c, const UnitLive& u, const std::ve
     auto prefix = p.environ.find("CONDA_PREFIX");
     out.add(n + " CONDA_PREFIX", c.conda.prefix, prefix == p.environ.end() ? "(not set)" : prefix->second);
   } else {
-    out.add(n + " executable", c.tool, exe, exe == c.tool || ends_with(exe, "/" + base_name(c.tool)));
+    // `TOOL watchdog` became the daemon program; by its name, as the tool may be reached by a link.
+    out.add(n + " executable", fmt::format("{} (from {} watchdog)", kWatchdogProgram, c.tool), exe,
+            !p.exe_deleted && base_name(p.exe) == kWatchdogProgram);
   }
   out.add(n + " working directory", c.service.workdir, p.cwd);
   out.add(n + " user", c.service.user, p.user);

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "contract/naming.h"
+#include "contract/watchdog_program.h"
 
 namespace csd::verify {
 namespace {
@@ -64,8 +65,11 @@ Live healthy(const Contract& c) {
                           .active_state = "active",
                           .sub_state = "running",
                           .main_pid = 90};
-  dog.process =
-      ProcessInfo{.pid = 90, .exe = c.tool, .cwd = c.service.workdir, .user = "www-data", .environ = env};
+  dog.process = ProcessInfo{.pid = 90,
+                            .exe = watchdog_program_paths(c.tool)[1],
+                            .cwd = c.service.workdir,
+                            .user = "www-data",
+                            .environ = env};
   dog.rendered_version = std::string("2026.11-1");
   live.units = {app, dog};
   live.pid_file = std::string("100");
@@ -160,6 +164,20 @@ TEST(Verify, TheAppOutsideTheEnvironmentIsReported) {
           "mes-dashboard.service executable: /opt/miniconda3/envs/mes-dashboard/bin/… / /usr/bin/python3.11",
           "mes-dashboard.service CONDA_PREFIX: /opt/miniconda3/envs/mes-dashboard / /opt/miniconda3/envs/old",
           "mes-dashboard.service user: www-data / root", "gunicorn workers: 2 / 1"}));
+}
+
+TEST(Verify, TheWatchdogRunsTheDaemonProgramNotTheToolItself) {
+  Contract c = contract();
+  Live live = healthy(c);
+  ASSERT_EQ(live.units[1].name, watchdog_unit(c));
+  EXPECT_EQ(differing(compare(c, live)), std::vector<std::string>{});
+  live.units[1].process->exe = watchdog_program_paths(c.tool)[0];  // beside the tool: also the daemon
+  EXPECT_EQ(differing(compare(c, live)), std::vector<std::string>{});
+  live.units[1].process->exe = c.tool;  // a watchdog started before the daemon program, never restarted
+  EXPECT_EQ(
+      differing(compare(c, live)),
+      std::vector<std::string>{"mes-dashboard-watchdog.service executable: conda-systemd-watchdog (from " +
+                               c.tool + " watchdog) / " + c.tool});
 }
 
 TEST(Verify, NothingRunningIsNeverOk) {

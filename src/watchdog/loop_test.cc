@@ -209,6 +209,21 @@ TEST_F(WatchdogDaemon, ControlProtocol) {
   EXPECT_EQ((*later)["record"]["request_id"], "later");
 }
 
+TEST_F(WatchdogDaemon, TheCommandBecomesTheDaemonProgramInTheSameProcess) {
+  // `conda-systemd watchdog` replaces itself (execve) with conda-systemd-watchdog beside it: the PID a
+  // unit's MainPID names is the daemon's, and that process maps the small program only.
+  Child d = start();
+  char exe[4096];
+  ssize_t n = ::readlink(("/proc/" + std::to_string(d.pid()) + "/exe").c_str(), exe, sizeof(exe) - 1);
+  ASSERT_GT(n, 0);
+  std::string self(exe, static_cast<std::size_t>(n));
+  std::string program = std::string(CSD_BINARY);
+  program.replace(program.rfind('/') + 1, std::string::npos, "conda-systemd-watchdog");
+  EXPECT_EQ(self, program);
+  EXPECT_EQ(text_of("/proc/" + std::to_string(d.pid()) + "/maps").find(std::string(CSD_BINARY) + "\n"),
+            std::string::npos);
+}
+
 TEST_F(WatchdogDaemon, ASecondWatchdogRefusesToStart) {
   Child d = start();
   std::string out;

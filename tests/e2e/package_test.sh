@@ -28,7 +28,8 @@ install_deb() { rig_run dpkg --force-depends -i /mnt/deb/conda-systemd.deb; }
 rig_check "dpkg installs the package" install_deb
 rig_check_eq "the installed binary is the package's" "conda-systemd $(dpkg-deb -f "$deb" Version)" \
   "$(rig_run /usr/bin/conda-systemd --version)"
-rig_check "the binary is stripped" rig_run sh -c '! readelf -S /usr/bin/conda-systemd | grep -q debug_info'
+rig_check "the binaries are stripped" rig_run sh -c '! readelf -S /usr/bin/conda-systemd | grep -q debug_info &&
+  ! readelf -S /usr/libexec/conda-systemd/conda-systemd-watchdog | grep -q debug_info'
 
 # man renders the page; each word must be in it.
 man_has() {
@@ -78,5 +79,6 @@ rig_check_eq "the stopped watchdog was not started" inactive "$(rig_systemctl is
 rig_check_eq "the app was not restarted" "$app_before" "$(rig_unit_prop alpha.service InvocationID)"
 
 rig_check "dpkg purges the package" rig_run dpkg --purge conda-systemd
-rig_check "its files are gone" rig_run sh -c '! test -e /usr/bin/conda-systemd && ! test -e /usr/share/man/man1/conda-systemd.1.gz'
+rig_check "its files are gone" rig_run sh -c '! test -e /usr/bin/conda-systemd && ! test -e /usr/libexec/conda-systemd &&
+  ! test -e /usr/share/man/man1/conda-systemd.1.gz'
 rig_summary

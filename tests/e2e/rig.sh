@@ -524,6 +524,29 @@ rig_check_main_process() {
   esac
 }
 
+# rig_smaps_rollup PID: Rss, Pss, Pss_Anon and Pss_File of PID in the current container, on one line.
+rig_smaps_rollup() {
+  rig_run grep -E '^(Rss|Pss|Pss_Anon|Pss_File):' "/proc/$1/smaps_rollup" | tr -s ' \n' ' '
+}
+
+# rig_smaps_breakdown PID: the resident memory of PID in the current container by mapping
+# (/proc/PID/smaps): Pss, Rss and Anonymous in KiB for each file (its name), [heap], [stack] and
+# [anon] (mappings without a name), largest Pss first, then the total. PSS divides each shared page
+# between the processes that map it.
+rig_smaps_breakdown() {
+  rig_run cat "/proc/$1/smaps" | awk '
+    /^[0-9a-f]+-[0-9a-f]+ / { name = NF >= 6 ? $6 : "[anon]"; sub(".*/", "", name); next }
+    $1 == "Pss:" { pss[name] += $2; tp += $2 }
+    $1 == "Rss:" { rss[name] += $2; tr += $2 }
+    $1 == "Anonymous:" { anon[name] += $2; ta += $2 }
+    END {
+      printf "%8s %8s %9s  %s\n", "Pss", "Rss", "Anonymous", "mapping"
+      for (n in pss) printf "%8d %8d %9d  %s\n", pss[n], rss[n], anon[n], n | "sort -rn"
+      close("sort -rn")
+      printf "%8d %8d %9d  %s\n", tp, tr, ta, "total"
+    }'
+}
+
 # rig_unit_prop UNIT PROPERTY: one property value of a unit.
 rig_unit_prop() { rig_systemctl show -p "$2" --value "$1"; }
 

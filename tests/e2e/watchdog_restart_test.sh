@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The watchdog under real systemd, with the example dashboard deployed from its contract
 # (render, check as ExecStartPre=, exec): an admin's POST /admin/api/worker/restart replaces the
-# workers and GET /admin/api/worker/status shows the confirmed entry; a PID file pointing at an
+# workers and GET /admin/api/worker/status shows the confirmed entry; four more reloads, each confirmed
+# by its health probe (the watchdog's memory after the five is logged, by mapping); a PID file pointing at an
 # unrelated process of the same user signals nothing, the process survives and the refusal is
 # recorded; `scale +1` then `scale -1` change the worker count and are confirmed.
 set -euo pipefail
@@ -57,12 +58,14 @@ rig_check_eq "the watchdog asked systemd for the app's MainPID (sd-bus)" "$main_
 rig_check_eq "policy_state has the dashboard's 13 keys" 13 "$(status_field "len(s['last_restart']['policy_state'])")"
 rig_check_eq "the health probe confirmed it" 200 "$(status_field "s['last_restart'].get('health_status')")"
 wd_pid=$(rig_unit_prop "$wd" MainPID)
+rig_check_eq "the watchdog unit's main process is the daemon program conda-systemd watchdog became" \
+  "$RIG_CONTAINER_BIN_DIR/conda-systemd-watchdog" "$(rig_run readlink "/proc/$wd_pid/exe")"
 no_libcurl() {
   local maps
   maps=$(rig_run cat "/proc/$wd_pid/maps") && [ -n "$maps" ] && ! grep -q libcurl <<<"$maps"
 }
 rig_check "the watchdog never mapped libcurl (its health probe runs in a child)" no_libcurl
-rig_log "watchdog after the reload: $(rig_run grep -E '^(Rss|Pss|Pss_Anon|Pss_File):' "/proc/$wd_pid/smaps_rollup" | tr -s ' \n' ' ')"
+rig_log "watchdog after the reload: $(rig_smaps_rollup "$wd_pid")"
 new_workers=$(workers)
 rig_log "workers now $new_workers"
 replaced() {
@@ -80,6 +83,22 @@ journal_has_event() {
   rig_run journalctl -b --no-pager -u "$wd" CSD_EVENT=restart_executed -o cat | grep -q '^worker_watchdog_audit {'
 }
 rig_check "the journal has the restart_executed audit event with its fields" journal_has_event
+
+# --- four more, each confirmed by its probe: the watchdog's memory after five -----------------------------
+# (docs/performance.md, "watchdog": PSS after 5 confirmed reloads with health probes, under sd-bus)
+for i in 2 3 4 5; do
+  rig_check_eq "reload $i (an acknowledged override, past the cooldown) is accepted" 202 \
+    "$(post_restart "e2e-reload-$i" '{"manual_override": true, "override_acknowledged": true}')"
+  confirmed_n() {
+    [ "$(status_field "(s['last_restart'] or {}).get('requested_by'), (s['last_restart'] or {}).get('confirmation'), (s['last_restart'] or {}).get('health_status')")" \
+      = "e2e-reload-$i confirmed 200" ]
+  }
+  rig_check "reload $i is confirmed by its health probe within 40 s" rig_wait_until 40 confirmed_n
+done
+rig_check "after five reloads the watchdog still never mapped libcurl" no_libcurl
+rig_log "watchdog after five reloads: $(rig_smaps_rollup "$wd_pid")"
+rig_log "by mapping (KiB):"$'\n'"$(rig_smaps_breakdown "$wd_pid")"
+new_workers=$(workers)
 
 # --- a PID file pointing at an unrelated process of the same user ------------------------------------------------
 rig_check "an unrelated www-data process runs" rig_run systemd-run --unit=csd-e2e-sleeper --uid=www-data \
