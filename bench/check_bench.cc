@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "contract/naming.h"
+#include "interleave.h"
 #include "run_process.h"
 #include "test_support/deployment.h"
 
@@ -102,8 +103,22 @@ BENCHMARK(BM_EnvTrue)->Unit(benchmark::kMillisecond)->UseRealTime()->Repetitions
 
 }  // namespace
 
+// First side by side and interleaved: `env /bin/true`, `check` of the whole deployment and of one
+// unit (and the baseline build on its deployment); then each benchmark after the other.
 int main(int argc, char** argv) {
   const char* baseline = std::getenv("CSD_BASELINE_BINARY");
+  auto check_argv = [](const char* binary, csd::test::Deployment& d) {
+    return std::vector<std::string>{binary,   "check", "--contract", d.dir().at("/src/runtime.toml"),
+                                    "--root", d.root()};
+  };
+  std::vector<csd::bench::Command> commands = {{"env /bin/true", {"/usr/bin/env", "/bin/true"}},
+                                               {"check", check_argv(CSD_BINARY, deployment())}};
+  commands.push_back({"check --unit app.service", check_argv(CSD_BINARY, deployment())});
+  commands.back().argv.insert(commands.back().argv.end(), {"--unit", "app.service"});
+  if (baseline && *baseline)
+    commands.push_back({"check, baseline build", check_argv(baseline, old_header_deployment())});
+  if (!csd::bench::compare_interleaved(commands, {.rounds = csd::bench::rounds_from_env(300)}, stdout))
+    return 1;
   if (baseline && *baseline)
     benchmark::RegisterBenchmark("BM_BaselineCheckWholeProcess", BM_BaselineCheckWholeProcess)
         ->Unit(benchmark::kMillisecond)
