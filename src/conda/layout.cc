@@ -130,7 +130,9 @@ Result<Layout> inspect(const std::string& prefix, const Root& root) {
     return file_error(prefix + "/bin/python", "bin/python is missing or not executable",
                       "install python into the environment: conda install -p PREFIX python");
 
-  for (const auto& name : names_in(dir + "/conda-meta")) {
+  std::vector<std::string> records = names_in(dir + "/conda-meta");
+  layout.packages.reserve(records.size());
+  for (const auto& name : records) {
     if (!ends_with(name, ".json")) continue;
     Package p = parse_record_name(name);
     if (p.name.empty()) {
