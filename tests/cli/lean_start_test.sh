@@ -75,6 +75,8 @@ same exec --contract "$contract" -- /usr/bin/env
 same exec --contract "$contract" --worker rq -- /usr/bin/env
 same exec --contract "$contract" --worker rx -- /bin/echo hello
 same exec --contract "$contract" -- /bin/echo --contract x -- -V --help
+same exec --contract "$contract" -- /bin/echo "" --
+same exec --contract "$contract" -- ""
 same exec --contract "$contract" --worker -- /bin/echo hello
 same exec --contract "$contract" --worker rq --
 same exec --contract "" -- /bin/echo hello
