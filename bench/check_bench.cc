@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "contract/naming.h"
+#include "interleave.h"
 #include "run_process.h"
 #include "test_support/deployment.h"
 
@@ -34,6 +35,7 @@ csd::test::Deployment& deployment() {
 
 // The same deployment with the headers a build before the tool's version was in them wrote, so
 // that an older binary (CSD_BASELINE_BINARY) checks a deployment it finds clean too.
+// (A baseline that finds deployment() clean checks that one: baseline_deployment().)
 csd::test::Deployment& old_header_deployment() {
   static csd::test::Deployment d(dashboard_contract());
   static bool filled = [] {
@@ -46,6 +48,21 @@ csd::test::Deployment& old_header_deployment() {
   }();
   (void)filled;
   return d;
+}
+
+// The build measured: CSD_CHECK_BENCH_BINARY=PATH, else the one built with the benchmark. (A binary the
+// linker has just written may fault more pages per start than a copy of it: compare copies.)
+std::string binary() {
+  const char* other = std::getenv("CSD_CHECK_BENCH_BINARY");
+  return other && *other ? other : CSD_BINARY;
+}
+
+// The deployment the baseline build finds clean: the same as ours when it does, else the old headers.
+csd::test::Deployment& baseline_deployment(const std::string& baseline) {
+  auto& d = deployment();
+  bool clean = csd::bench::run_process({baseline, "check", "--contract", d.dir().at("/src/runtime.toml"),
+                                        "--root", d.root()}) == 0;
+  return clean ? d : old_header_deployment();
 }
 
 // Each iteration is a whole process; the counter "cpu_ms" is its user + system CPU time, the figure
@@ -63,7 +80,7 @@ void run(benchmark::State& state, const std::vector<std::string>& argv, bool mus
 
 void BM_CheckWholeProcess(benchmark::State& state) {
   auto& d = deployment();
-  run(state, {CSD_BINARY, "check", "--contract", d.dir().at("/src/runtime.toml"), "--root", d.root()}, true);
+  run(state, {binary(), "check", "--contract", d.dir().at("/src/runtime.toml"), "--root", d.root()}, true);
 }
 BENCHMARK(BM_CheckWholeProcess)
     ->Unit(benchmark::kMillisecond)
@@ -74,7 +91,7 @@ BENCHMARK(BM_CheckWholeProcess)
 void BM_CheckOneUnitWholeProcess(benchmark::State& state) {
   auto& d = deployment();
   run(state,
-      {CSD_BINARY, "check", "--contract", d.dir().at("/src/runtime.toml"), "--root", d.root(), "--unit",
+      {binary(), "check", "--contract", d.dir().at("/src/runtime.toml"), "--root", d.root(), "--unit",
        "app.service"},
       true);
 }
@@ -87,7 +104,7 @@ BENCHMARK(BM_CheckOneUnitWholeProcess)
 // An older build side by side in the same run (CSD_BASELINE_BINARY=path), on a deployment it finds
 // clean: docs/performance.md compares the two.
 void BM_BaselineCheckWholeProcess(benchmark::State& state) {
-  auto& d = old_header_deployment();
+  auto& d = baseline_deployment(std::getenv("CSD_BASELINE_BINARY"));
   run(state,
       {std::getenv("CSD_BASELINE_BINARY"), "check", "--contract", d.dir().at("/src/runtime.toml"), "--root",
        d.root()},
@@ -102,8 +119,22 @@ BENCHMARK(BM_EnvTrue)->Unit(benchmark::kMillisecond)->UseRealTime()->Repetitions
 
 }  // namespace
 
+// First side by side and interleaved: `env /bin/true`, `check` of the whole deployment and of one
+// unit (and the baseline build on its deployment); then each benchmark after the other.
 int main(int argc, char** argv) {
   const char* baseline = std::getenv("CSD_BASELINE_BINARY");
+  auto check_argv = [](const char* binary, csd::test::Deployment& d) {
+    return std::vector<std::string>{binary,   "check", "--contract", d.dir().at("/src/runtime.toml"),
+                                    "--root", d.root()};
+  };
+  std::vector<csd::bench::Command> commands = {{"env /bin/true", {"/usr/bin/env", "/bin/true"}},
+                                               {"check", check_argv(binary().c_str(), deployment())}};
+  commands.push_back({"check --unit app.service", check_argv(binary().c_str(), deployment())});
+  commands.back().argv.insert(commands.back().argv.end(), {"--unit", "app.service"});
+  if (baseline && *baseline)
+    commands.push_back({"check, baseline build", check_argv(baseline, baseline_deployment(baseline))});
+  if (!csd::bench::compare_interleaved(commands, {.rounds = csd::bench::rounds_from_env(300)}, stdout))
+    return 1;
   if (baseline && *baseline)
     benchmark::RegisterBenchmark("BM_BaselineCheckWholeProcess", BM_BaselineCheckWholeProcess)
         ->Unit(benchmark::kMillisecond)

@@ -1,14 +1,9 @@
 // What `conda-systemd exec` adds to a service's start: `exec --contract C -- /bin/true` (what a
-// rendered ExecStart= runs) and `exec --prefix P -- /bin/true` against `env /bin/true`, each iteration a
-// whole process (posix_spawn, execve, waitpid), over environments built by tests/fixtures/make-conda-env.sh.
-// Compare the medians; docs/performance.md has figures. CSD_EXEC_BENCH_BINARY=PATH measures another build of
-// conda-systemd (another link, say).
+// rendered ExecStart= runs) and `exec --prefix P -- /bin/true` against `env /bin/true`, each a whole
+// process (posix_spawn, execve, wait4), over environments built by tests/fixtures/make-conda-env.sh.
+// docs/performance.md has figures. CSD_EXEC_BENCH_BINARY=PATH measures another build of conda-systemd
+// throughout; CSD_BASELINE_BINARY=PATH adds one to the interleaved comparison; CSD_BENCH_ROUNDS=N.
 #include <benchmark/benchmark.h>
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -16,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "interleave.h"
+#include "run_process.h"
 #include "test_support/temp_dir.h"
 
 namespace {
@@ -23,34 +20,12 @@ namespace {
 // Both sides get the same small environment, so its size does not tilt the comparison.
 const std::vector<std::string> kEnv = {"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/root", "LANG=C.UTF-8"};
 
-// CPU time (user + system) of the processes run, from wait4: unlike the wall clock it hardly moves
-// when other work competes for the machine, so it shows what each start costs by itself.
 double child_cpu_us = 0;
 
 int run(const std::vector<std::string>& args) {
-  std::vector<std::string> a = args, e = kEnv;
-  std::vector<char*> argv, envp;
-  for (auto& s : a) argv.push_back(s.data());
-  argv.push_back(nullptr);
-  for (auto& s : e) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  ::posix_spawn_file_actions_init(&actions);
-  ::posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  ::posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-  pid_t pid = -1;
-  int rc = ::posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
-  ::posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return -1;
-  int status = 0;
-  rusage usage{};
-  while (::wait4(pid, &status, 0, &usage) < 0) {
-  }
-  auto us = [](const timeval& t) {
-    return static_cast<double>(t.tv_sec) * 1e6 + static_cast<double>(t.tv_usec);
-  };
-  child_cpu_us += us(usage.ru_utime) + us(usage.ru_stime);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  csd::bench::Usage u = csd::bench::run_usage(args, &kEnv);
+  child_cpu_us += u.cpu_us;
+  return u.status;
 }
 
 std::string binary() {
@@ -125,12 +100,11 @@ void exec_true(benchmark::State& state, const std::string& variant) {
   measure(state, argv);
 }
 
-// Exactly what a rendered ExecStart= runs: `exec --contract C -- CMD`, over the example's contract
-// (examples/mes-dashboard/runtime.toml, its [conda] pointed at the fixture environment, /bin/true
-// allowed outside it).
-void BM_ExecContractTrue(benchmark::State& state) {
-  const Env& e = env("plain");
-  static const std::string contract = [&] {
+// The example's contract (examples/mes-dashboard/runtime.toml), its [conda] pointed at the fixture
+// environment and /bin/true allowed outside it: what a rendered ExecStart= reads.
+const std::string& example_contract() {
+  static const std::string path = [] {
+    const Env& e = env("plain");
     std::FILE* in = std::fopen(CSD_SOURCE_DIR "/examples/mes-dashboard/runtime.toml", "r");
     std::string text;
     char buf[4096];
@@ -148,7 +122,16 @@ void BM_ExecContractTrue(benchmark::State& state) {
     e.dir->write("/runtime.toml", text);
     return e.dir->path() + "/runtime.toml";
   }();
-  std::vector<std::string> argv = {binary(), "exec", "--contract", contract, "--", "/bin/true"};
+  return path;
+}
+
+// Exactly what a rendered ExecStart= runs: `exec --contract C -- CMD`.
+std::vector<std::string> exec_contract_argv(const std::string& program) {
+  return {program, "exec", "--contract", example_contract(), "--", "/bin/true"};
+}
+
+void BM_ExecContractTrue(benchmark::State& state) {
+  std::vector<std::string> argv = exec_contract_argv(binary());
   if (run(argv) != 0) {
     state.SkipWithError("conda-systemd exec --contract C -- /bin/true failed");
     return;
@@ -179,4 +162,19 @@ WHOLE_PROCESS(BM_ExecTrueActivateD);
 
 }  // namespace
 
-BENCHMARK_MAIN();
+// First the figure the issue asks for, side by side and interleaved: `exec --contract C -- /bin/true`
+// against `env /bin/true` (and a build before, CSD_BASELINE_BINARY=PATH, on the same contract); then
+// the variants, one benchmark after the other.
+int main(int argc, char** argv) {
+  std::vector<csd::bench::Command> commands = {
+      {"env /bin/true", {"/usr/bin/env", "/bin/true"}},
+      {"exec --contract C -- /bin/true", exec_contract_argv(binary())}};
+  const char* baseline = std::getenv("CSD_BASELINE_BINARY");
+  if (baseline && *baseline) commands.push_back({"the same, baseline build", exec_contract_argv(baseline)});
+  csd::bench::InterleaveOptions options{.rounds = csd::bench::rounds_from_env(400), .env = &kEnv};
+  if (!csd::bench::compare_interleaved(commands, options, stdout)) return 1;
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -5,7 +5,10 @@
 
 #include <cerrno>
 #include <memory>
+#include <optional>
+#include <string_view>
 
+#include "cli/app.h"
 #include "cli/command.h"
 #include "conda/exec_plan.h"
 #include "conda/locate.h"
@@ -182,6 +185,25 @@ int run_exec(const ExecOptions& o) {
 }
 
 }  // namespace
+
+std::optional<int> run_rendered_exec(int argc, char** argv) {
+  // PROG exec --contract C [--worker W] -- COMMAND...: the words render writes, and nothing else. A
+  // value that is empty or starts with '-', or any other word, takes CLI11's way.
+  auto is = [](const char* word, std::string_view expected) { return std::string_view(word) == expected; };
+  auto plain = [](const char* word) { return word[0] != '\0' && word[0] != '-'; };
+  if (argc < 6 || !is(argv[1], "exec") || !is(argv[2], "--contract") || !plain(argv[3])) return std::nullopt;
+  ExecOptions o;
+  o.contract = argv[3];
+  int i = 4;
+  if (is(argv[i], "--worker")) {
+    if (i + 1 >= argc || !plain(argv[i + 1])) return std::nullopt;
+    o.worker = argv[i + 1];
+    i += 2;
+  }
+  if (i + 1 >= argc || !is(argv[i], "--")) return std::nullopt;
+  o.command.assign(argv + i + 1, argv + argc);
+  return run_exec(o);
+}
 
 void register_exec(CLI::App& parent, Commands& out) {
   CLI::App* app =

@@ -5,6 +5,7 @@
 int main(int argc, char** argv) {
   using namespace csd::cli;
   if (is_health_probe_child(argc, argv)) return run_health_probe_child(argc, argv);
+  if (auto rc = run_rendered_exec(argc, argv)) return *rc;
   CLI::App app;
   Commands commands;
   if (!build_app_for(app, commands, argc, argv)) build_app(app, commands);

@@ -62,17 +62,20 @@ std::string normalize_package_name(std::string name) {
 
 Package parse_record_name(const std::string& file_name) {
   if (!ends_with(file_name, ".json")) return {};
-  std::string stem = file_name.substr(0, file_name.size() - 5);
+  // A view: an environment has hundreds of records, and check reads them at every start.
+  std::string_view stem(file_name.data(), file_name.size() - 5);
   auto build_dash = stem.rfind('-');
-  if (build_dash == std::string::npos || build_dash == 0) return {};
+  if (build_dash == std::string_view::npos || build_dash == 0) return {};
   auto version_dash = stem.rfind('-', build_dash - 1);
-  if (version_dash == std::string::npos || version_dash == 0) return {};
+  if (version_dash == std::string_view::npos || version_dash == 0) return {};
+  std::string_view version = stem.substr(version_dash + 1, build_dash - version_dash - 1);
+  std::string_view build = stem.substr(build_dash + 1);
+  if (version.empty() || build.empty()) return {};
   Package p;
   p.name = stem.substr(0, version_dash);
-  p.version = stem.substr(version_dash + 1, build_dash - version_dash - 1);
-  p.build = stem.substr(build_dash + 1);
+  p.version = version;
+  p.build = build;
   p.installer = "conda";
-  if (p.version.empty() || p.build.empty()) return {};
   return p;
 }
 
@@ -127,7 +130,9 @@ Result<Layout> inspect(const std::string& prefix, const Root& root) {
     return file_error(prefix + "/bin/python", "bin/python is missing or not executable",
                       "install python into the environment: conda install -p PREFIX python");
 
-  for (const auto& name : names_in(dir + "/conda-meta")) {
+  std::vector<std::string> records = names_in(dir + "/conda-meta");
+  layout.packages.reserve(records.size());
+  for (const auto& name : records) {
     if (!ends_with(name, ".json")) continue;
     Package p = parse_record_name(name);
     if (p.name.empty()) {

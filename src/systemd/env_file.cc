@@ -15,9 +15,6 @@ namespace {
 bool is_newline(char c) {
   return c == '\n' || c == '\r';
 }
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || is_newline(c);
-}
 bool starts_name(char c) {
   return c == '_' || c == '{' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }

@@ -13,10 +13,6 @@ namespace csd::systemd {
 
 namespace {
 
-bool is_space(char c) {
-  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
 void skip_spaces(std::string_view& s) {
   while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
 }

@@ -11,6 +11,12 @@
 
 namespace csd::systemd {
 
+// The whitespace between words in unit and environment files: space, tab, newline, carriage return.
+// A comparison, not a search of a set: it runs for every character check reads.
+inline bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 struct WordOptions {
   // C escapes (\n, \xNN, \u00e9, ...); without it a backslash just takes the next byte literally.
   bool c_escapes = true;

@@ -70,6 +70,18 @@ same check --contract "$contract" --root "$scratch/empty" --json --strict
 same check --contract "$contract" --root "$scratch/empty" --unit nope
 same check --contract "$contract" --root "$scratch/empty" render
 same exec --contract "$contract" -- /bin/echo hello
+# The words a rendered ExecStart= runs take a way of their own (run_rendered_exec), the rest CLI11's.
+same exec --contract "$contract" -- /usr/bin/env
+same exec --contract "$contract" --worker rq -- /usr/bin/env
+same exec --contract "$contract" --worker rx -- /bin/echo hello
+same exec --contract "$contract" -- /bin/echo --contract x -- -V --help
+same exec --contract "$contract" -- /bin/echo "" --
+same exec --contract "$contract" -- ""
+same exec --contract "$contract" --worker -- /bin/echo hello
+same exec --contract "$contract" --worker rq --
+same exec --contract "" -- /bin/echo hello
+same exec --contract -x -- /bin/echo hello
+same exec --contract "$scratch/missing.toml" -- /bin/echo hello
 same exec --contract "$contract" --dry-run
 same exec --contract "$contract" --dry-run --json
 same exec --contract "$contract" --json
