@@ -17,6 +17,8 @@
 namespace csd::check {
 namespace {
 
+using ::testing::ElementsAre;
+using ::testing::Field;
 using ::testing::HasSubstr;
 
 // A listening socket of this process (which runs in no unit of the contract) on a port the
@@ -100,40 +102,45 @@ TEST(BindCheck, UnderARootThePortsOfThisHostAreNotAsked) {
   EXPECT_TRUE(bind_findings(contract("127.0.0.1:" + std::to_string(held.port)), Root(root.path())).empty());
 }
 
+// The findings of a unix socket's path, with `root` standing for the host's files.
+std::vector<Finding> under(const test::TempDir& root, const std::string& bind, bool zero_downtime = false) {
+  return bind_findings(contract(bind, zero_downtime), Root(root.path()));
+}
+
 TEST(BindCheck, AUnixPathBelowAFileCannotBeCreated) {
   test::TempDir root;
   root.write("/srv/app", "a file where a directory would be\n");
-  for (bool zd : {false, true}) {
-    auto f = bind_findings(contract("unix:/srv/app/sockets/app.sock", zd), Root(root.path()));
-    ASSERT_EQ(f.size(), 1u) << zd;
-    EXPECT_THAT(f[0].message, HasSubstr("cannot be created: /srv/app is not a directory"));
-    EXPECT_EQ(f[0].found, "/srv/app is a file");
-  }
+  for (bool zd : {false, true})
+    EXPECT_THAT(under(root, "unix:/srv/app/sockets/app.sock", zd),
+                ElementsAre(::testing::AllOf(
+                    Field(&Finding::message, HasSubstr("cannot be created: /srv/app is not a directory")),
+                    Field(&Finding::found, "/srv/app is a file"))))
+        << zd;
 }
 
 TEST(BindCheck, AMissingDirectoryIsSystemdsToCreateOnlyForTheSocketUnit) {
   test::TempDir root;
   root.mkdirs("/srv");
   // The plain layout: gunicorn binds it and makes no directory.
-  auto plain = bind_findings(contract("unix:/srv/app/app.sock"), Root(root.path()));
-  ASSERT_EQ(plain.size(), 1u);
-  EXPECT_THAT(plain[0].message, HasSubstr("its directory /srv/app does not exist"));
-  EXPECT_THAT(plain[0].fix,
-              HasSubstr("create /srv/app, or put the socket under paths.runtime_dir (/run/app)"));
+  EXPECT_THAT(
+      under(root, "unix:/srv/app/app.sock"),
+      ElementsAre(::testing::AllOf(
+          Field(&Finding::message, HasSubstr("its directory /srv/app does not exist")),
+          Field(&Finding::fix,
+                HasSubstr("create /srv/app, or put the socket under paths.runtime_dir (/run/app)")))));
   // The runtime directory is made by systemd at the start.
-  EXPECT_TRUE(bind_findings(contract("unix:/run/app/app.sock"), Root(root.path())).empty());
+  EXPECT_TRUE(under(root, "unix:/run/app/app.sock").empty());
   // The zero-downtime layout: systemd makes the directories of a socket unit's path.
-  EXPECT_TRUE(bind_findings(contract("unix:/srv/app/app.sock", true), Root(root.path())).empty());
+  EXPECT_TRUE(under(root, "unix:/srv/app/app.sock", true).empty());
   root.mkdirs("/srv/app");
-  EXPECT_TRUE(bind_findings(contract("unix:/srv/app/app.sock"), Root(root.path())).empty());
+  EXPECT_TRUE(under(root, "unix:/srv/app/app.sock").empty());
 }
 
 TEST(BindCheck, ADirectoryInPlaceCannotBeASocket) {
   test::TempDir root;
   root.mkdirs("/run/app/app.sock");
-  auto dir = bind_findings(contract("unix:/run/app/app.sock"), Root(root.path()));
-  ASSERT_EQ(dir.size(), 1u);
-  EXPECT_THAT(dir[0].message, HasSubstr("a directory is in the way"));
+  EXPECT_THAT(under(root, "unix:/run/app/app.sock"),
+              ElementsAre(Field(&Finding::message, HasSubstr("a directory is in the way"))));
 }
 
 }  // namespace

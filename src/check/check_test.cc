@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <optional>
+
 #include "check/format.h"
 #include "test_support/deployment.h"
 #include "test_support/findings.h"
@@ -42,38 +44,101 @@ TEST(Check, CondaRunWrapper) {
   EXPECT_THAT(f[0].fix, HasSubstr("remove the drop-in " + kDropIn)) << "render never writes drop-ins";
 }
 
-TEST(Check, ShellWrapperAndSourceActivate) {
+// One file written into a rendered deployment, and the one finding it gives, about that file: a
+// case a test.
+struct OneFinding {
+  std::string name;
+  std::string path;
+  std::string text;
+  std::string code;
+  std::string message;               // part of the finding's message; checked when set
+  std::optional<Severity> severity;  // checked when set
+  std::string found;                 // checked when set
+};
+
+class CheckOneFinding : public ::testing::TestWithParam<OneFinding> {};
+
+TEST_P(CheckOneFinding, FromOneFile) {
+  const OneFinding& c = GetParam();
   test::Deployment d;
-  d.write(kDropIn, "[Service]\nExecStart=\nExecStart=/bin/sh -c 'source activate app && gunicorn app:app'\n");
-  auto f = with_code(check(d), "CSD101");
-  ASSERT_EQ(f.size(), 1u);
-  EXPECT_THAT(f[0].message, HasSubstr("'source activate'"));
+  d.write(c.path, c.text);
+  Report r = check(d);
+  auto f = with_code(r, c.code);
+  ASSERT_EQ(f.size(), 1u) << dump(r);
+  EXPECT_EQ(f[0].file, c.path);
+  if (!c.message.empty()) {
+    EXPECT_THAT(f[0].message, HasSubstr(c.message));
+  }
+  if (c.severity) {
+    EXPECT_EQ(f[0].severity, *c.severity);
+  }
+  if (!c.found.empty()) {
+    EXPECT_EQ(f[0].found, c.found);
+  }
 }
 
-TEST(Check, BinaryOutsideTheEnvironment) {
-  test::Deployment d;
-  d.write(kDropIn, "[Service]\nExecStart=\nExecStart=/usr/bin/python3 -m gunicorn app:app\n");
-  auto f = with_code(check(d), "CSD102");
-  ASSERT_EQ(f.size(), 1u);
-  EXPECT_EQ(f[0].found, "/usr/bin/python3");
-  EXPECT_EQ(f[0].severity, Severity::kError);
-
-  d.write(kDropIn, "[Service]\nExecStart=\nExecStart=/opt/miniconda3/envs/other/bin/gunicorn app:app\n");
-  f = with_code(check(d), "CSD102");
-  ASSERT_EQ(f.size(), 1u);
-  EXPECT_EQ(f[0].found, "/opt/miniconda3/envs/other/bin/gunicorn");
-}
-
-TEST(Check, EnvironmentBinaryWithoutExecIsAWarning) {
-  test::Deployment d;
-  d.write(kDropIn,
-          "[Service]\nExecStart=\nExecStart=/opt/miniconda3/envs/app/bin/gunicorn --pid "
-          "/run/app/gunicorn.pid app:app\n");
-  auto f = with_code(check(d), "CSD102");
-  ASSERT_EQ(f.size(), 1u);
-  EXPECT_EQ(f[0].severity, Severity::kWarning);
-  EXPECT_THAT(f[0].message, HasSubstr("without activating the environment"));
-}
+INSTANTIATE_TEST_SUITE_P(
+    Check, CheckOneFinding,
+    ::testing::Values(
+        OneFinding{
+            .name = "ShellWrapperAndSourceActivate",
+            .path = kDropIn,
+            .text = "[Service]\nExecStart=\nExecStart=/bin/sh -c 'source activate app && gunicorn app:app'\n",
+            .code = "CSD101",
+            .message = "'source activate'"},
+        OneFinding{.name = "BinaryOutsideTheEnvironment",
+                   .path = kDropIn,
+                   .text = "[Service]\nExecStart=\nExecStart=/usr/bin/python3 -m gunicorn app:app\n",
+                   .code = "CSD102",
+                   .severity = Severity::kError,
+                   .found = "/usr/bin/python3"},
+        OneFinding{
+            .name = "BinaryOfAnotherEnvironment",
+            .path = kDropIn,
+            .text = "[Service]\nExecStart=\nExecStart=/opt/miniconda3/envs/other/bin/gunicorn app:app\n",
+            .code = "CSD102",
+            .found = "/opt/miniconda3/envs/other/bin/gunicorn"},
+        OneFinding{.name = "EnvironmentBinaryWithoutExecIsAWarning",
+                   .path = kDropIn,
+                   .text = "[Service]\nExecStart=\nExecStart=/opt/miniconda3/envs/app/bin/gunicorn --pid "
+                           "/run/app/gunicorn.pid app:app\n",
+                   .code = "CSD102",
+                   .message = "without activating the environment",
+                   .severity = Severity::kWarning},
+        // The drop-in that took it away is named.
+        OneFinding{.name = "ReadWritePathsDoNotCoverTheStateFile",
+                   .path = "/etc/systemd/system/app-watchdog.service.d/state.conf",
+                   .text = "[Service]\nStateDirectory=\n",
+                   .code = "CSD108",
+                   .message = "/var/lib/app/app_restart_state.json"},
+        OneFinding{.name = "MissingReadWritePathWithoutDashWarns",
+                   .path = kDropIn,
+                   .text = "[Service]\nReadWritePaths=/srv/nowhere\n",
+                   .code = "CSD108",
+                   .message = "226/NAMESPACE",
+                   .severity = Severity::kWarning},
+        OneFinding{.name = "SharedRuntimeDirectoryDeletedOnStop",
+                   .path = kDropIn,
+                   .text = "[Service]\nRuntimeDirectoryPreserve=no\n",
+                   .code = "CSD109",
+                   .message = "app.service shares RuntimeDirectory=app",
+                   .found = "RuntimeDirectoryPreserve=no"},
+        OneFinding{
+            .name = "HandWrittenUnitIsNotRendered",
+            .path = kApp,
+            .text = "[Service]\nUser=www-data\nGroup=www-data\nWorkingDirectory=/opt/app\nEnvironmentFile=/"
+                    "etc/app/"
+                    "runtime.env\n"
+                    "ExecStart=/usr/local/bin/conda-systemd exec --contract /etc/conda-systemd/app.toml -- "
+                    "gunicorn app:app\n",
+            .code = "CSD113",
+            .message = "not rendered by conda-systemd"},
+        OneFinding{.name = "EnvironmentIsAVenv",
+                   .path = "/opt/miniconda3/envs/app/pyvenv.cfg",
+                   .text = "home = /usr/bin\n",
+                   .code = "CSD120",
+                   .message = "venv"}),
+    [](const ::testing::TestParamInfo<OneFinding>& info) { return info.param.name; });
 
 TEST(Check, VenvAssumptionsInUnitEnvFileAndScript) {
   test::Deployment d;
@@ -116,34 +181,6 @@ TEST(Check, RestartFlagStateFileAndRuntimeDirDiffer) {
   EXPECT_EQ(with_code(r, "CSD105")[0].line, 2);
 }
 
-TEST(Check, ReadWritePathsDoNotCoverTheStateFile) {
-  test::Deployment d;
-  d.write("/etc/systemd/system/app-watchdog.service.d/state.conf", "[Service]\nStateDirectory=\n");
-  auto f = with_code(check(d), "CSD108");
-  ASSERT_EQ(f.size(), 1u) << dump(check(d));
-  EXPECT_THAT(f[0].message, HasSubstr("/var/lib/app/app_restart_state.json"));
-  EXPECT_EQ(f[0].file, "/etc/systemd/system/app-watchdog.service.d/state.conf")
-      << "the drop-in that took it away";
-}
-
-TEST(Check, MissingReadWritePathWithoutDashWarns) {
-  test::Deployment d;
-  d.write(kDropIn, "[Service]\nReadWritePaths=/srv/nowhere\n");
-  auto f = with_code(check(d), "CSD108");
-  ASSERT_EQ(f.size(), 1u);
-  EXPECT_EQ(f[0].severity, Severity::kWarning);
-  EXPECT_THAT(f[0].message, HasSubstr("226/NAMESPACE"));
-}
-
-TEST(Check, SharedRuntimeDirectoryDeletedOnStop) {
-  test::Deployment d;
-  d.write(kDropIn, "[Service]\nRuntimeDirectoryPreserve=no\n");
-  auto f = with_code(check(d), "CSD109");
-  ASSERT_EQ(f.size(), 1u);
-  EXPECT_THAT(f[0].message, HasSubstr("app.service shares RuntimeDirectory=app"));
-  EXPECT_EQ(f[0].found, "RuntimeDirectoryPreserve=no");
-}
-
 TEST(Check, UserGroupWorkdirDiffer) {
   test::Deployment d;
   d.write(kDropIn, "[Service]\nUser=root\nWorkingDirectory=/srv/app\n");
@@ -181,18 +218,6 @@ TEST(Check, UnitFromAnotherContractVersion) {
   EXPECT_EQ(f[0].line, 1);
 }
 
-TEST(Check, HandWrittenUnitIsNotRendered) {
-  test::Deployment d;
-  d.write(kApp,
-          "[Service]\nUser=www-data\nGroup=www-data\nWorkingDirectory=/opt/app\nEnvironmentFile=/etc/app/"
-          "runtime.env\n"
-          "ExecStart=/usr/local/bin/conda-systemd exec --contract /etc/conda-systemd/app.toml -- gunicorn "
-          "app:app\n");
-  auto f = with_code(check(d), "CSD113");
-  ASSERT_EQ(f.size(), 1u);
-  EXPECT_THAT(f[0].message, HasSubstr("not rendered by conda-systemd"));
-}
-
 TEST(Check, UnitNotInstalled) {
   test::Deployment d;
   ::unlink(d.dir().at("/etc/systemd/system/app-wip-worker.service").c_str());
@@ -223,14 +248,6 @@ TEST(Check, EnvironmentMissing) {
   auto f = with_code(check(d), "CSD120");
   ASSERT_EQ(f.size(), 1u);
   EXPECT_THAT(f[0].message, HasSubstr("not a conda environment"));
-}
-
-TEST(Check, EnvironmentIsAVenv) {
-  test::Deployment d;
-  d.write("/opt/miniconda3/envs/app/pyvenv.cfg", "home = /usr/bin\n");
-  auto f = with_code(check(d), "CSD120");
-  ASSERT_EQ(f.size(), 1u);
-  EXPECT_THAT(f[0].message, HasSubstr("venv"));
 }
 
 TEST(Check, WrongPythonMissingPackageForeignShebangMissingCommand) {

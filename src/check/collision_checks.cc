@@ -26,14 +26,10 @@ struct Claim {
 };
 
 std::vector<Claim> claims(const Contract& c) {
-  std::vector<Claim> out = {
-      {"runtime directory (paths.runtime_dir)", c.paths.runtime_dir},
-      {"PID file (paths.pid_file)", c.paths.pid_file},
-      {"restart flag (paths.restart_flag)", c.paths.restart_flag},
-      {"state file (paths.state_file)", c.paths.state_file},
-      {"control socket (paths.control_socket)", c.paths.control_socket},
-      {"environment file (service.environment_file)", c.service.environment_file},
-  };
+  std::vector<Claim> out;
+  for (const auto& p : kPathKeys)
+    out.push_back({fmt::format("{} (paths.{})", p.what, p.key), c.paths.*p.member});
+  out.push_back({"environment file (service.environment_file)", c.service.environment_file});
   for (const auto& u : all_units(c)) out.push_back({"unit", u});
   return out;
 }

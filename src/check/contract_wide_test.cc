@@ -5,6 +5,7 @@
 #include "check/check.h"
 #include "check/format.h"
 #include "contract/resolve.h"
+#include "test_support/contracts.h"
 #include "test_support/deployment.h"
 #include "test_support/findings.h"
 
@@ -12,7 +13,6 @@ namespace csd::check {
 namespace {
 
 using test::dump;
-using test::errors;
 using test::with_code;
 using ::testing::HasSubstr;
 
@@ -68,28 +68,20 @@ TEST(SelectUnit, FullShortAndInstanceForms) {
   EXPECT_FALSE(select_unit(d.contract(), "app.socket"));
 }
 
-const char* kOther = R"toml(
-[contract]
-name = "other"
-version = "1"
-
-[conda]
-prefix = "/opt/miniconda3/envs/app"
-
-[service]
-user = "www-data"
-workdir = "/opt/other"
-command = ["gunicorn", "other:app"]
-environment_file = "/etc/app/runtime.env"
-bind = "0.0.0.0:8080"
-
+const std::string kOther =
+    test::contract_text({.name = "other",
+                         .conda = "prefix = \"/opt/miniconda3/envs/app\"\n",
+                         .workdir = "/opt/other",
+                         .command = R"(["gunicorn", "other:app"])",
+                         .service = "environment_file = \"/etc/app/runtime.env\"\nbind = \"0.0.0.0:8080\"\n",
+                         .tail = R"toml(
 [paths]
 runtime_dir = "/run/app"
 pid_file = "/run/app/gunicorn.pid"
 restart_flag = "/run/app/app_restart.flag"
 state_file = "/var/lib/app/app_restart_state.json"
 control_socket = "/run/app/watchdog.sock"
-)toml";
+)toml"});
 
 TEST(Collisions, EveryClaimOfASecondContractNamingBoth) {
   test::Deployment d;

@@ -16,6 +16,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 
+#include "test_support/contracts.h"
 #include "test_support/process.h"
 #include "test_support/temp_dir.h"
 #include "util/fd.h"
@@ -84,13 +85,43 @@ Ran exec(const FixtureEnv& env, std::vector<std::string> args, std::vector<std::
   return run(args, e);
 }
 
+// The [conda] line of a contract naming the environment by its prefix.
+std::string prefix_key(const std::string& prefix) {
+  return "prefix = \"" + prefix + "\"\n";
+}
+
+// `python -c CODE` as a contract's command (a TOML array; CODE holds no double quote).
+std::string python_c(const std::string& code) {
+  return "[\"python\", \"-c\", \"" + code + "\"]";
+}
+
+// The app's environment and a worker "wip" with its own: each prints its role and what they share.
+const char* kWorkerTables = R"toml(
+[service.environment]
+ROLE = "app"
+SHARED = "s"
+
+[[worker]]
+name = "wip"
+command = ["python", "-c", "import os; print('worker', os.environ['ROLE'], os.environ['SHARED'])"]
+
+[worker.environment]
+ROLE = "worker"
+)toml";
+
 const char* kPrintEnviron =
     "import json, os, sys; print(json.dumps({'environ': dict(os.environ), 'prefix': sys.prefix, "
     "'fds': sorted(int(fd) for fd in os.listdir('/proc/self/fd'))}))";
 
-TEST(ExecFixture, SamePidNoWrapper) {
+// The tests of exec on the plain fixture environment, `env`; those that need scripts or state of
+// their own build their own.
+class ExecFixture : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(env.ok) << env.build_log; }
   const FixtureEnv& env = shared_env();
-  ASSERT_TRUE(env.ok) << env.build_log;
+};
+
+TEST_F(ExecFixture, SamePidNoWrapper) {
   Ran r = run({"/bin/sh", "-c",
                "echo $$; exec \"$0\" exec --prefix \"$1\" -- python -c \"import os; print(os.getpid())\"",
                CSD_BINARY, env.prefix},
@@ -101,9 +132,7 @@ TEST(ExecFixture, SamePidNoWrapper) {
   EXPECT_EQ(lines[0], lines[1]) << "the shell's PID must be python's: exec replaced itself";
 }
 
-TEST(ExecFixture, PythonRunsInsideTheActivatedEnvironment) {
-  const FixtureEnv& env = shared_env();
-  ASSERT_TRUE(env.ok) << env.build_log;
+TEST_F(ExecFixture, PythonRunsInsideTheActivatedEnvironment) {
   Ran r = exec(env, {"--prefix", env.prefix, "--", "python", "-c", kPrintEnviron}, {"_CE_M=-m", "KEEP=me"});
   ASSERT_EQ(r.status, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
@@ -125,7 +154,7 @@ TEST(ExecFixture, PythonRunsInsideTheActivatedEnvironment) {
   EXPECT_EQ(r.err, "") << "nothing to warn about";
 }
 
-TEST(ExecFixture, StateVariablesScriptsContractAndEnvInThatOrder) {
+TEST_F(ExecFixture, StateVariablesScriptsContractAndEnvInThatOrder) {
   auto env = build_env(
       {"--env-var", "FROM_STATE=state", "--env-var", "SHARED=state", "--env-var", "lower=x", "--env-var",
        "LAYERED=state"},
@@ -135,24 +164,11 @@ TEST(ExecFixture, StateVariablesScriptsContractAndEnvInThatOrder) {
        {"20-change.sh", "export SHARED=\"$SHARED+script\"\nexport PATH=\"$CONDA_PREFIX/extra:$PATH\"\n"},
        {"30-unset.sh", "unset UNSET_ME\n"}});
   ASSERT_TRUE(env->ok) << env->build_log;
-  env->dir->write("/runtime.toml", fmt::format(R"toml(
-[contract]
-name = "app"
-version = "1"
-
-[conda]
-prefix = "{}"
-
-[service]
-user = "www-data"
-workdir = "/"
-command = ["python", "-c", "{}"]
-
-[service.environment]
-SHARED = "contract"
-FROM_CONTRACT = "c"
-)toml",
-                                               env->prefix, kPrintEnviron));
+  env->dir->write("/runtime.toml",
+                  test::contract_text(
+                      {.conda = prefix_key(env->prefix),
+                       .command = python_c(kPrintEnviron),
+                       .tail = "\n[service.environment]\nSHARED = \"contract\"\nFROM_CONTRACT = \"c\"\n"}));
   Ran r = exec(*env, {"--contract", env->dir->path() + "/runtime.toml", "--env", "FROM_CONTRACT=cli"},
                {"UNSET_ME=1"});
   ASSERT_EQ(r.status, 0) << r.err;
@@ -168,34 +184,12 @@ FROM_CONTRACT = "c"
                                  "/condabin:/usr/local/bin:/usr/bin:/bin");
 }
 
-TEST(ExecFixture, WorkerOfTheContractHasItsOwnCommandAndEnvironment) {
-  const FixtureEnv& env = shared_env();
-  ASSERT_TRUE(env.ok) << env.build_log;
-  env.dir->write("/workers.toml", fmt::format(R"toml(
-[contract]
-name = "app"
-version = "1"
-
-[conda]
-prefix = "{}"
-
-[service]
-user = "www-data"
-workdir = "/"
-command = ["python", "-c", "import os; print('app', os.environ['ROLE'], os.environ['SHARED'])"]
-
-[service.environment]
-ROLE = "app"
-SHARED = "s"
-
-[[worker]]
-name = "wip"
-command = ["python", "-c", "import os; print('worker', os.environ['ROLE'], os.environ['SHARED'])"]
-
-[worker.environment]
-ROLE = "worker"
-)toml",
-                                              env.prefix));
+TEST_F(ExecFixture, WorkerOfTheContractHasItsOwnCommandAndEnvironment) {
+  env.dir->write("/workers.toml",
+                 test::contract_text({.conda = prefix_key(env.prefix),
+                                      .command = python_c("import os; print('app', os.environ['ROLE'], "
+                                                          "os.environ['SHARED'])"),
+                                      .tail = kWorkerTables}));
   std::string contract = env.dir->path() + "/workers.toml";
   Ran app = exec(env, {"--contract", contract});
   EXPECT_EQ(app.out, "app app s\n") << app.err;
@@ -206,7 +200,7 @@ ROLE = "worker"
   EXPECT_THAT(typo.err, HasSubstr("did you mean 'wip'?"));
 }
 
-TEST(ExecFixture, FailingScriptIsNamedAndNothingStarts) {
+TEST_F(ExecFixture, FailingScriptIsNamedAndNothingStarts) {
   auto env = build_env({}, {{"10-ok.sh", "export OK=1\n"}, {"20-fails.sh", "export HALF=1\nreturn 3\n"}});
   ASSERT_TRUE(env->ok) << env->build_log;
   std::string marker = env->dir->path() + "/started";
@@ -217,25 +211,13 @@ TEST(ExecFixture, FailingScriptIsNamedAndNothingStarts) {
   EXPECT_FALSE(path_exists(marker)) << "the command must not start with half an environment";
 }
 
-TEST(ExecFixture, HangingScriptIsStoppedAfterTheContractsTimeout) {
+TEST_F(ExecFixture, HangingScriptIsStoppedAfterTheContractsTimeout) {
   auto env = build_env({}, {{"10-hangs.sh", "sleep 600\n"}});
   ASSERT_TRUE(env->ok) << env->build_log;
   std::string marker = env->dir->path() + "/started";
-  env->dir->write("/runtime.toml", fmt::format(R"toml(
-[contract]
-name = "app"
-version = "1"
-
-[conda]
-prefix = "{}"
-activate_timeout = "1s"
-
-[service]
-user = "www-data"
-workdir = "/"
-command = ["python", "-c", "open('{}', 'w')"]
-)toml",
-                                               env->prefix, marker));
+  env->dir->write("/runtime.toml",
+                  test::contract_text({.conda = prefix_key(env->prefix) + "activate_timeout = \"1s\"\n",
+                                       .command = python_c("open('" + marker + "', 'w')")}));
   Ran r = exec(*env, {"--contract", env->dir->path() + "/runtime.toml"});
   EXPECT_EQ(r.status, kExitUnusable) << r.err;
   EXPECT_THAT(r.err, HasSubstr(env->prefix + "/etc/conda/activate.d/10-hangs.sh"));
@@ -243,7 +225,7 @@ command = ["python", "-c", "open('{}', 'w')"]
   EXPECT_FALSE(path_exists(marker)) << "the command must not start after a failed activation";
 }
 
-TEST(ExecFixture, MalformedStateIsAnErrorNamingTheFile) {
+TEST_F(ExecFixture, MalformedStateIsAnErrorNamingTheFile) {
   auto env = build_env({"--env-var", "A=1"});
   ASSERT_TRUE(env->ok) << env->build_log;
   std::string state = env->prefix + "/conda-meta/state";
@@ -254,9 +236,7 @@ TEST(ExecFixture, MalformedStateIsAnErrorNamingTheFile) {
   EXPECT_THAT(r.err, HasSubstr("malformed JSON"));
 }
 
-TEST(ExecFixture, NotFoundIs127AndSaysWhereItLooked) {
-  const FixtureEnv& env = shared_env();
-  ASSERT_TRUE(env.ok) << env.build_log;
+TEST_F(ExecFixture, NotFoundIs127AndSaysWhereItLooked) {
   Ran r = exec(env, {"--prefix", env.prefix, "--", "no-such-program"});
   EXPECT_EQ(r.status, kExitNotFound);
   EXPECT_THAT(r.err, HasSubstr("'no-such-program' not found"));
@@ -266,18 +246,14 @@ TEST(ExecFixture, NotFoundIs127AndSaysWhereItLooked) {
   EXPECT_EQ(path.status, kExitNotFound);
 }
 
-TEST(ExecFixture, NotExecutableIs126) {
-  const FixtureEnv& env = shared_env();
-  ASSERT_TRUE(env.ok) << env.build_log;
+TEST_F(ExecFixture, NotExecutableIs126) {
   Ran r = exec(env, {"--prefix", env.prefix, "--", "notes.txt"});
   EXPECT_EQ(r.status, kExitNotExecutable);
   EXPECT_THAT(r.err, HasSubstr(env.prefix + "/bin/notes.txt"));
   EXPECT_THAT(r.err, HasSubstr("not executable"));
 }
 
-TEST(ExecFixture, OutsideTheEnvironmentOnlyWhenAllowed) {
-  const FixtureEnv& env = shared_env();
-  ASSERT_TRUE(env.ok) << env.build_log;
+TEST_F(ExecFixture, OutsideTheEnvironmentOnlyWhenAllowed) {
   Ran refused = exec(env, {"--prefix", env.prefix, "--", "true"});
   EXPECT_EQ(refused.status, kExitUnusable);
   EXPECT_THAT(refused.err, HasSubstr("resolves outside the conda environment"));
@@ -289,9 +265,7 @@ TEST(ExecFixture, OutsideTheEnvironmentOnlyWhenAllowed) {
   EXPECT_EQ(exit_status.status, 7) << "the command's own status is exec's";
 }
 
-TEST(ExecFixture, DryRunPrintsThePlanAndRunsNothing) {
-  const FixtureEnv& env = shared_env();
-  ASSERT_TRUE(env.ok) << env.build_log;
+TEST_F(ExecFixture, DryRunPrintsThePlanAndRunsNothing) {
   std::string marker = env.dir->path() + "/dry-run-started";
   Ran r = exec(env,
                {"--prefix", env.prefix, "--dry-run", "--env", "HOME=/srv", "--", "python", "-c",
@@ -309,9 +283,7 @@ TEST(ExecFixture, DryRunPrintsThePlanAndRunsNothing) {
 }
 
 // --env-name, with the old spelling of --conda-root (still accepted).
-TEST(ExecFixture, NameAndRootPrefixFindTheEnvironment) {
-  const FixtureEnv& env = shared_env();
-  ASSERT_TRUE(env.ok) << env.build_log;
+TEST_F(ExecFixture, NameAndRootPrefixFindTheEnvironment) {
   Ran r = exec(env, {"--env-name", "app", "--root-prefix", env.root, "--", "python", "-c",
                      "import os; print(os.environ['CONDA_PREFIX'])"});
   ASSERT_EQ(r.status, 0) << r.err;
@@ -321,9 +293,7 @@ TEST(ExecFixture, NameAndRootPrefixFindTheEnvironment) {
   EXPECT_THAT(missing.err, HasSubstr("'nope' not found"));
 }
 
-TEST(ExecFixture, BadEnvironmentsAreRefused) {
-  const FixtureEnv& env = shared_env();
-  ASSERT_TRUE(env.ok) << env.build_log;
+TEST_F(ExecFixture, BadEnvironmentsAreRefused) {
   Ran missing = exec(env, {"--prefix", env.dir->path() + "/nowhere", "--", "python"});
   EXPECT_EQ(missing.status, kExitUnusable);
   EXPECT_THAT(missing.err, HasSubstr("does not exist"));

@@ -47,6 +47,21 @@ struct PathsSection {
   std::string control_socket;
 };
 
+// The keys of [paths] in the schema's order, each with what it names: the one list that every list
+// of a contract's paths (its JSON form, the collisions between installed contracts) is made from.
+struct PathKey {
+  const char* key;   // "pid_file"
+  const char* what;  // "PID file"
+  std::string PathsSection::*member;
+};
+inline constexpr PathKey kPathKeys[] = {
+    {"runtime_dir", "runtime directory", &PathsSection::runtime_dir},
+    {"pid_file", "PID file", &PathsSection::pid_file},
+    {"restart_flag", "restart flag", &PathsSection::restart_flag},
+    {"state_file", "state file", &PathsSection::state_file},
+    {"control_socket", "control socket", &PathsSection::control_socket},
+};
+
 struct WatchdogSection {
   Millis cooldown{60'000};
   int retry_budget = 3;

@@ -17,6 +17,8 @@ nlohmann::json contract_to_json(const Contract& c) {
     workers.push_back({{"name", w.name}, {"command", w.command}, {"environment", w.environment}});
   json scripts = json::array();
   for (const auto& s : c.scripts) scripts.push_back({{"path", s.path}});
+  json paths = json::object();
+  for (const auto& p : kPathKeys) paths[p.key] = c.paths.*p.member;
   return {
       {"contract", {{"name", c.name}, {"version", c.version}, {"tool", c.tool}, {"source", c.source}}},
       {"conda",
@@ -41,12 +43,7 @@ nlohmann::json contract_to_json(const Contract& c) {
         {"allow_outside_env", c.service.allow_outside_env},
         {"memory_deny_write_execute", c.service.memory_deny_write_execute},
         {"zero_downtime", c.service.zero_downtime}}},
-      {"paths",
-       {{"runtime_dir", c.paths.runtime_dir},
-        {"pid_file", c.paths.pid_file},
-        {"restart_flag", c.paths.restart_flag},
-        {"state_file", c.paths.state_file},
-        {"control_socket", c.paths.control_socket}}},
+      {"paths", paths},
       {"watchdog",
        {{"cooldown", ms(c.watchdog.cooldown)},
         {"retry_budget", c.watchdog.retry_budget},

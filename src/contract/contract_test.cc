@@ -7,6 +7,7 @@
 
 #include <fstream>
 
+#include "test_support/contracts.h"
 #include "util/file.h"
 
 namespace csd {
@@ -14,20 +15,12 @@ namespace {
 
 using ::testing::HasSubstr;
 
-const char* kMinimal = R"toml(
-[contract]
-name = "mes-dashboard"
-version = "2026.11-1"
-
-[conda]
-root = "/opt/miniconda3"
-env = "mes-dashboard"
-
-[service]
-user = "www-data"
-workdir = "/opt/mes-dashboard"
-command = ["gunicorn", "--config", "gunicorn.conf.py", "mes_dashboard:create_app()"]
-)toml";
+const std::string kMinimal = test::contract_text(
+    {.name = "mes-dashboard",
+     .version = "2026.11-1",
+     .conda = "root = \"/opt/miniconda3\"\nenv = \"mes-dashboard\"\n",
+     .workdir = "/opt/mes-dashboard",
+     .command = R"c(["gunicorn", "--config", "gunicorn.conf.py", "mes_dashboard:create_app()"])c"});
 
 Error parse_error(const std::string& text) {
   auto r = parse_contract(text, "runtime.toml");

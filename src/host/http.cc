@@ -3,7 +3,6 @@
 // thirty libraries behind it (TLS, Kerberos, LDAP), several milliseconds and 5 MiB of mappings
 // that only health checks need (docs/performance.md).
 #include <curl/curl.h>
-#include <dlfcn.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -17,34 +16,32 @@ namespace csd::host {
 
 namespace {
 
+// The functions the probe calls, each curl_NAME as NAME: the one list the struct and its loading
+// are made from.
+#define CSD_CURL_FUNCTIONS(F) \
+  F(global_init)              \
+  F(easy_init)                \
+  F(easy_cleanup)             \
+  F(easy_setopt)              \
+  F(easy_perform)             \
+  F(easy_getinfo)             \
+  F(easy_strerror)
+
 struct Curl {
-  CURLcode (*global_init)(long);
-  CURL* (*easy_init)();
-  void (*easy_cleanup)(CURL*);
-  CURLcode (*easy_setopt)(CURL*, CURLoption, ...);
-  CURLcode (*easy_perform)(CURL*);
-  CURLcode (*easy_getinfo)(CURL*, CURLINFO, ...);
-  const char* (*easy_strerror)(CURLcode);
-  std::string error;  // why it could not be loaded; "" when loaded
+#define CSD_DECLARE(name) decltype(&curl_##name) name;
+  CSD_CURL_FUNCTIONS(CSD_DECLARE)
+#undef CSD_DECLARE
 };
 
-const Curl& curl() {
-  static const Curl loaded = [] {
-    Curl c{};
-    void* lib = open_library("libcurl.so.4", "libcurl4", c.error);
-    if (!lib) return c;
-    bool ok = bind_symbol(lib, "curl_global_init", c.global_init) &&
-              bind_symbol(lib, "curl_easy_init", c.easy_init) &&
-              bind_symbol(lib, "curl_easy_cleanup", c.easy_cleanup) &&
-              bind_symbol(lib, "curl_easy_setopt", c.easy_setopt) &&
-              bind_symbol(lib, "curl_easy_perform", c.easy_perform) &&
-              bind_symbol(lib, "curl_easy_getinfo", c.easy_getinfo) &&
-              bind_symbol(lib, "curl_easy_strerror", c.easy_strerror);
-    if (!ok)
-      c.error = "libcurl lacks a function conda-systemd needs";
-    else
-      c.global_init(CURL_GLOBAL_DEFAULT);
-    return c;
+const Loaded<Curl>& curl() {
+  static const Loaded<Curl> loaded = [] {
+    auto l = load_library<Curl>("libcurl.so.4", "libcurl4", [](void* lib, Curl& c) {
+#define CSD_BIND(name) &&bind_symbol(lib, "curl_" #name, c.name)
+      return true CSD_CURL_FUNCTIONS(CSD_BIND);
+#undef CSD_BIND
+    });
+    if (l.error.empty()) l.api.global_init(CURL_GLOBAL_DEFAULT);
+    return l;
   }();
   return loaded;
 }
@@ -56,8 +53,9 @@ std::size_t discard_body(char*, std::size_t size, std::size_t n, void*) {
 }  // namespace
 
 Result<long> http_get_status(const std::string& url, Millis timeout, const std::string& unix_socket) {
-  const Curl& api = curl();
-  if (!api.error.empty()) return make_error(api.error);
+  const Loaded<Curl>& loaded = curl();
+  if (!loaded.error.empty()) return make_error(loaded.error);
+  const Curl& api = loaded.api;
   std::unique_ptr<CURL, void (*)(CURL*)> handle(api.easy_init(), api.easy_cleanup);
   if (!handle) return make_error("cannot initialise libcurl");
   CURL* c = handle.get();

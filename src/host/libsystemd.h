@@ -10,27 +10,34 @@
 
 namespace csd::host {
 
-// The functions conda-systemd calls, with the types of systemd's headers.
+// The functions conda-systemd calls, each sd_NAME as NAME: the one list the struct below and its
+// loading (libsystemd.cc) are made from.
+#define CSD_LIBSYSTEMD_FUNCTIONS(F) \
+  F(bus_open_system)                \
+  F(bus_set_method_call_timeout)    \
+  F(bus_flush_close_unref)          \
+  F(bus_call_method)                \
+  F(bus_call)                       \
+  F(bus_get_property_string)        \
+  F(bus_get_property_strv)          \
+  F(bus_get_property_trivial)       \
+  F(bus_match_signal)               \
+  F(bus_process)                    \
+  F(bus_wait)                       \
+  F(bus_message_new_method_call)    \
+  F(bus_message_append)             \
+  F(bus_message_append_strv)        \
+  F(bus_message_read)               \
+  F(bus_message_unref)              \
+  F(bus_slot_unref)                 \
+  F(bus_error_free)                 \
+  F(bus_error_has_name)
+
+// With the types of systemd's headers.
 struct LibSystemd {
-  decltype(&sd_bus_open_system) bus_open_system;
-  decltype(&sd_bus_set_method_call_timeout) bus_set_method_call_timeout;
-  decltype(&sd_bus_flush_close_unref) bus_flush_close_unref;
-  decltype(&sd_bus_call_method) bus_call_method;
-  decltype(&sd_bus_call) bus_call;
-  decltype(&sd_bus_get_property_string) bus_get_property_string;
-  decltype(&sd_bus_get_property_strv) bus_get_property_strv;
-  decltype(&sd_bus_get_property_trivial) bus_get_property_trivial;
-  decltype(&sd_bus_match_signal) bus_match_signal;
-  decltype(&sd_bus_process) bus_process;
-  decltype(&sd_bus_wait) bus_wait;
-  decltype(&sd_bus_message_new_method_call) bus_message_new_method_call;
-  decltype(&sd_bus_message_append) bus_message_append;
-  decltype(&sd_bus_message_append_strv) bus_message_append_strv;
-  decltype(&sd_bus_message_read) bus_message_read;
-  decltype(&sd_bus_message_unref) bus_message_unref;
-  decltype(&sd_bus_slot_unref) bus_slot_unref;
-  decltype(&sd_bus_error_free) bus_error_free;
-  decltype(&sd_bus_error_has_name) bus_error_has_name;
+#define CSD_DECLARE(name) decltype(&sd_##name) name;
+  CSD_LIBSYSTEMD_FUNCTIONS(CSD_DECLARE)
+#undef CSD_DECLARE
 };
 
 // Loaded once (libsystemd.so.0) and kept; an error naming the package when it is missing.

@@ -50,23 +50,24 @@ struct EnvGuard {
   std::vector<std::pair<std::string, std::optional<std::string>>> saved;
 };
 
-TEST(Notify, SendsOneDatagramToAPathSocket) {
+// `state` sent with a manager listening at `address` ($NOTIFY_SOCKET); what the manager received,
+// or nullopt when notify() said it sent nothing.
+std::optional<std::string> sent_to(const std::string& address, const std::string& state) {
   EnvGuard env{"NOTIFY_SOCKET"};
+  Fd manager = bind_manager_socket(address);
+  ::setenv("NOTIFY_SOCKET", address.c_str(), 1);
+  if (!notify(state)) return std::nullopt;
+  return received(manager);
+}
+
+TEST(Notify, SendsOneDatagramToAPathSocket) {
   test::TempDir tmp;
-  std::string path = tmp.at("/notify");
-  Fd manager = bind_manager_socket(path);
-  ::setenv("NOTIFY_SOCKET", path.c_str(), 1);
-  EXPECT_TRUE(notify("READY=1\nSTATUS=watching /run/x/restart.flag"));
-  EXPECT_EQ(received(manager), "READY=1\nSTATUS=watching /run/x/restart.flag");
+  EXPECT_EQ(sent_to(tmp.at("/notify"), "READY=1\nSTATUS=watching /run/x/restart.flag"),
+            "READY=1\nSTATUS=watching /run/x/restart.flag");
 }
 
 TEST(Notify, SendsToAnAbstractSocket) {
-  EnvGuard env{"NOTIFY_SOCKET"};
-  std::string name = "@csd-notify-test-" + std::to_string(::getpid());
-  Fd manager = bind_manager_socket(name);
-  ::setenv("NOTIFY_SOCKET", name.c_str(), 1);
-  EXPECT_TRUE(notify("WATCHDOG=1"));
-  EXPECT_EQ(received(manager), "WATCHDOG=1");
+  EXPECT_EQ(sent_to("@csd-notify-test-" + std::to_string(::getpid()), "WATCHDOG=1"), "WATCHDOG=1");
 }
 
 TEST(Notify, WithoutAManagerNothingIsSent) {

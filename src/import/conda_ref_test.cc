@@ -2,18 +2,24 @@
 
 #include <gtest/gtest.h>
 
+#include <utility>
+
 #include "test_support/temp_dir.h"
 
 namespace csd::importer {
 namespace {
 
 TEST(ImportCondaRefTest, RootFromTheCondaTool) {
-  EXPECT_EQ(conda_root_of("/opt/miniconda3/bin/conda"), "/opt/miniconda3");
-  EXPECT_EQ(conda_root_of("/opt/miniconda3/condabin/conda"), "/opt/miniconda3");
-  EXPECT_EQ(conda_root_of("/opt/miniconda3/bin/activate"), "/opt/miniconda3");
-  EXPECT_EQ(conda_root_of("conda"), "");
-  EXPECT_EQ(conda_root_of("/usr/local/conda"), "");
-  EXPECT_EQ(conda_root_of("/bin/conda"), "");
+  // The tool's path, and the conda installation it is in ("" for none).
+  const std::pair<const char*, const char*> cases[] = {
+      {"/opt/miniconda3/bin/conda", "/opt/miniconda3"},
+      {"/opt/miniconda3/condabin/conda", "/opt/miniconda3"},
+      {"/opt/miniconda3/bin/activate", "/opt/miniconda3"},
+      {"conda", ""},
+      {"/usr/local/conda", ""},
+      {"/bin/conda", ""},
+  };
+  for (const auto& [tool, root] : cases) EXPECT_EQ(conda_root_of(tool), root) << tool;
 }
 
 TEST(ImportCondaRefTest, EnvFromPrefix) {

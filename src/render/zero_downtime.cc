@@ -34,10 +34,16 @@ Result<std::string> with_instance(Result<std::string> text) {
   return out;
 }
 
-Result<std::string> socket_text(const Contract& c) {
-  UnitWriter u = common_head(c, "listening socket");
+// A unit that starts and stops with the target: its head, PartOf= the target, then its own section.
+UnitWriter part_of_target(const Contract& c, const std::string& what, const char* section) {
+  UnitWriter u = common_head(c, what);
   u.set("PartOf", target_unit(c));
-  u.section("Socket");
+  u.section(section);
+  return u;
+}
+
+Result<std::string> socket_text(const Contract& c) {
+  UnitWriter u = part_of_target(c, "listening socket", "Socket");
   u.comment(fmt::format(
       "Held by systemd, so no connection is refused while an instance starts or stops. Both instances of\n"
       "{} inherit it (Sockets=); Service= is the listener, which never fails, never one of them:\n"
@@ -60,9 +66,7 @@ Result<std::string> socket_text(const Contract& c) {
 }
 
 Result<std::string> health_socket_text(const Contract& c) {
-  UnitWriter u = common_head(c, std::string("health socket of instance ") + kInstanceWord);
-  u.set("PartOf", target_unit(c));
-  u.section("Socket");
+  UnitWriter u = part_of_target(c, std::string("health socket of instance ") + kInstanceWord, "Socket");
   u.comment(
       "Only this instance listens here: deploy probes the health URL's path through it before the swap.");
   u.set("ListenStream", health_socket_path(c, kInstanceWord));
@@ -74,9 +78,7 @@ Result<std::string> health_socket_text(const Contract& c) {
 }
 
 Result<std::string> holder_text(const Contract& c, const UnitWriter& sandbox) {
-  UnitWriter u = common_head(c, "socket listener");
-  u.set("PartOf", target_unit(c));
-  u.section("Service");
+  UnitWriter u = part_of_target(c, "socket listener", "Service");
   u.comment(
       "The sockets' Service=: while it runs, systemd leaves the sockets to the instances and starts\n"
       "nothing on a connection. It must never fail (a socket whose service keeps failing is failed).");
@@ -144,9 +146,7 @@ Result<std::string> template_text(const Contract& c, const std::vector<std::stri
 }
 
 Result<std::string> swap_path_text(const Contract& c) {
-  UnitWriter u = common_head(c, "swap requests of the watchdog");
-  u.set("PartOf", target_unit(c));
-  u.section("Path");
+  UnitWriter u = part_of_target(c, "swap requests of the watchdog", "Path");
   u.comment(fmt::format(
       "The watchdog (its user) may write this file and nothing more; the swap itself runs as root in\n"
       "{}, which removes the file. The narrowest grant there is: no polkit, no sudo.",

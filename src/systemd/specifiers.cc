@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <utility>
+
 #include "util/file.h"
 
 namespace csd::systemd {
@@ -19,6 +21,14 @@ std::string unescaped_path(std::string_view text) {
   if (p.empty() || p[0] != '/') p.insert(p.begin(), '/');
   return p;
 }
+
+// What does not depend on the unit, as systemd's system manager (PID 1, root) expands it:
+// systemd.unit(5), "Specifiers".
+constexpr std::pair<char, const char*> kSystemManager[] = {
+    {'t', "/run"}, {'S', "/var/lib"}, {'C', "/var/cache"}, {'L', "/var/log"},
+    {'E', "/etc"}, {'T', "/tmp"},     {'V', "/var/tmp"},   {'u', "root"},
+    {'U', "0"},    {'g', "root"},     {'G', "0"},          {'h', "/root"},
+};
 
 }  // namespace
 
@@ -40,18 +50,7 @@ SpecifierTable unit_specifiers(const UnitName& name, const std::string& fragment
   t['j'] = dash == std::string::npos ? name.prefix : name.prefix.substr(dash + 1);
   t['J'] = unescaped_or_raw(t['j']);
   t['f'] = unescaped_path(name.instance.empty() ? name.prefix : name.instance);
-  t['t'] = "/run";
-  t['S'] = "/var/lib";
-  t['C'] = "/var/cache";
-  t['L'] = "/var/log";
-  t['E'] = "/etc";
-  t['T'] = "/tmp";
-  t['V'] = "/var/tmp";
-  t['u'] = "root";
-  t['U'] = "0";
-  t['g'] = "root";
-  t['G'] = "0";
-  t['h'] = "/root";
+  for (const auto& [specifier, value] : kSystemManager) t[specifier] = value;
   t['d'] = "/run/credentials/" + name.full();
   if (!fragment_path.empty()) {
     t['y'] = fragment_path;

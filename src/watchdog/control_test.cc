@@ -10,6 +10,7 @@
 
 #include "test_support/temp_dir.h"
 #include "util/file.h"
+#include "watchdog/test_fixture.h"
 
 namespace csd::watchdog {
 namespace {
@@ -102,16 +103,6 @@ TEST(ControlSocket, NoWatchdogIsAnErrorNotAHang) {
   EXPECT_FALSE(r.ok());
 }
 
-// A client connected to `path`; -1 on failure.
-int connect_to(const std::string& path) {
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_un a{};
-  a.sun_family = AF_UNIX;
-  std::snprintf(a.sun_path, sizeof(a.sun_path), "%s", path.c_str());
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) return ::close(fd), -1;
-  return fd;
-}
-
 bool closed_by_server(int fd) {
   char c;
   return ::recv(fd, &c, 1, MSG_DONTWAIT) == 0;
@@ -126,7 +117,7 @@ TEST(ControlSocket, AtCapacityTheLeastRecentlyActiveClientMakesRoom) {
   auto watch = [&](int fd, bool add) { add ? (void)watched.insert(fd) : (void)watched.erase(fd); };
   std::vector<int> clients;
   for (std::size_t i = 0; i <= kMaxControlClients; ++i) {
-    clients.push_back(connect_to(tmp.at("/w.sock")));
+    clients.push_back(testing::connect_unix(tmp.at("/w.sock")));
     ASSERT_GE(clients.back(), 0);
     server->on_acceptable(watch);
     std::this_thread::sleep_for(std::chrono::milliseconds(1));  // distinct activity times
@@ -150,7 +141,7 @@ TEST(ControlSocket, WaitsAreBoundedPerClientAndFreedWithIt) {
   auto server = ControlServer::listen(tmp.at("/w.sock"));
   ASSERT_TRUE(server.ok());
   auto watch = [](int, bool) {};
-  int a = connect_to(tmp.at("/w.sock")), b = connect_to(tmp.at("/w.sock"));
+  int a = testing::connect_unix(tmp.at("/w.sock")), b = testing::connect_unix(tmp.at("/w.sock"));
   server->on_acceptable(watch);
   ASSERT_EQ(server->client_count(), 2u);
   int sa = -1, sb = -1;

@@ -9,6 +9,7 @@
 
 #include <fstream>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,21 @@ class WatchdogDaemon : public ::testing::Test {
         << tmp.at("/run") << "\"\nstate_file = \"" << state_file
         << "\"\n[watchdog]\nhistory_limit = 500\ncooldown = \"2s\"\nreload_timeout = \"20s\"\n"
         << watchdog_extra;
+  }
+
+  // A real gunicorn master from the fixture environment (2 workers, writing the contract's PID
+  // file) in `gunicorn`, the contract naming its environment and `health` (gunicorn's own URL when
+  // empty), and the watchdog started on it. An empty Child, and a failure, when gunicorn did not
+  // come up.
+  std::optional<Gunicorn> gunicorn;
+  Child start_on_gunicorn(const FixtureEnv& env, const std::string& health = "") {
+    gunicorn = start_gunicorn(env, tmp.path(), 2, tmp.at("/run/gunicorn.pid"));
+    if (!gunicorn) {
+      ADD_FAILURE() << "gunicorn did not start; its log is " << tmp.at("/gunicorn.log");
+      return Child();
+    }
+    write_contract("v1", env.prefix, 2, health.empty() ? gunicorn->url() : health);
+    return start();
   }
 
   Child start() {

@@ -21,11 +21,9 @@
 namespace csd::watchdog {
 namespace {
 
-using nlohmann::json;
+// The daemon fixture's names (daemon_fixture.h): Child, text_of, json, seconds, WatchdogDaemon.
+using namespace testing;
 using std::chrono::milliseconds;
-using std::chrono::seconds;
-using testing::Child;
-using testing::text_of;
 
 // Runs a setup command of the test; its output goes to the test's log on failure.
 bool sh(const std::string& cmd, std::string* out = nullptr) {
@@ -218,10 +216,8 @@ TEST_F(FaultInjection, InputOutputErrorOnTheStateWrite) {
 
 TEST_F(FaultInjection, TheMasterDyingMidReloadIsAFailureAndTheWatchdogGoesOn) {
   CSD_REQUIRE_FIXTURE_ENV(env);
-  auto g = testing::start_gunicorn(*env, tmp.path(), 2, tmp.at("/run/gunicorn.pid"));
-  ASSERT_TRUE(g);
-  write_contract("v1", env->prefix, 2, g->url());
-  Child d = start();
+  Child d = start_on_gunicorn(*env);
+  ASSERT_TRUE(gunicorn);
   place("master-dies");
   // Killed once the SIGHUP is recorded and sent, before the reload is confirmed.
   ASSERT_TRUE(testing::wait_until(
@@ -230,7 +226,7 @@ TEST_F(FaultInjection, TheMasterDyingMidReloadIsAFailureAndTheWatchdogGoesOn) {
         return (st.ok() && (*st)["phase"] == "confirming") || decided() > 0;
       },
       seconds(20)));
-  ASSERT_EQ(::kill(g->pid(), SIGKILL), 0);
+  ASSERT_EQ(::kill(gunicorn->pid(), SIGKILL), 0);
   ASSERT_TRUE(testing::wait_until(
       [&] { return state()["last_restart"].value("confirmation", "") != "pending"; }, seconds(30)));
   json last = state()["last_restart"];

@@ -15,47 +15,32 @@ namespace {
 using nlohmann::json;
 using std::chrono::seconds;
 
-class Handler : public ::testing::Test {
+class Handler : public testing::HandlerTest {
  protected:
-  test::TempDir tmp;
-  std::vector<json> audits;
   TimePoint now = now_utc();
 
-  void SetUp() override { tmp.mkdirs("/run"), tmp.mkdirs("/state"); }
-
   Settings settings(const std::string& prefix = "/nonexistent-env") {
-    Settings s;
+    Settings s = settings_in(prefix, "mes-dashboard.service");
     s.contract_version = "2026.11-1";
-    s.runtime_dir = tmp.at("/run");
-    s.restart_flag = tmp.at("/run/restart.flag");
-    s.pid_file = tmp.at("/run/gunicorn.pid");
-    s.state_file = tmp.at("/state/state.json");
-    s.control_socket = tmp.at("/run/watchdog.sock");
     s.history_limit = 50;
-    s.workers = 2;
     s.reload_timeout = Millis(30'000);
-    s.master.prefix = prefix;
-    s.master.uid = ::getuid();
-    s.master.app_unit = "mes-dashboard.service";
     return s;
   }
 
   RequestHandler handler(Settings s) {
-    HandlerHooks hooks;
+    HandlerHooks hooks = recording_hooks();
     hooks.now = [this] { return now; };
-    hooks.audit = [this](const json& e, int) { audits.push_back(e); };
-    hooks.probe_program = CSD_BINARY;  // the health probe child is the shipped program
     return RequestHandler(std::move(s), hooks);
   }
 
-  // Writes a flag and claims it, as the loop does.
-  std::uint64_t seq = 0;
-  std::string claimed(const std::string& content) {
-    tmp.write("/run/restart.flag", content);
-    auto c = claim_flag(tmp.at("/run/restart.flag"), ++seq, now);
-    EXPECT_TRUE(c.ok() && c->has_value());
-    return **c;
+  // A real gunicorn master from the fixture environment with `workers` workers, writing the
+  // settings' PID file.
+  std::optional<testing::Gunicorn> gunicorn(const testing::FixtureEnv& env, int workers) {
+    return testing::start_gunicorn(env, tmp.path(), workers, tmp.at("/run/gunicorn.pid"));
   }
+
+  // Writes a flag and claims it, as the loop does.
+  std::string claimed(const std::string& content) { return claimed_flag(content, now); }
 
   std::string flag(const std::string& source = "manual", bool override_ = false, bool ack = false) {
     return json{{"user", "alice"},
@@ -298,7 +283,7 @@ TEST_F(Handler, AnUnsavableDecisionIsNotActedOnAndIsRetried) {
 TEST_F(Handler, RealReloadIsConfirmedBeforeSuccess) {
   // Defect 7: "executed" meant kill() returned 0.
   CSD_REQUIRE_FIXTURE_ENV(env);
-  auto g = testing::start_gunicorn(*env, tmp.path(), 2, tmp.at("/run/gunicorn.pid"));
+  auto g = gunicorn(*env, 2);
   ASSERT_TRUE(g);
   Settings s = settings(env->prefix);
   s.health_url = g->url();
@@ -330,15 +315,14 @@ TEST_F(Handler, RealReloadIsConfirmedBeforeSuccess) {
 
 TEST_F(Handler, ReloadNotConfirmedInTimeIsAFailure) {
   CSD_REQUIRE_FIXTURE_ENV(env);
-  auto g = testing::start_gunicorn(*env, tmp.path(), 1, tmp.at("/run/gunicorn.pid"));
+  auto g = gunicorn(*env, 1);  // kept running to the end of the test
   ASSERT_TRUE(g);
   Settings s = settings(env->prefix);
   s.workers = 3;  // gunicorn runs 1: never confirmed
   s.reload_timeout = Millis(1500);
   bool restart_asked = false;
   s.restart_on_unconfirmed = true;
-  HandlerHooks hooks;
-  hooks.audit = [this](const json& e, int) { audits.push_back(e); };
+  HandlerHooks hooks = recording_hooks();
   hooks.restart_unit = [&](const std::string& unit) {
     restart_asked = unit == "mes-dashboard.service";
     return ok_status();

@@ -18,10 +18,8 @@
 namespace csd::watchdog {
 namespace {
 
-using nlohmann::json;
-using std::chrono::seconds;
-using testing::Child;
-using testing::text_of;
+// The daemon fixture's names (daemon_fixture.h): Child, text_of, json, seconds, WatchdogDaemon.
+using namespace testing;
 
 class WatchdogFaults : public testing::WatchdogDaemon {
  protected:
@@ -224,20 +222,11 @@ TEST_F(WatchdogFaults, TwoIdenticalFlagsAreDecidedTwice) {
 
 // --- defect 4: the control socket bounds its clients and their waits --------------------------------
 
-int connect_socket(const std::string& path) {
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_un a{};
-  a.sun_family = AF_UNIX;
-  std::snprintf(a.sun_path, sizeof(a.sun_path), "%s", path.c_str());
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) return ::close(fd), -1;
-  return fd;
-}
-
 TEST_F(WatchdogFaults, IdleClientsNeitherLockOutStatusNorStayForever) {
   Child d = start();
   std::vector<int> idle;
   for (std::size_t i = 0; i < kMaxControlClients + 8; ++i) {
-    idle.push_back(connect_socket(socket));
+    idle.push_back(testing::connect_unix(socket));
     ASSERT_GE(idle.back(), 0);
   }
   // Once the 65th was refused and status reported the watchdog as not alive.
@@ -262,7 +251,7 @@ TEST_F(WatchdogFaults, IdleClientsNeitherLockOutStatusNorStayForever) {
 
 TEST_F(WatchdogFaults, IdsWaitedOnByAClientThatHungUpAreFreed) {
   Child d = start();
-  int fd = connect_socket(socket);
+  int fd = testing::connect_unix(socket);
   ASSERT_GE(fd, 0);
   std::string lines;
   // 200: more than one client may wait for, few enough that the unread errors fit its buffer.

@@ -28,11 +28,8 @@
 namespace csd::watchdog {
 namespace {
 
-using nlohmann::json;
-using std::chrono::seconds;
-using testing::Child;
-using testing::text_of;
-using testing::WatchdogDaemon;
+// The daemon fixture's names (daemon_fixture.h): Child, text_of, json, seconds, WatchdogDaemon.
+using namespace testing;
 
 TEST_F(WatchdogDaemon, IdleItSleepsWithNoTimerArmed) {
   // Defect 1: the old watchdog woke every 5 s. Idle, no timerfd of ours may be armed. (A control
@@ -234,10 +231,8 @@ TEST_F(WatchdogDaemon, ASecondWatchdogRefusesToStart) {
 
 TEST_F(WatchdogDaemon, RestartStatusScaleAgainstRealGunicorn) {
   CSD_REQUIRE_FIXTURE_ENV(env);
-  auto g = testing::start_gunicorn(*env, tmp.path(), 2, tmp.at("/run/gunicorn.pid"));
-  ASSERT_TRUE(g);
-  write_contract("v1", env->prefix, 2, g->url());
-  Child d = start();
+  Child d = start_on_gunicorn(*env);
+  ASSERT_TRUE(gunicorn);
   std::string out;
   EXPECT_EQ(run_cli({"restart", "--contract", contract, "--reason", "test"}, &out), 0) << out;
   EXPECT_NE(out.find("reload confirmed"), std::string::npos) << out;
@@ -252,15 +247,16 @@ TEST_F(WatchdogDaemon, RestartStatusScaleAgainstRealGunicorn) {
   EXPECT_EQ(run_cli({"status", "--contract", contract, "--json", "--no-bus"}, &out), 0) << out;
   json st = json::parse(out, nullptr, false);
   ASSERT_FALSE(st.is_discarded()) << out;
-  EXPECT_EQ(st["master"]["pid"], g->pid());
+  EXPECT_EQ(st["master"]["pid"], gunicorn->pid());
   EXPECT_EQ(st["master"]["workers"].size(), 2u);
   EXPECT_EQ(st["watchdog"]["alive"], true);
   EXPECT_EQ(st["policy_state"].size(), 13u);
 
   EXPECT_EQ(run_cli({"scale", "--contract", contract, "--no-bus", "+1"}, &out), 0) << out;
-  EXPECT_EQ(host::list_children(g->pid()).size(), 3u);
+  EXPECT_EQ(host::list_children(gunicorn->pid()).size(), 3u);
   EXPECT_EQ(run_cli({"scale", "--contract", contract, "--no-bus", "-1"}, &out), 0) << out;
-  EXPECT_TRUE(testing::wait_until([&] { return host::running_children(g->pid()).size() == 2; }, seconds(10)));
+  EXPECT_TRUE(
+      testing::wait_until([&] { return host::running_children(gunicorn->pid()).size() == 2; }, seconds(10)));
   EXPECT_EQ(run_cli({"scale", "--contract", contract, "--no-bus", "0"}, &out), 2) << out;
 }
 
@@ -271,10 +267,8 @@ TEST_F(WatchdogDaemon, AHungHealthProbeNeverStallsTheLoop) {
   CSD_REQUIRE_FIXTURE_ENV(env);
   testing::Listener health;
   ASSERT_TRUE(health.valid());
-  auto g = testing::start_gunicorn(*env, tmp.path(), 2, tmp.at("/run/gunicorn.pid"));
-  ASSERT_TRUE(g);
-  write_contract("v1", env->prefix, 2, health.url());
-  Child d = start();
+  Child d = start_on_gunicorn(*env, health.url());
+  ASSERT_TRUE(gunicorn);
   place("hung");
   Fd hung;
   json answered;

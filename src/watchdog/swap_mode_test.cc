@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <optional>
 #include <set>
 
 #include "host/process.h"
@@ -20,56 +21,48 @@ namespace {
 using nlohmann::json;
 using std::chrono::seconds;
 
-class SwapMode : public ::testing::Test {
+class SwapMode : public testing::HandlerTest {
  protected:
-  test::TempDir tmp;
-  std::vector<json> audits;
+  const testing::FixtureEnv* env = nullptr;
+  // Every test has the blue instance serving: the active one while no record says otherwise.
+  std::optional<testing::Gunicorn> blue;
 
-  void SetUp() override { tmp.mkdirs("/run"), tmp.mkdirs("/state"); }
+  void SetUp() override {
+    HandlerTest::SetUp();
+    std::string why;
+    env = testing::fixture_env(&why);
+    ASSERT_TRUE(env) << why;
+    blue = instance(*env, "blue");
+    ASSERT_TRUE(blue);
+  }
 
   // The settings settings_from_contract gives a zero_downtime contract (settings_test.cc checks
-  // that), with the test's own paths; `swap` for restart_mode = "swap".
-  Settings settings(const std::string& prefix, bool swap) {
-    Settings s;
+  // that), with the test's own paths; `swap` for restart_mode = "swap", `health_url` to confirm by.
+  Settings settings(bool swap, const std::string& health_url = "") {
+    Settings s = settings_in(env->prefix, "mes-dashboard@.service");
     s.contract_name = "mes-dashboard";
     s.contract_version = "2026.12-1";
-    s.runtime_dir = tmp.at("/run");
-    s.restart_flag = tmp.at("/run/restart.flag");
-    s.pid_file = tmp.at("/run/gunicorn.pid");
-    s.state_file = tmp.at("/state/state.json");
-    s.control_socket = tmp.at("/run/watchdog.sock");
-    s.workers = 2;
-    s.master.prefix = prefix;
-    s.master.uid = ::getuid();
-    s.master.app_unit = "mes-dashboard@.service";
     s.active_file = tmp.at("/state/conda-systemd-active");
     s.pid_file_of[0] = tmp.at("/run/gunicorn-blue.pid");
     s.pid_file_of[1] = tmp.at("/run/gunicorn-green.pid");
     // The test's gunicorns run in no unit of their own: an empty unit expects none.
     s.app_unit_of[0] = s.app_unit_of[1] = "";
     if (swap) s.swap_request = tmp.at("/run/swap.request");
+    s.health_url = health_url;
     return s;
   }
 
-  RequestHandler handler(const Settings& s) {
-    HandlerHooks hooks;
-    hooks.audit = [this](const json& e, int) { audits.push_back(e); };
-    hooks.probe_program = CSD_BINARY;  // the health probe child is the shipped program
-    return RequestHandler(s, hooks);
-  }
+  RequestHandler handler(const Settings& s) { return RequestHandler(s, recording_hooks()); }
 
-  std::uint64_t seq = 0;
   // `override_`: past the cooldown of the request before, as the dashboard's acknowledged override.
   std::string claimed(bool override_ = false) {
-    tmp.write("/run/restart.flag", json{{"user", "alice"},
-                                        {"timestamp", format_timestamp(now_utc())},
-                                        {"source", "manual"},
-                                        {"manual_override", override_},
-                                        {"override_acknowledged", override_}}
-                                       .dump());
-    auto c = claim_flag(tmp.at("/run/restart.flag"), ++seq, now_utc());
-    EXPECT_TRUE(c.ok() && c->has_value());
-    return **c;
+    return claimed_flag(json{{"user", "alice"},
+                             {"timestamp", format_timestamp(now_utc())},
+                             {"source", "manual"},
+                             {"manual_override", override_},
+                             {"override_acknowledged", override_}}
+                            .dump(),
+                        now_utc());
   }
 
   // A real master for one instance, in a directory of its own, writing that instance's PID file.
@@ -91,14 +84,10 @@ class SwapMode : public ::testing::Test {
 };
 
 TEST_F(SwapMode, HupModeProvesAndSignalsTheActiveInstancesMasterOnly) {
-  CSD_REQUIRE_FIXTURE_ENV(env);
-  auto blue = instance(*env, "blue");
   auto green = instance(*env, "green");
-  ASSERT_TRUE(blue && green);
+  ASSERT_TRUE(green);
   tmp.write("/state/conda-systemd-active", "green\n");
-  Settings s = settings(env->prefix, false);
-  s.health_url = green->url();
-  RequestHandler h = handler(s);
+  RequestHandler h = handler(settings(false, green->url()));
   std::set<pid_t> blue_workers = workers_of(*blue), green_workers = workers_of(*green);
 
   Outcome o = h.handle(claimed());
@@ -115,14 +104,10 @@ TEST_F(SwapMode, HupModeProvesAndSignalsTheActiveInstancesMasterOnly) {
 }
 
 TEST_F(SwapMode, TheHandlerFollowsTheRecordFromOneRequestToTheNext) {
-  CSD_REQUIRE_FIXTURE_ENV(env);
-  auto blue = instance(*env, "blue");
   auto green = instance(*env, "green");
-  ASSERT_TRUE(blue && green);
+  ASSERT_TRUE(green);
   // No record yet: blue is active.
-  Settings s = settings(env->prefix, false);
-  s.health_url = blue->url();
-  RequestHandler h = handler(s);
+  RequestHandler h = handler(settings(false, blue->url()));
   Outcome first = h.handle(claimed());
   ASSERT_TRUE(first.pending) << first.record.to_json().dump(2);
   EXPECT_EQ(first.record.to_json()["master_pid"], blue->pid());
@@ -137,12 +122,9 @@ TEST_F(SwapMode, TheHandlerFollowsTheRecordFromOneRequestToTheNext) {
 }
 
 TEST_F(SwapMode, ARecordNamingAStoppedInstanceIsRefusedNotRedirected) {
-  CSD_REQUIRE_FIXTURE_ENV(env);
-  auto blue = instance(*env, "blue");
-  ASSERT_TRUE(blue);
   // green is recorded but does not run (its PID file is missing): blue's master is not a stand-in.
   tmp.write("/state/conda-systemd-active", "green\n");
-  RequestHandler h = handler(settings(env->prefix, false));
+  RequestHandler h = handler(settings(false));
   std::set<pid_t> before = workers_of(*blue);
   Outcome o = h.handle(claimed());
   EXPECT_FALSE(o.pending);
@@ -154,11 +136,8 @@ TEST_F(SwapMode, ARecordNamingAStoppedInstanceIsRefusedNotRedirected) {
 }
 
 TEST_F(SwapMode, AnUnreadableRecordSignalsNeitherInstance) {
-  CSD_REQUIRE_FIXTURE_ENV(env);
-  auto blue = instance(*env, "blue");
-  ASSERT_TRUE(blue);
   tmp.write("/state/conda-systemd-active", "purple\n");
-  RequestHandler h = handler(settings(env->prefix, false));
+  RequestHandler h = handler(settings(false));
   Outcome o = h.handle(claimed());
   EXPECT_FALSE(o.pending);
   EXPECT_EQ(o.record.to_json()["decision_reason"], "gunicorn_pid_unavailable") << o.record.to_json().dump(2);
@@ -166,10 +145,7 @@ TEST_F(SwapMode, AnUnreadableRecordSignalsNeitherInstance) {
 }
 
 TEST_F(SwapMode, SwapModeWritesTheRequestInsteadOfASignal) {
-  CSD_REQUIRE_FIXTURE_ENV(env);
-  auto blue = instance(*env, "blue");
-  ASSERT_TRUE(blue);
-  Settings s = settings(env->prefix, true);
+  Settings s = settings(true);
   RequestHandler h = handler(s);
   std::set<pid_t> before = workers_of(*blue);
   Outcome o = h.handle(claimed());
@@ -199,13 +175,9 @@ TEST_F(SwapMode, SwapModeWritesTheRequestInsteadOfASignal) {
 }
 
 TEST_F(SwapMode, ASwapIsConfirmedOnceTheOtherInstanceIsActiveAndHealthy) {
-  CSD_REQUIRE_FIXTURE_ENV(env);
-  auto blue = instance(*env, "blue");
   auto green = instance(*env, "green");  // started by root's swap, in the real layout
-  ASSERT_TRUE(blue && green);
-  Settings s = settings(env->prefix, true);
-  s.health_url = green->url();
-  RequestHandler h = handler(s);
+  ASSERT_TRUE(green);
+  RequestHandler h = handler(settings(true, green->url()));
   Outcome o = h.handle(claimed());
   ASSERT_TRUE(o.pending) << o.record.to_json().dump(2);
   Record unused;
@@ -222,17 +194,13 @@ TEST_F(SwapMode, ASwapIsConfirmedOnceTheOtherInstanceIsActiveAndHealthy) {
   EXPECT_EQ(done["confirmation"], "confirmed");
   EXPECT_EQ(done["health_status"], 200);
   EXPECT_EQ(audits.back()["event"], "restart_executed");
-  json st = *StateStore(s.state_file, 50).load();
+  json st = *StateStore(tmp.at("/state/state.json"), 50).load();
   EXPECT_EQ(st["last_restart"]["confirmation"], "confirmed");
   EXPECT_EQ(st["history"].size(), 1u);
 }
 
 TEST_F(SwapMode, ASwapThatNeverHappensIsUnconfirmed) {
-  CSD_REQUIRE_FIXTURE_ENV(env);
-  auto blue = instance(*env, "blue");
-  ASSERT_TRUE(blue);
-  Settings s = settings(env->prefix, true);
-  s.health_url = blue->url();  // answers 2xx all along: health alone confirms nothing
+  Settings s = settings(true, blue->url());  // answers 2xx all along: health alone confirms nothing
   s.reload_timeout = Millis(1500);
   RequestHandler h = handler(s);
   Outcome o = h.handle(claimed());
@@ -246,10 +214,7 @@ TEST_F(SwapMode, ASwapThatNeverHappensIsUnconfirmed) {
 }
 
 TEST_F(SwapMode, ARequestThatCannotBeWrittenFailsAndSignalsNothing) {
-  CSD_REQUIRE_FIXTURE_ENV(env);
-  auto blue = instance(*env, "blue");
-  ASSERT_TRUE(blue);
-  Settings s = settings(env->prefix, true);
+  Settings s = settings(true);
   tmp.mkdirs("/run/swap.request/in-the-way");  // a directory where the request goes
   RequestHandler h = handler(s);
   std::set<pid_t> before = workers_of(*blue);

@@ -10,10 +10,12 @@
 #include <signal.h>
 #include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -27,6 +29,9 @@
 #include "test_support/temp_dir.h"
 #include "util/fd.h"
 #include "util/file.h"
+#include "watchdog/flag.h"
+#include "watchdog/handler.h"
+#include "watchdog/settings.h"
 
 namespace csd::watchdog::testing {
 
@@ -167,6 +172,16 @@ inline bool wait_until(const std::function<bool()>& ok, std::chrono::millisecond
   return true;
 }
 
+// A client connected to the unix socket `path`; -1 on failure. The caller closes it.
+inline int connect_unix(const std::string& path) {
+  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::snprintf(a.sun_path, sizeof(a.sun_path), "%s", path.c_str());
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) return ::close(fd), -1;
+  return fd;
+}
+
 inline int free_port() {
   int s = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in a{};
@@ -253,5 +268,48 @@ inline std::optional<Gunicorn> start_gunicorn(const FixtureEnv& env, const std::
   if (!up) return std::nullopt;
   return g;
 }
+
+// A request handler under test: its files in `tmp` (/run and /state), the audit events it sent,
+// and flags claimed as the loop claims them.
+class HandlerTest : public ::testing::Test {
+ protected:
+  test::TempDir tmp;
+  std::vector<nlohmann::json> audits;
+  std::uint64_t seq = 0;  // flags claimed: a claim's name is unique, as in the loop
+
+  void SetUp() override { tmp.mkdirs("/run"), tmp.mkdirs("/state"); }
+
+  // Writes `content` as the restart flag and claims it at `at`; the claimed file.
+  std::string claimed_flag(const std::string& content, TimePoint at) {
+    tmp.write("/run/restart.flag", content);
+    auto c = claim_flag(tmp.at("/run/restart.flag"), ++seq, at);
+    EXPECT_TRUE(c.ok() && c->has_value());
+    return c.ok() && c->has_value() ? **c : std::string();
+  }
+
+  // The watchdog's settings with its paths in `tmp`, the master expected in `prefix`, run by this
+  // test's user as the main process of `app_unit`, with 2 workers.
+  Settings settings_in(const std::string& prefix, const std::string& app_unit) const {
+    Settings s;
+    s.runtime_dir = tmp.at("/run");
+    s.restart_flag = tmp.at("/run/restart.flag");
+    s.pid_file = tmp.at("/run/gunicorn.pid");
+    s.state_file = tmp.at("/state/state.json");
+    s.control_socket = tmp.at("/run/watchdog.sock");
+    s.workers = 2;
+    s.master.prefix = prefix;
+    s.master.uid = ::getuid();
+    s.master.app_unit = app_unit;
+    return s;
+  }
+
+  // Hooks that keep every audit event in `audits` and probe health through the shipped program.
+  HandlerHooks recording_hooks() {
+    HandlerHooks hooks;
+    hooks.audit = [this](const nlohmann::json& e, int) { audits.push_back(e); };
+    hooks.probe_program = CSD_BINARY;
+    return hooks;
+  }
+};
 
 }  // namespace csd::watchdog::testing
