@@ -40,6 +40,12 @@ std::string loadable_unit(const Contract& c, const std::string& unit);
 // "blue" <-> "green".
 std::string other_instance(const std::string& instance);
 bool is_instance_name(const std::string& instance);
+// The CPU weight (CPUWeight=, systemd's default 100) of what boots while an instance serves: the
+// trial always (rendered), the new instance until its health check passed (a runtime property
+// the swap sets and takes back). A weight, not Nice=: each unit is its own cgroup (its own
+// autogroup on a cgroup v1 host), and a nice value only orders threads within one
+// (docs/deploy.md, "CPU while an instance boots").
+inline constexpr int kBootCpuWeight = 10;
 
 // The record of the current and the previous environment, beside the state file: deploy writes
 // it, render and check keep the environment it names (docs/deploy.md).

@@ -81,8 +81,11 @@ TEST(ZeroDowntime, InstancesInheritBothSocketsAndHaveTheirOwnPidFile) {
 TEST(ZeroDowntime, TheTrialYieldsTheCoresToTheServingInstance) {
   auto files = render_units(zero_downtime());
   ASSERT_TRUE(files.ok()) << files.error().to_string();
-  EXPECT_EQ(value(unit(*files, "app-trial@.service"), "Service", "Nice"), "10");
-  EXPECT_EQ(value(unit(*files, "app@.service"), "Service", "Nice"), "") << "the instance serves at the default";
+  EXPECT_EQ(value(unit(*files, "app-trial@.service"), "Service", "CPUWeight"), "10");
+  EXPECT_EQ(value(unit(*files, "app-trial@.service"), "Service", "Nice"), "")
+      << "nice weighs nothing across units";
+  EXPECT_EQ(value(unit(*files, "app@.service"), "Service", "CPUWeight"), "")
+      << "the instance's weight is the swap's to lower and raise, at runtime";
 }
 
 TEST(ZeroDowntime, SwapUnitsOnlyInSwapMode) {
