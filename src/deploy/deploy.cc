@@ -291,8 +291,10 @@ Result<Outcome> run(Kind kind, const std::string& contract_path, const Target* t
   if (!prepared) return prepared.error();
   const Installed& cur = prepared->current;
   const Contract& c = cur.contract;
-  auto held = render::lock_deployment(c, o.root, true);
+  auto held = render::lock_deployment(c, o.root, true, o.lock_wait);
   if (!held) return held.error();
+  if (o.when_locked)
+    if (auto s = o.when_locked(); !s) return s.error();
 
   const char* name = kind == Kind::kDeploy ? "deploy" : "rollback";
   Operation op(name, o, log, prepared->record_path);

@@ -7,8 +7,9 @@
 #      deploys and 1 deploy of an environment that answers 503, which must fail and leave the old
 #      instance serving: 0 failed requests; then the same load as long without deploys (the baseline);
 #   4. bad input: a new instance that crashes at import, one that never gets ready, two deploys at
-#      once, a bind the socket cannot hold;
+#      once, a bind the socket cannot hold; the new instance seen mid-boot at its small CPU weight;
 #   5. a restart request through the admin endpoint with restart_mode = "swap": new code, 0 failures;
+#      a swap request that comes during a deploy waits for it and is carried out after it;
 #   6. the way back to the plain layout with the runbook's commands: mes-dashboard.service serves again,
 #      nothing of the zero-downtime layout is left running or installed.
 # Latencies are reported (and written to the log for docs/performance.md), never asserted: speed
@@ -174,18 +175,16 @@ rig_check "two deploys at once: the second is refused, the first completes" two_
 # timing it. On this rig the weight is systemd's record only (no cpu controller in the container:
 # docs/testing.md); the check is that the swap asks systemd for it and takes it back.
 gate=/opt/mes-dashboard/boot-gate
+gated_code_version() {  # VERSION: the instance's import waits until the gate file exists
+  rm -f "$root$gate"
+  printf 'import os, time\nif "trial@" not in open("/proc/self/cgroup").read():\n    while not os.path.exists("%s"):\n        time.sleep(0.05)\nCODE_VERSION = "%s"\n' \
+    "$gate" "$1" >"$version_py"
+}
 boot_weight() {
   local old new rc=0 out
   old=$(rig_run cat /var/lib/mes-dashboard/conda-systemd-active)
   new=$([ "$old" = blue ] && echo green || echo blue)
-  rm -f "$root$gate"
-  printf 'import os, time
-if "trial@" not in open("/proc/self/cgroup").read():
-    while not os.path.exists("%s"):
-        time.sleep(0.05)
-CODE_VERSION = "weight"
-' \
-    "$gate" >"$version_py"
+  gated_code_version weight
   rig_run "$tool" deploy --contract "$installed" >"$RIG_WORK/weight-deploy.log" 2>&1 &
   local pid=$!
   activating() { [ "$(rig_unit_prop "mes-dashboard@$new.service" ActiveState)" = activating ]; }
@@ -249,6 +248,7 @@ swap_ok=yes
 measure zd-admin-swap admin_swap || swap_ok=no
 rig_check_eq "a restart request in swap mode brings the new code" yes "$swap_ok"
 rig_check_eq "0 failed requests across the admin swap" 0 "$(failures_of zd-admin-swap)"
+swap_done() { [ "$(rig_unit_prop mes-dashboard-swap.service ActiveState)" = inactive ]; }
 # The watchdog (the service user) asked; root's swap unit lowered and raised the weight.
 admin_weight() {
   local active
@@ -258,11 +258,37 @@ admin_weight() {
   [ "$(rig_unit_prop "mes-dashboard@$active.service" CPUWeight)" = '[not set]' ]
 }
 
-# --- 6. the way back to the plain layout, with the runbook's commands -----------------------------------
-# The swap unit still stops the old instance after the new code answers; render would wait for its lock.
-swap_done() { [ "$(rig_unit_prop mes-dashboard-swap.service ActiveState)" = inactive ]; }
+# The swap unit still stops the old instance after the new code answers; it holds the lock meanwhile.
 rig_check "the admin swap has ended" rig_wait_until 60 swap_done
 rig_check "the admin swap booted the instance at CPU weight 10 and gave it its own back" admin_weight
+# A swap request that comes while a deploy by hand holds the lock waits for it, and is carried out
+# after it: it is removed only once its own deploy holds the lock. Written as the watchdog writes it
+# (atomically, 0644), so the admin endpoint's cooldown does not stand in the way.
+request_waits() {
+  local old new pid
+  old=$(rig_run cat /var/lib/mes-dashboard/conda-systemd-active)
+  new=$([ "$old" = blue ] && echo green || echo blue)
+  gated_code_version 9
+  rig_run "$tool" deploy --contract "$installed" >"$RIG_WORK/held-deploy.log" 2>&1 &
+  pid=$!
+  booting() { [ "$(rig_unit_prop "mes-dashboard@$new.service" ActiveState)" = activating ]; }
+  swap_waiting() { [ "$(rig_unit_prop mes-dashboard-swap.service ActiveState)" = activating ]; }
+  release() { set_code_version 10; touch "$root$gate"; wait "$pid"; }
+  rig_wait_until 60 booting || { release; cat "$RIG_WORK/held-deploy.log"; return 1; }
+  rig_run sh -c 'printf "%s\n" "{\"service\":\"mes-dashboard\",\"request_id\":\"e2e-wait-1\",\"requested_by\":\"e2e\"}" >/run/mes-dashboard/.e2e-request &&
+    chmod 0644 /run/mes-dashboard/.e2e-request && mv /run/mes-dashboard/.e2e-request /run/mes-dashboard/swap.request'
+  rig_wait_until 30 swap_waiting || { release; echo "the swap unit did not start"; return 1; }
+  rig_run test -e /run/mes-dashboard/swap.request || { release; echo "the request was removed under another deploy's lock"; return 1; }
+  release || { cat "$RIG_WORK/held-deploy.log"; return 1; }
+  rig_wait_until 120 swap_done || { echo "the swap unit did not end"; return 1; }
+  [ "$(code_version)" = 10 ] || { echo "code_version $(code_version), expected 10"; rig_journal mes-dashboard-swap.service -n 20 -o cat; return 1; }
+  rig_run test ! -e /run/mes-dashboard/swap.request || return 1
+  rig_run test ! -e /run/mes-dashboard/swap.request.rejected || { echo "set aside"; return 1; }
+  rig_journal mes-dashboard-swap.service -o cat | grep -q 'request e2e-wait-1 by e2e: new code for mes-dashboard'
+}
+rig_check "a swap request during a deploy waits for its lock and is carried out after it" request_waits
+
+# --- 6. the way back to the plain layout, with the runbook's commands -----------------------------------
 sed -i -e '/^zero_downtime = true$/d' -e '/^restart_mode = "swap"$/d' "$root$contract"
 rig_check "render of the plain contract keeps the running zero-downtime units" \
   sh -c "$(printf '%q ' nsenter -t "$RIG_PID" -a "$tool" render --contract "$contract") 2>&1 | grep -q 'kept'"
