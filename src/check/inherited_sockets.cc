@@ -29,10 +29,12 @@ std::string bind_address(const std::string& bind) {
   return fmt::format("{}:{}", text, port);
 }
 
-Status check_inherited_sockets(const Contract& c, const std::vector<host::InheritedSocket>& sockets) {
+Status check_inherited_sockets(const Contract& c, const std::vector<host::InheritedSocket>& sockets,
+                               const std::string& unit) {
   if (c.service.bind.empty()) return ok_status();
   const std::string want = bind_address(c.service.bind);
   const std::string port = c.service.bind.substr(c.service.bind.rfind(':'));
+  bool on_bind = false;
   for (const auto& s : sockets) {
     if (c.service.zero_downtime &&
         (s.address == health_socket_path(c, "blue") || s.address == health_socket_path(c, "green")))
@@ -40,7 +42,10 @@ Status check_inherited_sockets(const Contract& c, const std::vector<host::Inheri
     // A host name: only the port can be compared.
     bool same = want.empty() ? unix_bind_path(c.service.bind).empty() && ends_with(s.address, port)
                              : s.address == want;
-    if (same && s.listening) continue;
+    if (same && s.listening) {
+      on_bind = true;
+      continue;
+    }
     std::string what =
         same ? fmt::format("the inherited socket on {} (descriptor {}, LISTEN_FDS) is not listening",
                            s.address, s.fd)
@@ -50,12 +55,23 @@ Status check_inherited_sockets(const Contract& c, const std::vector<host::Inheri
     return file_error(
         c.source, what + ": gunicorn serves every inherited socket and ignores its --bind",
         c.service.zero_downtime
-            ? fmt::format("a socket keeps its address until it restarts: systemctl restart {} "
-                          "(docs/deploy.md)",
-                          socket_unit(c))
+            ? fmt::format("a running socket keeps its address until daemon-reload and its restart: "
+                          "systemctl daemon-reload && systemctl restart {} (docs/deploy.md)",
+                          target_unit(c))
             : "the unit's Sockets= or its .socket unit names another address than the contract");
   }
-  return ok_status();
+  if (on_bind || !c.service.zero_downtime ||
+      (unit != app_instance(c, "blue") && unit != app_instance(c, "green")))
+    return ok_status();
+  std::string passed;
+  for (const auto& s : sockets) passed += (passed.empty() ? "" : ", ") + s.address;
+  return file_error(c.source,
+                    fmt::format("{} inherits no socket on service.bind {} (LISTEN_FDS: {}): gunicorn would "
+                                "serve its health socket alone",
+                                unit, c.service.bind, passed.empty() ? "none" : passed),
+                    fmt::format("systemd closes a socket whose address changed at daemon-reload and passes "
+                                "nothing until it restarts: systemctl restart {} (docs/deploy.md)",
+                                target_unit(c)));
 }
 
 }  // namespace csd::check

@@ -17,8 +17,11 @@ namespace csd::check {
 std::string bind_address(const std::string& bind);
 
 // Each socket must listen on service.bind, or be one of the contract's per-instance health
-// sockets (zero_downtime). An error naming the first that does not; nothing to compare without
-// a bind.
-Status check_inherited_sockets(const Contract& c, const std::vector<host::InheritedSocket>& sockets);
+// sockets (zero_downtime). And an instance of the zero-downtime layout (`unit`, the unit exec runs
+// in) must have the one on service.bind among them: without it gunicorn would serve its health
+// socket alone, and a swap to it would leave no one on the service's address. An error naming
+// what is wrong; nothing to compare without a bind.
+Status check_inherited_sockets(const Contract& c, const std::vector<host::InheritedSocket>& sockets,
+                               const std::string& unit);
 
 }  // namespace csd::check

@@ -115,7 +115,9 @@ int run_exec(const ExecOptions& o) {
       print_error(inherited.error(), o.json);
       return kUnusable;
     }
-    if (auto s = check::check_inherited_sockets(*c, *inherited); !s) {
+    if (auto s =
+            check::check_inherited_sockets(*c, *inherited, c->service.zero_downtime ? host::own_unit() : "");
+        !s) {
       print_error(s.error(), o.json);
       return kUnusable;
     }

@@ -12,6 +12,9 @@
 #include <charconv>
 #include <cstring>
 
+#include "host/process.h"
+#include "util/file.h"
+
 namespace csd::host {
 
 namespace {
@@ -25,6 +28,11 @@ bool parse_number(const char* text, long& out) {
 }
 
 }  // namespace
+
+std::string own_unit() {
+  auto text = read_file("/proc/self/cgroup", {.max_bytes = 64 * 1024});
+  return text ? unit_of_cgroup(*text) : "";
+}
 
 std::string socket_address_text(const void* sockaddr, socklen_t length) {
   const auto* sa = static_cast<const struct sockaddr*>(sockaddr);

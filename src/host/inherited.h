@@ -29,6 +29,10 @@ struct InheritedSocket {
 Result<std::vector<InheritedSocket>> inherited_sockets(const char* listen_pid, const char* listen_fds,
                                                        pid_t self);
 
+// The unit this process runs in ("mes-dashboard@blue.service"), from /proc/self/cgroup
+// (host/process.h); "" outside a service.
+std::string own_unit();
+
 // "127.0.0.1:8080", "[::1]:8080" (the address as inet_ntop writes it), a unix path, "@name".
 std::string socket_address_text(const void* sockaddr, socklen_t length);
 
