@@ -20,6 +20,10 @@ std::vector<std::string> all_units(const Contract& c);
 std::string app_instance(const Contract& c, const std::string& instance);  // "mes-dashboard@blue.service"
 // The instance on its health socket alone, asked before the instance takes traffic.
 std::string trial_unit(const Contract& c, const std::string& instance);  // "mes-dashboard-trial@blue.service"
+// The slice systemd puts the app template's instances in ("system-mes\x2ddashboard.slice": the
+// prefix escaped as systemd escapes unit names): the trial is put there too, so that its CPU
+// weight weighs against the instances', its siblings (docs/deploy.md, "CPU while an instance boots").
+std::string instance_slice(const Contract& c);
 std::string socket_unit(const Contract& c);  // "mes-dashboard.socket", holds service.bind
 std::string health_socket_unit(const Contract& c,
                                const std::string& instance);  // "mes-dashboard-health@blue.socket"

@@ -133,6 +133,8 @@ Result<std::string> template_text(const Contract& c, const std::vector<std::stri
     // the requests being served come first. A cgroup weight, not Nice=, which only orders threads
     // within one cgroup (docs/deploy.md, "CPU while an instance boots").
     u.set("CPUWeight", std::to_string(kBootCpuWeight));
+    // A weight weighs against the siblings in one slice: the instances' (docs/deploy.md).
+    u.set("Slice", instance_slice(c));
     // No Restart=: a trial that fails is the answer.
     writable_paths(u, c, false);
     u.append(sandbox);

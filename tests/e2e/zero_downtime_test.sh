@@ -198,6 +198,9 @@ boot_weight() {
   [ "$rc" -eq 0 ] || { echo "$out (exit $rc)"; return 1; }
   [ "$during" = 10 ] || { echo "CPUWeight of mes-dashboard@$new.service while it boots: $during"; return 1; }
   [ "$trial" = 10 ] || { echo "CPUWeight of the trial: $trial"; return 1; }
+  # Weights weigh against siblings: the trial is in the instances' slice.
+  [ "$(rig_unit_prop "mes-dashboard-trial@$new.service" Slice)" = "$(rig_unit_prop "mes-dashboard@$new.service" Slice)" ] ||
+    { echo "the trial is in $(rig_unit_prop "mes-dashboard-trial@$new.service" Slice)"; return 1; }
   local after
   after=$(rig_unit_prop "mes-dashboard@$new.service" CPUWeight)
   [ "$after" = '[not set]' ] || { echo "CPUWeight of mes-dashboard@$new.service once it serves: $after"; return 1; }
