@@ -3,6 +3,7 @@
 #include "deploy/deploy.h"
 
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/command.h"
@@ -39,11 +40,14 @@ Progress::Mode progress_mode(bool json) {
   return use_colour(STDOUT_FILENO) ? Progress::Mode::kLive : Progress::Mode::kLines;
 }
 
-int run_switch(const DeploymentOptions& d, const GateOptions& g, const deploy::Target* target, bool json) {
+int run_switch(const DeploymentOptions& d, const GateOptions& g, const deploy::Target* target, bool json,
+               deploy::Options options = {}) {
   host::HealthOptions gate{.timeout = g.timeout, .retries = g.retries};
   auto services = deploy::system_services(gate, g.restart_timeout);
   if (!services) return print_error(services.error(), json), int(kUnusable);
-  deploy::Options options{.root = Root(d.root), .home = home_dir(), .who = watchdog::current_user()};
+  options.root = Root(d.root);
+  options.home = home_dir();
+  options.who = watchdog::current_user();
   // Each step as a line with its time; on a terminal a live line between them (docs/deploy.md).
   Progress progress(progress_mode(json));
   auto hear = [&progress](const deploy::Event& e) { progress.event(e); };
@@ -60,6 +64,10 @@ int run_switch(const DeploymentOptions& d, const GateOptions& g, const deploy::T
                                  2));
   return outcome->ok ? int(kOk) : int(kFailed);
 }
+
+// A swap request that comes during another deploy waits this long for its lock: longer than a
+// deploy with the default --restart-timeout and --retries takes.
+constexpr Millis kRequestLockWait{15 * 60'000};
 
 }  // namespace
 
@@ -96,17 +104,37 @@ std::function<int()> switch_command(CLI::App* app, bool is_deploy) {
                 "print the result and every step, with its time, as JSON (no progress lines)");
   return [o, is_deploy] {
     if (!is_deploy) return run_switch(o->deployment, o->gate, nullptr, o->json);
-    if (!o->request.empty()) {
-      // Root reads what the service user wrote: checked whole, then removed (or set aside when
-      // refused), so a request is carried out once and a bad one never swaps (swap/request.h).
-      auto c = load_contract(o->deployment.contract);
-      if (!c) return print_error(c.error(), o->json), int(kUnusable);
-      auto taken = swap::take_request(o->request, *c);
-      if (!taken) return print_error(taken.error(), o->json), int(kUnusable);
-      inform("request {} by {}: new code for {}", taken->request_id, taken->requested_by, taken->service);
+    if (o->request.empty())
+      // Neither: new code in the same environment, which the library refuses unless zero_downtime.
+      return run_switch(o->deployment, o->gate, &o->target, o->json);
+    // Root reads what the service user wrote: checked whole (a bad one is set aside at once), then
+    // removed once the lock is held, so a request is carried out once, a bad one never swaps, and
+    // one that comes during another deploy waits for it (docs/deploy.md, "Swaps the watchdog asks for").
+    auto c = load_contract(o->deployment.contract);
+    if (!c) return print_error(c.error(), o->json), int(kUnusable);
+    if (auto checked = swap::check_request(o->request, *c); !checked)
+      return print_error(checked.error(), o->json), int(kUnusable);
+    deploy::Options options{.lock_wait = kRequestLockWait, .when_locked = [o, c = *c]() -> Status {
+                              auto taken = swap::take_request(o->request, c);
+                              if (!taken) return taken.error();
+                              inform("request {} by {}: new code for {}", taken->request_id,
+                                     taken->requested_by, taken->service);
+                              return ok_status();
+                            }};
+    int rc = run_switch(o->deployment, o->gate, &o->target, o->json, std::move(options));
+    // Not taken (no lock within the wait, no bus): set aside where it can be read, not left for the
+    // .path unit to start this again at once, and not lost.
+    struct stat st {};
+    if (::lstat(o->request.c_str(), &st) == 0) {
+      auto aside = swap::set_aside_request(o->request);
+      if (aside)
+        print_error(file_error(o->request, "the swap request was not carried out; set aside as " + *aside,
+                               "ask again once the other operation ended"),
+                    o->json);
+      else
+        print_error(aside.error(), o->json);
     }
-    // Neither: new code in the same environment, which the library refuses unless zero_downtime.
-    return run_switch(o->deployment, o->gate, &o->target, o->json);
+    return rc;
   };
 }
 

@@ -4,10 +4,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string_view>
 
+#include "check/inherited_sockets.h"
 #include "cli/app.h"
 #include "cli/command.h"
 #include "conda/exec_plan.h"
@@ -106,6 +108,20 @@ int run_exec(const ExecOptions& o) {
     auto c = load_resolved_contract(o.contract, Root(), home_dir());
     if (!c) {
       print_error(c.error(), o.json);
+      return kUnusable;
+    }
+    // Sockets systemd passed to this very process are gunicorn's to serve once this is gunicorn:
+    // they must be where the contract says (docs/exec.md, "Inherited sockets"). Kept as they are.
+    auto inherited =
+        host::inherited_sockets(std::getenv("LISTEN_PID"), std::getenv("LISTEN_FDS"), ::getpid());
+    if (!inherited) {
+      print_error(inherited.error(), o.json);
+      return kUnusable;
+    }
+    if (auto s =
+            check::check_inherited_sockets(*c, *inherited, c->service.zero_downtime ? host::own_unit() : "");
+        !s) {
+      print_error(s.error(), o.json);
       return kUnusable;
     }
     request.activation.prefix = c->conda.prefix;

@@ -43,6 +43,16 @@ std::string socket_unit(const Contract& c) {
 std::string trial_unit(const Contract& c, const std::string& instance) {
   return c.name + "-trial@" + instance + ".service";
 }
+std::string instance_slice(const Contract& c) {
+  // Names hold letters, digits, "-", "_" and "." (contract.md): systemd escapes "-" (it nests
+  // slices) and a leading ".".
+  std::string escaped;
+  for (std::size_t i = 0; i < c.name.size(); ++i)
+    escaped += c.name[i] == '-'               ? "\\x2d"
+               : (i == 0 && c.name[i] == '.') ? "\\x2e"
+                                              : std::string(1, c.name[i]);
+  return "system-" + escaped + ".slice";
+}
 std::string health_socket_unit(const Contract& c, const std::string& instance) {
   return c.name + "-health@" + instance + ".socket";
 }

@@ -20,6 +20,10 @@ std::vector<std::string> all_units(const Contract& c);
 std::string app_instance(const Contract& c, const std::string& instance);  // "mes-dashboard@blue.service"
 // The instance on its health socket alone, asked before the instance takes traffic.
 std::string trial_unit(const Contract& c, const std::string& instance);  // "mes-dashboard-trial@blue.service"
+// The slice systemd puts the app template's instances in ("system-mes\x2ddashboard.slice": the
+// prefix escaped as systemd escapes unit names): the trial is put there too, so that its CPU
+// weight weighs against the instances', its siblings (docs/deploy.md, "CPU while an instance boots").
+std::string instance_slice(const Contract& c);
 std::string socket_unit(const Contract& c);  // "mes-dashboard.socket", holds service.bind
 std::string health_socket_unit(const Contract& c,
                                const std::string& instance);  // "mes-dashboard-health@blue.socket"
@@ -40,6 +44,12 @@ std::string loadable_unit(const Contract& c, const std::string& unit);
 // "blue" <-> "green".
 std::string other_instance(const std::string& instance);
 bool is_instance_name(const std::string& instance);
+// The CPU weight (CPUWeight=, systemd's default 100) of what boots while an instance serves: the
+// trial always (rendered), the new instance until its health check passed (a runtime property
+// the swap sets and takes back). A weight, not Nice=: each unit is its own cgroup (its own
+// autogroup on a cgroup v1 host), and a nice value only orders threads within one
+// (docs/deploy.md, "CPU while an instance boots").
+inline constexpr int kBootCpuWeight = 10;
 
 // The record of the current and the previous environment, beside the state file: deploy writes
 // it, render and check keep the environment it names (docs/deploy.md).

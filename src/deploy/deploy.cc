@@ -271,11 +271,17 @@ Result<Outcome> deploy_code(Operation& op, const Installed& cur, const json& rec
     return make_error("give exactly one of --env-name NAME and --prefix PATH",
                       "without one, deploy swaps in new code, which needs [service] zero_downtime = true");
   op.step(fmt::format("{} runs from {}; new code in the same environment", c.name, cur.env.prefix));
-  std::string failure = op.apply(cur, services, nullptr, false);
+  bool swapped = false;
+  std::string failure = op.apply(cur, services, &swapped, false);
   op.outcome.prefix = cur.env.prefix;
   op.outcome.ok = failure.empty();
   if (failure.empty())
     op.say(fmt::format("deployed: {} runs new code from {}", c.name, cur.env.prefix));
+  else if (swapped)
+    // The gate after the swap failed: the old instance is already stopped, saying it serves would lie.
+    op.say(fmt::format("FAILED: {}; the swap was made: the new instance runs and the old one is stopped",
+                       failure),
+           false);
   else
     op.say(fmt::format("FAILED: {}; the previous instance serves on", failure), false);
   if (auto s = op.save_record(record, current, previous, cur.env, cur.env,
@@ -291,8 +297,10 @@ Result<Outcome> run(Kind kind, const std::string& contract_path, const Target* t
   if (!prepared) return prepared.error();
   const Installed& cur = prepared->current;
   const Contract& c = cur.contract;
-  auto held = render::lock_deployment(c, o.root, true);
+  auto held = render::lock_deployment(c, o.root, true, o.lock_wait);
   if (!held) return held.error();
+  if (o.when_locked)
+    if (auto s = o.when_locked(); !s) return s.error();
 
   const char* name = kind == Kind::kDeploy ? "deploy" : "rollback";
   Operation op(name, o, log, prepared->record_path);

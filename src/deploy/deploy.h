@@ -54,6 +54,12 @@ struct Options {
   Root root;
   std::string home;  // for the conda lookup of --env
   std::string who;   // recorded with each operation
+  // How long to wait while another render, deploy or rollback holds the lock; 0 refuses at once.
+  Millis lock_wait{0};
+  // Runs once the lock is held, before anything changes; an error stops the operation there.
+  // `deploy --request` takes (removes) the swap request here, so a request is never removed
+  // while another operation could still refuse it.
+  std::function<Status()> when_locked;
 };
 
 // Progress of an operation, as it happens: the library prints nothing, the command line renders

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "render/deployed.h"
 #include "runbook/runbook.h"
@@ -239,6 +242,68 @@ TEST_F(DeployTest, RenderDeployAndRollbackTakeOneLock) {
   EXPECT_NE(rendered.err.find("another render, deploy or rollback"), std::string::npos) << rendered.err;
   test::Ran check_only = test::run_tool({"render", "--check", "--contract", contract(), "--root", d.root()});
   EXPECT_EQ(check_only.status, 0) << "render --check changes nothing and takes no lock: " << check_only.err;
+}
+
+// What `deploy --request` relies on: the swap request is taken (removed) only once the lock is held,
+// so one that comes during another operation waits for it instead of being removed and refused.
+TEST_F(DeployTest, AnOperationThatMayWaitRunsWhenLockedOnlyOnceTheLockIsItsOwn) {
+  add_env(d, "app-new");
+  auto held = render::lock_deployment(d.contract(), Root(d.root()), true);
+  ASSERT_TRUE(held) << held.error().to_string();
+  std::atomic<bool> released{false};
+  std::atomic<int> calls{0};
+  bool released_when_called = false;
+  Options o = options();
+  o.lock_wait = Millis(120'000);
+  o.when_locked = [&] {
+    released_when_called = released.load();
+    ++calls;
+    return ok_status();
+  };
+  Result<Outcome> r = make_error("not run");
+  std::thread waiter([&] { r = deploy(contract(), {.env = "app-new"}, services, o, log); });
+  // Long enough for a wrong implementation to take the request under the other's lock; a right one
+  // cannot, however long this is.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(calls.load(), 0) << "called while another operation held the lock";
+  released = true;
+  held = Fd();
+  waiter.join();
+  ASSERT_TRUE(r) << r.error().to_string();
+  EXPECT_TRUE(r->ok);
+  EXPECT_EQ(calls.load(), 1);
+  EXPECT_TRUE(released_when_called);
+}
+
+TEST_F(DeployTest, ALockHeldPastTheWaitRefusesBeforeWhenLocked) {
+  add_env(d, "app-new");
+  auto held = render::lock_deployment(d.contract(), Root(d.root()), true);
+  ASSERT_TRUE(held) << held.error().to_string();
+  Options o = options();
+  o.lock_wait = Millis(300);
+  bool called = false;
+  o.when_locked = [&] {
+    called = true;
+    return ok_status();
+  };
+  auto r = deploy(contract(), {.env = "app-new"}, services, o, log);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("held the lock for all of"), std::string::npos) << r.error().message;
+  EXPECT_TRUE(r.error().is(ErrorKind::kConflict));
+  EXPECT_FALSE(called);
+  EXPECT_TRUE(services.restarted.empty());
+}
+
+TEST_F(DeployTest, AWhenLockedErrorStopsTheOperationBeforeAnyChange) {
+  add_env(d, "app-new");
+  std::string before = d.read("/etc/conda-systemd/app.toml");
+  Options o = options();
+  o.when_locked = [] { return Status(make_error("no swap request")); };
+  auto r = deploy(contract(), {.env = "app-new"}, services, o, log);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message, "no swap request");
+  EXPECT_EQ(d.read("/etc/conda-systemd/app.toml"), before);
+  EXPECT_TRUE(services.restarted.empty());
 }
 
 TEST_F(DeployTest, ADamagedRecordStopsRenderUntilDropped) {

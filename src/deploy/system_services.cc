@@ -10,6 +10,7 @@ namespace csd::deploy {
 namespace {
 
 // A swap's unit operations over sd-bus (swap/swap.h).
+static_assert(swap::kNoCpuWeight == host::Systemd::kNoCpuWeight, "both mean systemd's [not set]");
 class BusUnits : public swap::Units {
  public:
   BusUnits(host::Systemd& bus, HealthOptions gate, Millis timeout)
@@ -38,6 +39,10 @@ class BusUnits : public swap::Units {
     if (auto s = bus_.disable({disable}); !s) return s;
     if (auto s = bus_.enable({enable}); !s) return s;
     return bus_.daemon_reload();
+  }
+  Result<std::uint64_t> cpu_weight(const std::string& unit) override { return bus_.cpu_weight(unit); }
+  Status set_cpu_weight(const std::string& unit, std::uint64_t weight) override {
+    return bus_.set_cpu_weight(unit, weight);
   }
 
  private:

@@ -73,6 +73,19 @@ Result<std::vector<std::string>> strv_property(sd_bus* bus, const char* path, co
   return value.list();
 }
 
+// LoadUnit rather than GetUnit: an inactive unit is not loaded, and its state is what we want.
+Result<std::string> load_unit(sd_bus* bus, const std::string& name) {
+  BusError error;
+  Message reply;
+  int r = sd().bus_call_method(bus, kSystemd, kManagerPath, kManager, "LoadUnit", &error.e, &reply.m, "s",
+                               name.c_str());
+  if (r < 0) return make_error(fmt::format("systemd LoadUnit({}): {}", name, error.text(r)));
+  const char* path = nullptr;
+  if (sd().bus_message_read(reply.m, "o", &path) < 0)
+    return make_error(fmt::format("systemd LoadUnit({}): bad reply", name));
+  return std::string(path);
+}
+
 struct JobWait {
   std::string job;
   std::string result;
@@ -125,16 +138,10 @@ Result<pid_t> Systemd::main_pid(const std::string& name) {
 }
 
 Result<UnitStatus> Systemd::unit(const std::string& name) {
-  BusError error;
-  Message reply;
-  // LoadUnit rather than GetUnit: an inactive unit is not loaded, and its state is what we want.
-  int r = sd().bus_call_method(bus_.get(), kSystemd, kManagerPath, kManager, "LoadUnit", &error.e, &reply.m,
-                               "s", name.c_str());
-  if (r < 0) return make_error(fmt::format("systemd LoadUnit({}): {}", name, error.text(r)));
-  const char* p = nullptr;
-  if (sd().bus_message_read(reply.m, "o", &p) < 0)
-    return make_error(fmt::format("systemd LoadUnit({}): bad reply", name));
-  std::string path = p;
+  auto loaded = load_unit(bus_.get(), name);
+  if (!loaded) return loaded.error();
+  const std::string& path = *loaded;
+  int r = 0;
   UnitStatus u{.name = name};
   for (auto [field, prop] :
        {std::pair{&u.load_state, "LoadState"}, std::pair{&u.active_state, "ActiveState"},
@@ -226,6 +233,28 @@ Status Systemd::disable(const std::vector<std::string>& names) {
 }
 Status Systemd::enable(const std::vector<std::string>& names) {
   return unit_files("EnableUnitFiles", names);
+}
+
+Result<std::uint64_t> Systemd::cpu_weight(const std::string& name) {
+  auto path = load_unit(bus_.get(), name);
+  if (!path) return path.error();
+  BusError perr;
+  uint64_t weight = kNoCpuWeight;
+  int r = sd().bus_get_property_trivial(bus_.get(), kSystemd, path->c_str(), kService, "CPUWeight", &perr.e,
+                                        't', &weight);
+  if (r < 0) return make_error(fmt::format("systemd {} CPUWeight: {}", name, perr.text(r)));
+  return static_cast<std::uint64_t>(weight);
+}
+
+Status Systemd::set_cpu_weight(const std::string& name, std::uint64_t weight) {
+  BusError error;
+  Message reply;
+  int r = sd().bus_call_method(bus_.get(), kSystemd, kManagerPath, kManager, "SetUnitProperties", &error.e,
+                               &reply.m, "sba(sv)", name.c_str(), 1, 1, "CPUWeight", "t",
+                               static_cast<uint64_t>(weight));
+  if (r < 0)
+    return make_error(fmt::format("systemd SetUnitProperties({}, CPUWeight): {}", name, error.text(r)));
+  return ok_status();
 }
 
 Result<std::string> Systemd::job_and_wait(const char* method, const char* what, const std::string& name,

@@ -55,6 +55,12 @@ class Systemd {
   Status restart(const std::string& name);
   // DisableUnitFiles: removes the [Install] links of these units (as `systemctl disable`).
   Status disable(const std::vector<std::string>& names);
+  // A service's CPUWeight= as systemd holds it; kNoCpuWeight when nothing sets it (the default, 100).
+  Result<std::uint64_t> cpu_weight(const std::string& name);
+  // SetUnitProperties(name, runtime, CPUWeight) as `systemctl set-property --runtime`: applied to a
+  // running unit at once and kept until the next reboot; kNoCpuWeight resets it to the default.
+  Status set_cpu_weight(const std::string& name, std::uint64_t weight);
+  static constexpr std::uint64_t kNoCpuWeight = UINT64_MAX;
 
  private:
   struct Close {

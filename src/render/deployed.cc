@@ -6,11 +6,14 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <thread>
 
 #include "contract/naming.h"
 #include "contract/resolve.h"
 #include "render/install.h"
+#include "util/duration.h"
 #include "util/file.h"
 #include "util/json_text.h"
 #include "util/strings.h"
@@ -139,7 +142,7 @@ Status drop_deployed(const Contract& c, const Root& root, const std::string& who
   return write_deploy_record(path, j, root);
 }
 
-Result<Fd> lock_deployment(const Contract& c, const Root& root, bool create) {
+Result<Fd> lock_deployment(const Contract& c, const Root& root, bool create, Millis wait) {
   std::string dir = root.map(parent_dir(deploy_record_path(c)));
   if (!is_directory(dir)) {
     if (!create) return Fd();
@@ -155,10 +158,23 @@ Result<Fd> lock_deployment(const Contract& c, const Root& root, bool create) {
   }
   Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd.valid()) return file_error(dir, fmt::format("cannot open: {}", std::strerror(errno)));
-  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0)
-    return file_error(dir,
-                      "another render, deploy or rollback of this service is running (it holds the lock)",
-                      "wait for it to finish, then try again");
+  // Polled rather than a blocking flock: the wait is bounded without a signal to interrupt it.
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  while (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK && errno != EINTR)
+      return file_error(dir, fmt::format("cannot lock: {}", std::strerror(errno)));
+    if (std::chrono::steady_clock::now() >= deadline)
+      return file_error(dir,
+                        wait.count() > 0
+                            ? fmt::format("another render, deploy or rollback of this service held the lock "
+                                          "for all of {}",
+                                          format_duration(wait))
+                            : std::string("another render, deploy or rollback of this service is running "
+                                          "(it holds the lock)"),
+                        "wait for it to finish, then try again")
+          .as(ErrorKind::kConflict);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   return fd;
 }
 

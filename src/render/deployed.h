@@ -10,6 +10,7 @@
 
 #include "contract/conda_target.h"
 #include "contract/contract.h"
+#include "util/duration.h"
 #include "util/error.h"
 #include "util/fd.h"
 #include "util/root.h"
@@ -63,6 +64,7 @@ Status drop_deployed(const Contract& c, const Root& root, const std::string& who
 // One operation at a time on a deployment: render, deploy and rollback hold this while they
 // change it: a flock on the state directory, which exists wherever the record does. An empty Fd
 // when the directory does not exist and `create` is false: then there is no record and no deploy.
-Result<Fd> lock_deployment(const Contract& c, const Root& root, bool create);
+// While another holds it: an error at once, or after `wait` (a swap request waits its turn).
+Result<Fd> lock_deployment(const Contract& c, const Root& root, bool create, Millis wait = Millis(0));
 
 }  // namespace csd::render

@@ -132,8 +132,11 @@ Result<std::string> template_text(const Contract& c, const std::vector<std::stri
   app_exec(u, c, argv);
   if (trial) {
     // It boots and stops while the active instance serves on the same cores, and answers one probe:
-    // the requests being served come first (docs/performance.md, "Zero-downtime deploys").
-    u.set("Nice", "10");
+    // the requests being served come first. A cgroup weight, not Nice=, which only orders threads
+    // within one cgroup (docs/deploy.md, "CPU while an instance boots").
+    u.set("CPUWeight", std::to_string(kBootCpuWeight));
+    // A weight weighs against the siblings in one slice: the instances' (docs/deploy.md).
+    u.set("Slice", instance_slice(c));
     // No Restart=: a trial that fails is the answer.
     writable_paths(u, c, false);
     u.append(sandbox);

@@ -81,8 +81,21 @@ TEST(ZeroDowntime, InstancesInheritBothSocketsAndHaveTheirOwnPidFile) {
 TEST(ZeroDowntime, TheTrialYieldsTheCoresToTheServingInstance) {
   auto files = render_units(zero_downtime());
   ASSERT_TRUE(files.ok()) << files.error().to_string();
-  EXPECT_EQ(value(unit(*files, "app-trial@.service"), "Service", "Nice"), "10");
-  EXPECT_EQ(value(unit(*files, "app@.service"), "Service", "Nice"), "") << "the instance serves at the default";
+  EXPECT_EQ(value(unit(*files, "app-trial@.service"), "Service", "CPUWeight"), "10");
+  EXPECT_EQ(value(unit(*files, "app-trial@.service"), "Service", "Slice"), "system-app.slice")
+      << "the instances' slice: a weight weighs against siblings";
+  EXPECT_EQ(value(unit(*files, "app-trial@.service"), "Service", "Nice"), "")
+      << "nice weighs nothing across units";
+  EXPECT_EQ(value(unit(*files, "app@.service"), "Service", "CPUWeight"), "")
+      << "the instance's weight is the swap's to lower and raise, at runtime";
+}
+
+TEST(ZeroDowntime, TheInstancesSliceIsNamedAsSystemdEscapesIt) {
+  Contract c;
+  c.name = "mes-dashboard";
+  EXPECT_EQ(instance_slice(c), "system-mes\\x2ddashboard.slice");
+  c.name = ".odd_name.v2";
+  EXPECT_EQ(instance_slice(c), "system-\\x2eodd_name.v2.slice");
 }
 
 TEST(ZeroDowntime, SwapUnitsOnlyInSwapMode) {

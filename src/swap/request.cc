@@ -96,24 +96,30 @@ Result<Request> read_request(const std::string& path, const Contract& c) {
   return r;
 }
 
-Result<Request> take_request(const std::string& path, const Contract& c) {
+Result<std::string> set_aside_request(const std::string& path) {
+  // Never followed: rename(2) moves a link or a FIFO itself.
+  std::string aside = path + ".rejected";
+  if (::rename(path.c_str(), aside.c_str()) != 0 && ::unlink(path.c_str()) != 0)
+    return file_error(path, fmt::format("could not be set aside: {}", std::strerror(errno)));
+  return aside;
+}
+
+Result<Request> check_request(const std::string& path, const Contract& c) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0)
     return file_error(path, fmt::format("no swap request: {}", std::strerror(errno)),
                       "nothing was swapped; the watchdog writes the request when a restart is asked");
   auto r = read_request(path, c);
-  if (!r) {
-    // Set aside, never followed: rename(2) moves a link or a FIFO itself.
-    std::string aside = path + ".rejected";
-    if (::rename(path.c_str(), aside.c_str()) != 0 && ::unlink(path.c_str()) != 0) {
-      Error e = r.error();
-      e.message += fmt::format(" (and it could not be set aside: {})", std::strerror(errno));
-      return e;
-    }
-    Error e = r.error();
-    e.message += "; set aside as " + base_name(aside);
-    return e;
-  }
+  if (r) return r;
+  Error e = r.error();
+  auto aside = set_aside_request(path);
+  e.message += aside ? "; set aside as " + base_name(*aside) : " (and it " + aside.error().message + ")";
+  return e;
+}
+
+Result<Request> take_request(const std::string& path, const Contract& c) {
+  auto r = check_request(path, c);
+  if (!r) return r;
   if (::unlink(path.c_str()) != 0)
     return file_error(path, fmt::format("cannot remove the request: {}", std::strerror(errno)));
   return r;

@@ -28,9 +28,17 @@ std::string request_text(const Request& r);
 // Reads and checks the request at `path` for contract `c`; an error saying what is wrong.
 Result<Request> read_request(const std::string& path, const Contract& c);
 
-// Takes the request at `path`: it is carried out once, so it is removed when it is good and set
-// aside as PATH.rejected when it is not (the .path unit would start the swap again on it
-// otherwise). A missing request is an error too and changes nothing.
+// Checks the request at `path`: a bad one is set aside as PATH.rejected (the .path unit would
+// start the swap again on it otherwise), a good one is left where it is. A missing request is an
+// error too and changes nothing.
+Result<Request> check_request(const std::string& path, const Contract& c);
+
+// Checks it and, when it is good, removes it: it is carried out once. Called with the deployment's
+// lock held, so that a request is never removed while another operation could still refuse it.
 Result<Request> take_request(const std::string& path, const Contract& c);
+
+// Renames it PATH.rejected (a link or a FIFO itself, never what it points at): out of the .path
+// unit's way, and kept to be read. The new path.
+Result<std::string> set_aside_request(const std::string& path);
 
 }  // namespace csd::swap

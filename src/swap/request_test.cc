@@ -47,6 +47,36 @@ TEST(SwapRequest, WhatTheWatchdogWritesIsTakenOnceAndRemoved) {
   EXPECT_NE(again.error().message.find("no swap request"), std::string::npos) << again.error().to_string();
 }
 
+TEST(SwapRequest, ACheckLeavesAGoodRequestInPlaceAndSetsABadOneAside) {
+  // deploy --request checks at once, and takes the request only once the lock is held.
+  Fixture f;
+  f.dir.write("/swap.request", f.good(), kRequestMode);
+  ::chmod(f.path.c_str(), kRequestMode);
+  auto r = check_request(f.path, f.c);
+  ASSERT_TRUE(r.ok()) << r.error().to_string();
+  EXPECT_EQ(r->request_id, "20261202T054011Z-1");
+  EXPECT_TRUE(path_exists(f.path)) << "still there, for the operation that holds the lock";
+  f.dir.write("/swap.request", "{\"service\": ", kRequestMode);
+  auto bad = check_request(f.path, f.c);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("set aside as swap.request.rejected"), std::string::npos);
+  EXPECT_FALSE(path_exists(f.path));
+  EXPECT_TRUE(path_exists(f.rejected()));
+}
+
+TEST(SwapRequest, AGoodRequestNotCarriedOutIsSetAsideNotLost) {
+  Fixture f;
+  f.dir.write("/swap.request", f.good(), kRequestMode);
+  auto aside = set_aside_request(f.path);
+  ASSERT_TRUE(aside.ok()) << aside.error().to_string();
+  EXPECT_EQ(*aside, f.rejected());
+  EXPECT_FALSE(path_exists(f.path)) << "the .path unit would start the swap again at once";
+  EXPECT_EQ(*read_file(f.rejected()), f.good());
+  auto gone = set_aside_request(f.path);
+  ASSERT_FALSE(gone.ok());
+  EXPECT_NE(gone.error().message.find("could not be set aside"), std::string::npos);
+}
+
 TEST(SwapRequest, TheWriterKeepsWhatTheReaderRefuses) {
   // The user comes from the dashboard's flag: control bytes, nothing, or a novel.
   Fixture f;

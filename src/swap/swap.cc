@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <thread>
+#include <utility>
 
 #include "contract/naming.h"
 #include "util/file.h"
@@ -48,7 +49,43 @@ class Run {
       say(fmt::format("stop of {} failed too: {}", unit, s.error().message), false);
     else
       say(fmt::format("stopped {}; {} serves on", unit, app_instance(c_, out.from)));
+    // A later start by hand must not boot it starved.
+    restore_weight();
     return out;
+  }
+
+  static std::string weight_text(std::uint64_t w) {
+    return w == kNoCpuWeight ? std::string("the default") : std::to_string(w);
+  }
+
+  // The instance boots at kBootCpuWeight against the one that serves: its cgroup's weight, which
+  // the scheduler weighs against the serving instance's cgroup (a nice value would not be).
+  // A weight that cannot be set is a note, not a failure: the swap is right without it, only slower
+  // to serve meanwhile.
+  void lower_weight(const std::string& unit) {
+    auto own = units_.cpu_weight(unit);
+    if (!own) {
+      say(fmt::format("{} boots at its own CPU weight: {}", unit, own.error().message), false);
+      return;
+    }
+    // Already at the boot weight: an interrupted swap left it there, and it is not the unit's own.
+    own_weight_ = *own == static_cast<std::uint64_t>(kBootCpuWeight) ? kNoCpuWeight : *own;
+    if (auto s = units_.set_cpu_weight(unit, kBootCpuWeight); !s) {
+      say(fmt::format("{} boots at its own CPU weight: {}", unit, s.error().message), false);
+      return;
+    }
+    lowered_ = unit;
+    say(fmt::format("{} boots at CPU weight {} (its own: {}) until its health check passed", unit,
+                    kBootCpuWeight, weight_text(own_weight_)));
+  }
+
+  void restore_weight() {
+    if (lowered_.empty()) return;
+    std::string unit = std::exchange(lowered_, "");
+    if (auto s = units_.set_cpu_weight(unit, own_weight_); !s)
+      say(fmt::format("{} stays at CPU weight {}: {}", unit, kBootCpuWeight, s.error().message), false);
+    else
+      say(fmt::format("{} is back to CPU weight {}", unit, weight_text(own_weight_)));
   }
 
   // A 2xx from the instance's own socket, within the attempts.
@@ -73,6 +110,8 @@ class Run {
   Units& units_;
   const Options& options_;
   const Log& log_;
+  std::string lowered_;  // the unit lower_weight() set, until restore_weight()
+  std::uint64_t own_weight_ = kNoCpuWeight;
 };
 
 }  // namespace
@@ -101,12 +140,15 @@ Result<Outcome> swap(const Contract& c, Units& units, const Root& root, const Op
     return run.fail(out, "health", "trial: " + why, trial);
   if (auto s = units.stop(trial); !s)
     return run.fail(out, "start", "stop of the trial: " + s.error().message, trial);
+  run.lower_weight(new_unit);
   run.say(fmt::format("starting {} beside {}", new_unit, old_unit));
   if (auto s = units.start(new_unit); !s) return run.fail(out, "start", s.error().message);
   auto pid = units.main_pid(new_unit);
   run.say(
       fmt::format("{} is ready (READY=1), main PID {}", new_unit, pid ? std::to_string(*pid) : "unknown"));
   if (auto why = run.healthy(out.to, new_unit); !why.empty()) return run.fail(out, "health", why);
+  // It serves from here on, and alone once the old one stops.
+  run.restore_weight();
   // It must still be the process that answered: a crash between the probe and here would leave
   // no one on the socket once the old instance stops.
   auto again = units.main_pid(new_unit);

@@ -8,6 +8,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -34,7 +35,13 @@ class Units {
   virtual Result<long> probe(const std::string& url, const std::string& unix_socket) = 0;
   // Boot starts `enable` and not `disable` (their [Install] links into the target).
   virtual Status set_boot_instance(const std::string& enable, const std::string& disable) = 0;
+  // The unit's CPUWeight=, kNoCpuWeight when nothing sets it; and setting it until the next reboot
+  // (a runtime property, applied to a running unit at once; kNoCpuWeight resets it).
+  virtual Result<std::uint64_t> cpu_weight(const std::string& unit) = 0;
+  virtual Status set_cpu_weight(const std::string& unit, std::uint64_t weight) = 0;
 };
+
+inline constexpr std::uint64_t kNoCpuWeight = UINT64_MAX;
 
 struct Options {
   int probe_attempts = 30;  // a second apart
@@ -55,7 +62,9 @@ struct Outcome {
 Result<std::string> read_active(const Contract& c, const Root& root);
 Status write_active(const Contract& c, const std::string& instance, const Root& root);
 
-// Swaps from the recorded active instance to the other one. Outcome.ok false when the new one
+// Swaps from the recorded active instance to the other one. The new instance boots at
+// kBootCpuWeight and gets its own weight back once its health check passed, before the old one
+// stops (docs/deploy.md, "CPU while an instance boots"). Outcome.ok false when the new one
 // failed (it is stopped then, the old one serves); an error only when nothing could be tried.
 Result<Outcome> swap(const Contract& c, Units& units, const Root& root, const Options& options,
                      const Log& log);

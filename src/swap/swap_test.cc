@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -56,6 +57,18 @@ class Recorded : public Units {
     calls.push_back("boot " + on + " not " + off);
     return ok_status();
   }
+  Result<std::uint64_t> cpu_weight(const std::string& u) override {
+    auto it = weights.find(u);
+    return it == weights.end() ? kNoCpuWeight : it->second;
+  }
+  Status set_cpu_weight(const std::string& u, std::uint64_t w) override {
+    calls.push_back("weight " + u + " " + (w == kNoCpuWeight ? "default" : std::to_string(w)));
+    if (refuse_weight) return make_error("Access denied");
+    weights[u] = w;
+    return ok_status();
+  }
+  std::map<std::string, std::uint64_t> weights;
+  bool refuse_weight = false;
   int probes = 0;  // the trial's, then the instance's
 };
 
@@ -83,16 +96,76 @@ TEST(Swap, StartsProbesRecordsThenStopsTheOld) {
   ASSERT_TRUE(out.ok());
   EXPECT_TRUE(out->ok);
   EXPECT_EQ(out->to, "green");
-  EXPECT_THAT(units.calls,
-              ElementsAre("start app-trial@green.service", "probe /run/conda-systemd/app/health-green.sock",
-                          "stop app-trial@green.service", "start app@green.service",
-                          "probe /run/conda-systemd/app/health-green.sock",
-                          "boot app@green.service not app@blue.service", "stop app@blue.service"));
+  EXPECT_THAT(
+      units.calls,
+      ElementsAre("start app-trial@green.service", "probe /run/conda-systemd/app/health-green.sock",
+                  "stop app-trial@green.service", "weight app@green.service 10", "start app@green.service",
+                  "probe /run/conda-systemd/app/health-green.sock", "weight app@green.service default",
+                  "boot app@green.service not app@blue.service", "stop app@blue.service"));
   EXPECT_EQ(*read_active(f.c, f.root()), "green");
   // And back.
   units.calls.clear();
   ASSERT_TRUE(f.run(units)->ok);
   EXPECT_EQ(*read_active(f.c, f.root()), "blue");
+}
+
+TEST(Swap, TheNewInstanceGetsItsOwnWeightBackBeforeTheOldStops) {
+  Fixture f;
+  Recorded units;
+  units.active = {"app@blue.service"};
+  units.weights["app@green.service"] = 300;  // an operator's drop-in
+  std::vector<std::string> log;
+  ASSERT_TRUE(swap(f.c, units, f.root(), {.probe_attempts = 2, .probe_pause = Millis(1)},
+                   [&](const std::string& text, bool) { log.push_back(text); })
+                  ->ok);
+  EXPECT_THAT(units.calls, ::testing::Contains("weight app@green.service 10"));
+  EXPECT_EQ(units.weights["app@green.service"], 300u);
+  auto at = [&](const std::string& call) {
+    return std::find(units.calls.begin(), units.calls.end(), call) - units.calls.begin();
+  };
+  EXPECT_LT(at("weight app@green.service 300"), at("stop app@blue.service"));
+  EXPECT_THAT(log, ::testing::Contains(HasSubstr("boots at CPU weight 10 (its own: 300)")));
+}
+
+TEST(Swap, ALeftoverBootWeightIsNotTakenForTheUnitsOwn) {
+  Fixture f;
+  Recorded units;
+  units.active = {"app@blue.service"};
+  units.weights["app@green.service"] = 10;  // an interrupted swap's
+  ASSERT_TRUE(f.run(units)->ok);
+  EXPECT_EQ(units.weights["app@green.service"], kNoCpuWeight);
+}
+
+TEST(Swap, AWeightSystemdRefusesIsANoteNotAFailure) {
+  Fixture f;
+  Recorded units;
+  units.active = {"app@blue.service"};
+  units.refuse_weight = true;
+  std::vector<std::pair<std::string, bool>> log;
+  auto out = swap(f.c, units, f.root(), {.probe_attempts = 2, .probe_pause = Millis(1)},
+                  [&](const std::string& text, bool ok) { log.emplace_back(text, ok); });
+  ASSERT_TRUE(out.ok());
+  EXPECT_TRUE(out->ok);
+  EXPECT_THAT(log, ::testing::Contains(std::pair<std::string, bool>(
+                       "app@green.service boots at its own CPU weight: Access denied", false)));
+  EXPECT_EQ(std::count(units.calls.begin(), units.calls.end(), "weight app@green.service default"), 0)
+      << "nothing to take back";
+}
+
+TEST(Swap, AFailedInstanceIsStoppedWithItsWeightTakenBack) {
+  Fixture f;
+  Recorded units;
+  units.active = {"app@blue.service"};
+  units.fail_start = "app@green.service";
+  auto out = f.run(units);
+  ASSERT_TRUE(out.ok());
+  EXPECT_EQ(out->failed_step, "start");
+  EXPECT_THAT(
+      units.calls,
+      ElementsAre("start app-trial@green.service", "probe /run/conda-systemd/app/health-green.sock",
+                  "stop app-trial@green.service", "weight app@green.service 10", "start app@green.service",
+                  "stop app@green.service", "weight app@green.service default"));
+  EXPECT_EQ(units.weights["app@green.service"], kNoCpuWeight);
 }
 
 TEST(Swap, AFailedStartStopsTheNewOneAndLeavesTheOld) {

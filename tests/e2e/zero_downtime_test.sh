@@ -7,8 +7,9 @@
 #      deploys and 1 deploy of an environment that answers 503, which must fail and leave the old
 #      instance serving: 0 failed requests; then the same load as long without deploys (the baseline);
 #   4. bad input: a new instance that crashes at import, one that never gets ready, two deploys at
-#      once, a bind the socket cannot hold;
+#      once, a bind the socket cannot hold; the new instance seen mid-boot at its small CPU weight;
 #   5. a restart request through the admin endpoint with restart_mode = "swap": new code, 0 failures;
+#      a swap request that comes during a deploy waits for it and is carried out after it;
 #   6. the way back to the plain layout with the runbook's commands: mes-dashboard.service serves again,
 #      nothing of the zero-downtime layout is left running or installed.
 # Latencies are reported (and written to the log for docs/performance.md), never asserted: speed
@@ -168,6 +169,49 @@ two_at_once() {
   [ "$(code_version)" = 7 ]
 }
 rig_check "two deploys at once: the second is refused, the first completes" two_at_once
+# The new instance boots at CPU weight 10 (a runtime property) and gets its own back after its health
+# check, before the old one stops; the trial always runs at 10 (rendered). The instance's import waits
+# for a gate file (the trial's does not: its cgroup names it), so the swap can be seen mid-boot without
+# timing it. On this rig the weight is systemd's record only (no cpu controller in the container:
+# docs/testing.md); the check is that the swap asks systemd for it and takes it back.
+gate=/opt/mes-dashboard/boot-gate
+gated_code_version() {  # VERSION: the instance's import waits until the gate file exists
+  rm -f "$root$gate"
+  printf 'import os, time\nif "trial@" not in open("/proc/self/cgroup").read():\n    while not os.path.exists("%s"):\n        time.sleep(0.05)\nCODE_VERSION = "%s"\n' \
+    "$gate" "$1" >"$version_py"
+}
+boot_weight() {
+  local old new rc=0 out
+  old=$(rig_run cat /var/lib/mes-dashboard/conda-systemd-active)
+  new=$([ "$old" = blue ] && echo green || echo blue)
+  gated_code_version weight
+  rig_run "$tool" deploy --contract "$installed" >"$RIG_WORK/weight-deploy.log" 2>&1 &
+  local pid=$!
+  activating() { [ "$(rig_unit_prop "mes-dashboard@$new.service" ActiveState)" = activating ]; }
+  rig_wait_until 60 activating || { touch "$root$gate"; wait "$pid"; cat "$RIG_WORK/weight-deploy.log"; return 1; }
+  local during trial
+  during=$(rig_unit_prop "mes-dashboard@$new.service" CPUWeight)
+  trial=$(rig_unit_prop "mes-dashboard-trial@$new.service" CPUWeight)
+  touch "$root$gate"
+  wait "$pid" || rc=$?
+  out=$(cat "$RIG_WORK/weight-deploy.log")
+  [ "$rc" -eq 0 ] || { echo "$out (exit $rc)"; return 1; }
+  [ "$during" = 10 ] || { echo "CPUWeight of mes-dashboard@$new.service while it boots: $during"; return 1; }
+  [ "$trial" = 10 ] || { echo "CPUWeight of the trial: $trial"; return 1; }
+  # Weights weigh against siblings: the trial is in the instances' slice.
+  [ "$(rig_unit_prop "mes-dashboard-trial@$new.service" Slice)" = "$(rig_unit_prop "mes-dashboard@$new.service" Slice)" ] ||
+    { echo "the trial is in $(rig_unit_prop "mes-dashboard-trial@$new.service" Slice)"; return 1; }
+  local after
+  after=$(rig_unit_prop "mes-dashboard@$new.service" CPUWeight)
+  [ "$after" = '[not set]' ] || { echo "CPUWeight of mes-dashboard@$new.service once it serves: $after"; return 1; }
+  # Back before the old one stopped: the deploy's lines in that order.
+  local back stop
+  back=$(grep -n "mes-dashboard@$new.service is back to CPU weight the default" <<<"$out" | head -n1 | cut -d: -f1)
+  stop=$(grep -n "stopped mes-dashboard@$old.service gracefully" <<<"$out" | head -n1 | cut -d: -f1)
+  [ -n "$back" ] && [ -n "$stop" ] && [ "$back" -lt "$stop" ] || { echo "$out"; return 1; }
+  [ "$(code_version)" = weight ]
+}
+rig_check "the new instance boots at CPU weight 10 and has its own back before the old one stops" boot_weight
 busy_bind() {
   # The socket cannot hold a port something else holds: its start fails, the journal says why.
   rig_systemctl stop mes-dashboard.target
@@ -207,11 +251,47 @@ swap_ok=yes
 measure zd-admin-swap admin_swap || swap_ok=no
 rig_check_eq "a restart request in swap mode brings the new code" yes "$swap_ok"
 rig_check_eq "0 failed requests across the admin swap" 0 "$(failures_of zd-admin-swap)"
+swap_done() { [ "$(rig_unit_prop mes-dashboard-swap.service ActiveState)" = inactive ]; }
+# The watchdog (the service user) asked; root's swap unit lowered and raised the weight.
+admin_weight() {
+  local active
+  active=$(rig_run cat /var/lib/mes-dashboard/conda-systemd-active)
+  rig_journal mes-dashboard-swap.service -o cat | grep -q "mes-dashboard@$active.service boots at CPU weight 10" || return 1
+  rig_journal mes-dashboard-swap.service -o cat | grep -q "mes-dashboard@$active.service is back to CPU weight the default" || return 1
+  [ "$(rig_unit_prop "mes-dashboard@$active.service" CPUWeight)" = '[not set]' ]
+}
+
+# The swap unit still stops the old instance after the new code answers; it holds the lock meanwhile.
+rig_check "the admin swap has ended" rig_wait_until 60 swap_done
+rig_check "the admin swap booted the instance at CPU weight 10 and gave it its own back" admin_weight
+# A swap request that comes while a deploy by hand holds the lock waits for it, and is carried out
+# after it: it is removed only once its own deploy holds the lock. Written as the watchdog writes it
+# (atomically, 0644), so the admin endpoint's cooldown does not stand in the way.
+request_waits() {
+  local old new pid
+  old=$(rig_run cat /var/lib/mes-dashboard/conda-systemd-active)
+  new=$([ "$old" = blue ] && echo green || echo blue)
+  gated_code_version 9
+  rig_run "$tool" deploy --contract "$installed" >"$RIG_WORK/held-deploy.log" 2>&1 &
+  pid=$!
+  booting() { [ "$(rig_unit_prop "mes-dashboard@$new.service" ActiveState)" = activating ]; }
+  swap_waiting() { [ "$(rig_unit_prop mes-dashboard-swap.service ActiveState)" = activating ]; }
+  release() { set_code_version 10; touch "$root$gate"; wait "$pid"; }
+  rig_wait_until 60 booting || { release; cat "$RIG_WORK/held-deploy.log"; return 1; }
+  rig_run sh -c 'printf "%s\n" "{\"service\":\"mes-dashboard\",\"request_id\":\"e2e-wait-1\",\"requested_by\":\"e2e\"}" >/run/mes-dashboard/.e2e-request &&
+    chmod 0644 /run/mes-dashboard/.e2e-request && mv /run/mes-dashboard/.e2e-request /run/mes-dashboard/swap.request'
+  rig_wait_until 30 swap_waiting || { release; echo "the swap unit did not start"; return 1; }
+  rig_run test -e /run/mes-dashboard/swap.request || { release; echo "the request was removed under another deploy's lock"; return 1; }
+  release || { cat "$RIG_WORK/held-deploy.log"; return 1; }
+  rig_wait_until 120 swap_done || { echo "the swap unit did not end"; return 1; }
+  [ "$(code_version)" = 10 ] || { echo "code_version $(code_version), expected 10"; rig_journal mes-dashboard-swap.service -n 20 -o cat; return 1; }
+  rig_run test ! -e /run/mes-dashboard/swap.request || return 1
+  rig_run test ! -e /run/mes-dashboard/swap.request.rejected || { echo "set aside"; return 1; }
+  rig_journal mes-dashboard-swap.service -o cat | grep -q 'request e2e-wait-1 by e2e: new code for mes-dashboard'
+}
+rig_check "a swap request during a deploy waits for its lock and is carried out after it" request_waits
 
 # --- 6. the way back to the plain layout, with the runbook's commands -----------------------------------
-# The swap unit still stops the old instance after the new code answers; render would wait for its lock.
-swap_done() { [ "$(rig_unit_prop mes-dashboard-swap.service ActiveState)" = inactive ]; }
-rig_check "the admin swap has ended" rig_wait_until 60 swap_done
 sed -i -e '/^zero_downtime = true$/d' -e '/^restart_mode = "swap"$/d' "$root$contract"
 rig_check "render of the plain contract keeps the running zero-downtime units" \
   sh -c "$(printf '%q ' nsenter -t "$RIG_PID" -a "$tool" render --contract "$contract") 2>&1 | grep -q 'kept'"

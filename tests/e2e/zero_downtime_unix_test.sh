@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The zero-downtime layout on a unix socket (service.bind = "unix:PATH", docs/deploy.md) under real
 # systemd: the socket unit holds the path for the service's user and group, the instances serve it
-# (curl --unix-socket), check's preflight compares the socket with the bind, a deploy swaps to new
-# code with every request answered while the old instance stops (gunicorn must not unlink the path
-# it inherited), and the way back leaves no socket file.
+# (curl --unix-socket), check's preflight compares the socket with the bind and exec what it
+# inherits, a deploy swaps to new code with every request answered while the old instance stops
+# (gunicorn must not unlink the path it inherited), and the way back leaves no socket file.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/rig.sh"
 
@@ -68,6 +68,33 @@ rig_check "restart: the watchdog's reload is executed and confirmed" \
   rig_run "$tool" restart --contract "$installed" --reason "e2e: unix bind"
 last_health() { rig_run "$py" -c "import json; print(json.load(open('$state'))['last_restart'].get('health_status'))"; }
 rig_check_eq "its health probe answered 200 through the unix socket" 200 "$(last_health)"
+
+# bind moved and rendered: the unit files agree with the contract, so the preflight passes, but what a
+# new instance inherits does not, and exec refuses it (docs/exec.md, "Inherited sockets"): the deploy
+# fails at the start and the old instance serves on. Before daemon-reload systemd passes the socket on
+# its old path; after it, systemd has closed that socket and passes none until it restarts.
+moved=/run/mes-dashboard-web/moved.sock
+sed -i "s|^bind = .*|bind = \"unix:$moved\"|" "$root$contract"
+rig_check "render of the moved bind" rig_run "$tool" render --contract "$contract"
+inherited_refused() {  # what the new instance's journal must say
+  local out rc=0 new
+  new=$([ "$(rig_run cat /var/lib/mes-dashboard/conda-systemd-active)" = blue ] && echo green || echo blue)
+  printf 'CODE_VERSION = "3"\n' >"$version_py"
+  out=$(rig_run "$tool" deploy --contract "$installed" --retries 3 2>&1) || rc=$?
+  [ "$rc" -eq 1 ] && grep -q 'swap failed at start' <<<"$out" || { echo "$out (exit $rc)"; return 1; }
+  rig_journal "mes-dashboard@$new.service" -o cat | grep -qF "$1" || { rig_journal "mes-dashboard@$new.service" -n 10 -o cat; return 1; }
+  is_version 2
+}
+rig_check "before daemon-reload: an instance inheriting the socket on its old path is refused, the old one serves on" \
+  inherited_refused "listens on $sock, not on service.bind unix:$moved: gunicorn serves every inherited socket"
+rig_systemctl daemon-reload
+rig_check "after daemon-reload: an instance inheriting no socket on the bind is refused, the old one serves on" \
+  inherited_refused "inherits no socket on service.bind unix:$moved"
+# What the refusal's hint says. Not a restart of the socket alone: it stops the instances that require
+# it, and its start is refused while its Service= (the listener) runs.
+rig_check "systemctl restart mes-dashboard.target" rig_systemctl restart mes-dashboard.target
+sock=$moved
+rig_check "the service answers on the moved path" rig_wait_until 30 is_version 3
 
 # A socket unit left on another address: the next instance's preflight refuses to start.
 rig_run sed -i "s|^ListenStream=.*|ListenStream=127.0.0.1:1|" /etc/systemd/system/mes-dashboard.socket
