@@ -2,7 +2,7 @@
 # daemon), the man pages, bash and zsh completion, the documentation and the example. The Debian
 # package installs exactly this (scripts/package.sh).
 
-# The binary is 99 MB with its debug information; a server gets it stripped, always (not only with
+# The binaries are 100 MB and 36 MB with their debug information; a server gets them stripped, always (not only with
 # `--strip`): this sets the variable `--strip` would set, before the binary's own install step reads it.
 option(CSD_STRIP_ON_INSTALL "strip the binary on install" ON)
 if(CSD_STRIP_ON_INSTALL)
