@@ -13,6 +13,7 @@ Report run(const Context& ctx) {
   check_orphans(ctx, report);
   check_collisions(ctx, report);
   check_tool_path(ctx, report);
+  check_watchdog_program(ctx, report);
   check_bind(ctx, report);
   return report;
 }

@@ -72,11 +72,12 @@ void check_drift(const Context& ctx, const systemd::UnitConfig& unit, const std:
                  Report& report);
 // The installed copy of the contract against the contract given, when that is another file.
 void check_installed_contract(const Context& ctx, Report& report);
-void check_scripts(const Context& ctx, Report& report);       // script_checks.cc
-void check_runtime_dirs(const Context& ctx, Report& report);  // path_checks.cc
-void check_orphans(const Context& ctx, Report& report);       // orphan_checks.cc
-void check_collisions(const Context& ctx, Report& report);    // collision_checks.cc
-void check_tool_path(const Context& ctx, Report& report);     // tool_path_checks.cc
-void check_bind(const Context& ctx, Report& report);          // bind_checks.cc
+void check_scripts(const Context& ctx, Report& report);           // script_checks.cc
+void check_runtime_dirs(const Context& ctx, Report& report);      // path_checks.cc
+void check_orphans(const Context& ctx, Report& report);           // orphan_checks.cc
+void check_collisions(const Context& ctx, Report& report);        // collision_checks.cc
+void check_tool_path(const Context& ctx, Report& report);         // tool_path_checks.cc
+void check_watchdog_program(const Context& ctx, Report& report);  // tool_path_checks.cc
+void check_bind(const Context& ctx, Report& report);              // bind_checks.cc
 
 }  // namespace csd::check

@@ -1,10 +1,15 @@
-// Units that run conda-systemd from another path than the contract's `tool`. Kept apart from
-// unit_checks.cc: the default path moved with the Debian package, and the old one gets its own fix
-// (docs/install.md).
+// Units that run conda-systemd from another path than the contract's `tool`, and a tool without
+// the watchdog daemon it hands over to. Kept apart from unit_checks.cc: the default path moved with
+// the Debian package, and the old one gets its own fix (docs/install.md).
 #include <fmt/format.h>
+#include <unistd.h>
+
+#include <climits>
+#include <cstdlib>
 
 #include "check/context.h"
 #include "contract/naming.h"
+#include "contract/watchdog_program.h"
 #include "systemd/exec_line.h"
 #include "systemd/unit_loader.h"
 #include "util/file.h"
@@ -42,6 +47,30 @@ void check_tool_path(const Context& ctx, Report& report) {
         }
       }
   }
+}
+
+// `TOOL watchdog` replaces itself with conda-systemd-watchdog, looked for from the program's real
+// path (docs/architecture.md, "The watchdog daemon, a program of its own"): without it the
+// watchdog unit fails at its start, so its preflight says so first. A tool that is not there at all
+// is left to the start itself (systemd names the missing program).
+void check_watchdog_program(const Context& ctx, Report& report) {
+  const Contract& c = ctx.contract;
+  if (!ctx.only_unit.empty() && ctx.only_unit != watchdog_unit(c)) return;
+  char real[PATH_MAX];
+  if (::realpath(ctx.root.map(c.tool).c_str(), real) == nullptr) return;
+  auto paths = watchdog_program_paths(real);
+  for (const auto& path : paths)
+    if (::access(path.c_str(), X_OK) == 0) return;
+  for (auto& path : paths) path = ctx.root.unmap(path);
+  report.add({.code = "CSD138",
+              .file = c.tool,
+              .message = fmt::format("{} has no watchdog daemon: {} watchdog would fail at start", c.tool,
+                                     base_name(c.tool)),
+              .expected = fmt::format("{} or {}", paths[0], paths[1]),
+              .found = "neither is an executable file",
+              .fix = "install conda-systemd whole: the Debian package, or `cmake --install` (it puts "
+                     "conda-systemd-watchdog in PREFIX/libexec/conda-systemd)",
+              .unit = watchdog_unit(c)});
 }
 
 }  // namespace csd::check

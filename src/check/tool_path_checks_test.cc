@@ -1,5 +1,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "check/check.h"
 #include "test_support/deployment.h"
@@ -52,6 +53,58 @@ TEST(ToolPath, OnlyTheSelectedUnit) {
   d.edit(kApp, "ExecStartPre=/usr/bin/conda-systemd", "ExecStartPre=/usr/local/bin/conda-systemd");
   auto r = run({.contract = d.contract(), .root = Root(d.root()), .only_unit = "app-watchdog.service"});
   for (const auto& f : r.findings()) EXPECT_NE(f.code, "CSD119");
+}
+
+std::vector<Finding> daemon_findings(const test::Deployment& d, const std::string& only_unit = "") {
+  std::vector<Finding> out;
+  Report report = run({.contract = d.contract(), .root = Root(d.root()), .only_unit = only_unit});
+  for (const auto& f : report.findings())
+    if (f.code == "CSD138") out.push_back(f);
+  return out;
+}
+
+TEST(WatchdogProgram, AToolWithoutItsDaemonIsNamedWithWhereItWasLookedFor) {
+  test::Deployment d;
+  d.write("/usr/bin/conda-systemd", "#!/bin/sh\n", 0755);
+  auto f = daemon_findings(d);
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_EQ(f[0].file, "/usr/bin/conda-systemd");
+  EXPECT_EQ(f[0].expected,
+            "/usr/bin/conda-systemd-watchdog or /usr/libexec/conda-systemd/conda-systemd-watchdog");
+  EXPECT_THAT(f[0].fix, HasSubstr("cmake --install"));
+  // Only the watchdog unit's own preflight needs it: the app's start is not refused over it.
+  EXPECT_TRUE(daemon_findings(d, "app.service").empty());
+  EXPECT_EQ(daemon_findings(d, "app-watchdog.service").size(), 1u);
+}
+
+TEST(WatchdogProgram, FoundInLibexecOrBesideTheToolOrBesideWhatALinkNames) {
+  test::Deployment libexec;
+  libexec.write("/usr/bin/conda-systemd", "#!/bin/sh\n", 0755);
+  libexec.write("/usr/libexec/conda-systemd/conda-systemd-watchdog", "#!/bin/sh\n", 0755);
+  EXPECT_TRUE(daemon_findings(libexec).empty());
+
+  test::Deployment beside;
+  beside.write("/usr/bin/conda-systemd", "#!/bin/sh\n", 0755);
+  beside.write("/usr/bin/conda-systemd-watchdog", "#!/bin/sh\n", 0644);  // not executable
+  EXPECT_EQ(daemon_findings(beside).size(), 1u);
+  beside.write("/usr/bin/conda-systemd-watchdog", "#!/bin/sh\n", 0755);
+  EXPECT_TRUE(daemon_findings(beside).empty());
+
+  // The command looks beside its real path (/proc/self/exe): a link to a build tree finds the
+  // daemon there.
+  test::Deployment linked;
+  linked.write("/opt/csd/bin/conda-systemd", "#!/bin/sh\n", 0755);
+  linked.write("/opt/csd/bin/conda-systemd-watchdog", "#!/bin/sh\n", 0755);
+  linked.write("/usr/bin/.keep", "");
+  ASSERT_EQ(::symlink((linked.root() + "/opt/csd/bin/conda-systemd").c_str(),
+                      (linked.root() + "/usr/bin/conda-systemd").c_str()),
+            0);
+  EXPECT_TRUE(daemon_findings(linked).empty());
+}
+
+TEST(WatchdogProgram, NoToolAtAllIsLeftToTheStart) {
+  test::Deployment d;  // lays out no /usr/bin/conda-systemd
+  EXPECT_TRUE(daemon_findings(d).empty());
 }
 
 }  // namespace

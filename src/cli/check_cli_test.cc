@@ -37,6 +37,17 @@ TEST(CheckBinary, CleanDeploymentPasses) {
   EXPECT_THAT(r.out, HasSubstr("0 error(s), 0 warning(s)"));
 }
 
+TEST(CheckBinary, AToolWithoutItsWatchdogDaemonRefusesTheWatchdogsStartOnly) {
+  test::Deployment d;
+  d.write("/usr/bin/conda-systemd", "#!/bin/sh\n", 0755);
+  auto r = tool(d, {"check"});
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("/usr/bin/conda-systemd: error: [CSD138]"));
+  EXPECT_EQ(tool(d, {"check", "--unit", "app.service"}).status, 0);
+  d.write("/usr/libexec/conda-systemd/conda-systemd-watchdog", "#!/bin/sh\n", 0755);
+  EXPECT_EQ(tool(d, {"check"}).status, 0);
+}
+
 TEST(CheckBinary, EachCaseOfTheIssueExitsOneNamingTheFile) {
   struct Case {
     const char* what;

@@ -65,6 +65,8 @@ const std::vector<FindingCode>& finding_codes() {
        "fix the broken contract in /etc/conda-systemd/, or remove it if its service is gone"},
       {"CSD137", "service.bind cannot be held: the port is in use or the socket path cannot be made",
        "stop what holds the port, or change `service.bind`; for a unix path, fix its directory"},
+      {"CSD138", "the contract's tool has no watchdog daemon (conda-systemd-watchdog) beside it",
+       "install conda-systemd whole: the Debian package, or `cmake --install`"},
       {"CSD140", "a drop-in adds a setting render does not write (accepted)",
        "nothing: a drop-in adding a setting render does not write is accepted"},
   };
