@@ -23,7 +23,7 @@ new=mes-dashboard-2026.12
 
 # The program as the role installs it: a stripped copy (the build's has debug info).
 strip -o "$work/conda-systemd" "$RIG_CONDA_SYSTEMD_BIN"
-strip -o "$work/conda-systemd-watchdog" "$(dirname "$RIG_CONDA_SYSTEMD_BIN")/conda-systemd-watchdog"
+strip -o "$work/conda-systemd-watchdog" "$RIG_WATCHDOG_PROGRAM"
 
 for h in "${hosts[@]}"; do
   root=$work/$h

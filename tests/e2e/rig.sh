@@ -45,6 +45,16 @@ RIG_CONTAINER_BIN_DIR=/opt/conda-systemd/bin
 case "$RIG_CONDA_SYSTEMD_BIN" in
   /usr/*) RIG_CONTAINER_BIN_DIR=$(dirname "$RIG_CONDA_SYSTEMD_BIN") ;;
 esac
+# The watchdog daemon `conda-systemd watchdog` becomes, where the command looks for it
+# (docs/architecture.md, "The watchdog daemon, a program of its own"): beside the binary (a build
+# tree), else ../libexec/conda-systemd/ (the package). RIG_WATCHDOG_PROGRAM on the host,
+# RIG_CONTAINER_WATCHDOG_PROGRAM as the containers see it.
+RIG_WATCHDOG_PROGRAM=$(dirname "$RIG_CONDA_SYSTEMD_BIN")/conda-systemd-watchdog
+RIG_CONTAINER_WATCHDOG_PROGRAM=$RIG_CONTAINER_BIN_DIR/conda-systemd-watchdog
+if [ ! -x "$RIG_WATCHDOG_PROGRAM" ]; then
+  RIG_WATCHDOG_PROGRAM=$(dirname "$(dirname "$RIG_CONDA_SYSTEMD_BIN")")/libexec/conda-systemd/conda-systemd-watchdog
+  RIG_CONTAINER_WATCHDOG_PROGRAM=$RIG_WATCHDOG_PROGRAM
+fi
 RIG_BOOT_TIMEOUT=${RIG_BOOT_TIMEOUT:-60}
 RIG_STOP_TIMEOUT=${RIG_STOP_TIMEOUT:-20}
 # What runs inside a container gets a clean environment, not the caller's

@@ -59,7 +59,7 @@ rig_check_eq "policy_state has the dashboard's 13 keys" 13 "$(status_field "len(
 rig_check_eq "the health probe confirmed it" 200 "$(status_field "s['last_restart'].get('health_status')")"
 wd_pid=$(rig_unit_prop "$wd" MainPID)
 rig_check_eq "the watchdog unit's main process is the daemon program conda-systemd watchdog became" \
-  "$RIG_CONTAINER_BIN_DIR/conda-systemd-watchdog" "$(rig_run readlink "/proc/$wd_pid/exe")"
+  "$RIG_CONTAINER_WATCHDOG_PROGRAM" "$(rig_run readlink "/proc/$wd_pid/exe")"
 no_libcurl() {
   local maps
   maps=$(rig_run cat "/proc/$wd_pid/maps") && [ -n "$maps" ] && ! grep -q libcurl <<<"$maps"
