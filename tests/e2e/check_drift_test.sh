@@ -61,7 +61,7 @@ ProtectSystem=no
 CapabilityBoundingSet=CAP_SYS_ADMIN
 CONF
 rig_check "a drop-in weakening the hardening refuses the start (CSD133)" refused_with "$app" CSD133
-names_dropin() { grep "\[CSD133\]" <<<"$(rig_journal "$app")" | grep -q "/etc/systemd/system/$app.d/50-debug.conf"; }
+names_dropin() { grep "\[CSD133\]" <<<"$(rig_journal "$app")" | grep "/etc/systemd/system/$app.d/50-debug.conf" >/dev/null; }
 rig_check "the journal names the drop-in" names_dropin
 fix_says_remove() { grep -q "remove the drop-in /etc/systemd/system/$app.d/50-debug.conf" <<<"$(rig_journal "$app")"; }
 rig_check "the fix is to remove the drop-in, not to render" fix_says_remove

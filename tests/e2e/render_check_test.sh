@@ -87,7 +87,7 @@ start_refused_with() {
     echo "the start succeeded despite the drift"
     return 1
   fi
-  rig_journal "$app" | grep -q "\[$code\]" || { echo "no [$code] in the journal"; rig_journal "$app" -n 20; return 1; }
+  rig_journal "$app" | grep "\[$code\]" >/dev/null || { echo "no [$code] in the journal"; rig_journal "$app" -n 20; return 1; }
   rig_journal "$app" | grep "\[$code\]" | tail -n 1
 }
 starts_again() {

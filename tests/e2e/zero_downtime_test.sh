@@ -227,7 +227,7 @@ busy_bind() {
   grep -q "\[CSD137\] service.bind 127.0.0.1:$port is already in use: mes-dashboard.socket" <<<"$out" || { echo "$out"; return 1; }
   grep -q "PID [0-9]* (python3.11) listens on it" <<<"$out" || { echo "$out"; return 1; }
   ! rig_systemctl start mes-dashboard.socket 2>/dev/null || return 1
-  rig_journal mes-dashboard.socket | grep -q 'Address already in use' || return 1
+  rig_journal mes-dashboard.socket | grep 'Address already in use' >/dev/null || return 1
   wait "$holder"
   rig_systemctl reset-failed mes-dashboard.socket
   rig_systemctl start mes-dashboard.target
@@ -256,8 +256,8 @@ swap_done() { [ "$(rig_unit_prop mes-dashboard-swap.service ActiveState)" = inac
 admin_weight() {
   local active
   active=$(rig_run cat /var/lib/mes-dashboard/conda-systemd-active)
-  rig_journal mes-dashboard-swap.service -o cat | grep -q "mes-dashboard@$active.service boots at CPU weight 10" || return 1
-  rig_journal mes-dashboard-swap.service -o cat | grep -q "mes-dashboard@$active.service is back to CPU weight the default" || return 1
+  rig_journal mes-dashboard-swap.service -o cat | grep "mes-dashboard@$active.service boots at CPU weight 10" >/dev/null || return 1
+  rig_journal mes-dashboard-swap.service -o cat | grep "mes-dashboard@$active.service is back to CPU weight the default" >/dev/null || return 1
   [ "$(rig_unit_prop "mes-dashboard@$active.service" CPUWeight)" = '[not set]' ]
 }
 
@@ -287,7 +287,7 @@ request_waits() {
   [ "$(code_version)" = 10 ] || { echo "code_version $(code_version), expected 10"; rig_journal mes-dashboard-swap.service -n 20 -o cat; return 1; }
   rig_run test ! -e /run/mes-dashboard/swap.request || return 1
   rig_run test ! -e /run/mes-dashboard/swap.request.rejected || { echo "set aside"; return 1; }
-  rig_journal mes-dashboard-swap.service -o cat | grep -q 'request e2e-wait-1 by e2e: new code for mes-dashboard'
+  rig_journal mes-dashboard-swap.service -o cat | grep 'request e2e-wait-1 by e2e: new code for mes-dashboard' >/dev/null
 }
 rig_check "a swap request during a deploy waits for its lock and is carried out after it" request_waits
 

@@ -76,13 +76,18 @@ rig_check_eq "its health probe answered 200 through the unix socket" 200 "$(last
 moved=/run/mes-dashboard-web/moved.sock
 sed -i "s|^bind = .*|bind = \"unix:$moved\"|" "$root$contract"
 rig_check "render of the moved bind" rig_run "$tool" render --contract "$contract"
+# grep reads the whole journal: `grep -q` would stop at the match, and journalctl, still writing the
+# instance's access log, would end on SIGPIPE and fail the pipeline (pipefail).
+journal_says() { rig_journal "$1" -o cat | grep -F "$2" >/dev/null; }
 inherited_refused() {  # what the new instance's journal must say
   local out rc=0 new
   new=$([ "$(rig_run cat /var/lib/mes-dashboard/conda-systemd-active)" = blue ] && echo green || echo blue)
   printf 'CODE_VERSION = "3"\n' >"$version_py"
   out=$(rig_run "$tool" deploy --contract "$installed" --retries 3 2>&1) || rc=$?
   [ "$rc" -eq 1 ] && grep -q 'swap failed at start' <<<"$out" || { echo "$out (exit $rc)"; return 1; }
-  rig_journal "mes-dashboard@$new.service" -o cat | grep -qF "$1" || { rig_journal "mes-dashboard@$new.service" -n 10 -o cat; return 1; }
+  # journald reads the instance's stderr on its own time: on a busy machine the line may come after
+  # deploy has returned.
+  rig_wait_until 15 journal_says "mes-dashboard@$new.service" "$1" || { rig_journal "mes-dashboard@$new.service" -n 10 -o cat; return 1; }
   is_version 2
 }
 rig_check "before daemon-reload: an instance inheriting the socket on its old path is refused, the old one serves on" \
