@@ -43,7 +43,7 @@ void register_scale(CLI::App& parent, Commands& out) {
          if (!r) return print_error(r.error(), o->json), int(kFailed);
          nlohmann::json j = r->to_json();
          (void)watchdog::send_audit_to_journal(
-             watchdog::audit_entry(watchdog::kWorkersScaled, j, now_utc(), s->contract_version), 5);
+             watchdog::audit_entry(watchdog::Event::workers_scaled, j, now_utc(), s->contract_version), 5);
          if (o->json)
            fmt::print("{}\n", json_text(j, 2));
          else if (!r->confirmed || !quiet())

@@ -23,7 +23,7 @@ using ::testing::HasSubstr;
 class Recorded : public Units {
  public:
   std::vector<std::string> calls;
-  std::set<std::string> active;
+  std::set<std::string> active = {"app@blue.service"};  // blue serves before a swap
   std::map<std::string, pid_t> pids;
   std::string fail_start;  // this unit's start job fails
   long health = 200;       // what the new instance answers
@@ -91,7 +91,6 @@ struct Fixture {
 TEST(Swap, StartsProbesRecordsThenStopsTheOld) {
   Fixture f;
   Recorded units;
-  units.active = {"app@blue.service"};
   auto out = f.run(units);
   ASSERT_TRUE(out.ok());
   EXPECT_TRUE(out->ok);
@@ -112,7 +111,6 @@ TEST(Swap, StartsProbesRecordsThenStopsTheOld) {
 TEST(Swap, TheNewInstanceGetsItsOwnWeightBackBeforeTheOldStops) {
   Fixture f;
   Recorded units;
-  units.active = {"app@blue.service"};
   units.weights["app@green.service"] = 300;  // an operator's drop-in
   std::vector<std::string> log;
   ASSERT_TRUE(swap(f.c, units, f.root(), {.probe_attempts = 2, .probe_pause = Millis(1)},
@@ -130,7 +128,6 @@ TEST(Swap, TheNewInstanceGetsItsOwnWeightBackBeforeTheOldStops) {
 TEST(Swap, ALeftoverBootWeightIsNotTakenForTheUnitsOwn) {
   Fixture f;
   Recorded units;
-  units.active = {"app@blue.service"};
   units.weights["app@green.service"] = 10;  // an interrupted swap's
   ASSERT_TRUE(f.run(units)->ok);
   EXPECT_EQ(units.weights["app@green.service"], kNoCpuWeight);
@@ -139,7 +136,6 @@ TEST(Swap, ALeftoverBootWeightIsNotTakenForTheUnitsOwn) {
 TEST(Swap, AWeightSystemdRefusesIsANoteNotAFailure) {
   Fixture f;
   Recorded units;
-  units.active = {"app@blue.service"};
   units.refuse_weight = true;
   std::vector<std::pair<std::string, bool>> log;
   auto out = swap(f.c, units, f.root(), {.probe_attempts = 2, .probe_pause = Millis(1)},
@@ -152,39 +148,35 @@ TEST(Swap, AWeightSystemdRefusesIsANoteNotAFailure) {
       << "nothing to take back";
 }
 
-TEST(Swap, AFailedInstanceIsStoppedWithItsWeightTakenBack) {
-  Fixture f;
-  Recorded units;
-  units.active = {"app@blue.service"};
-  units.fail_start = "app@green.service";
-  auto out = f.run(units);
-  ASSERT_TRUE(out.ok());
-  EXPECT_EQ(out->failed_step, "start");
-  EXPECT_THAT(
-      units.calls,
-      ElementsAre("start app-trial@green.service", "probe /run/conda-systemd/app/health-green.sock",
-                  "stop app-trial@green.service", "weight app@green.service 10", "start app@green.service",
-                  "stop app@green.service", "weight app@green.service default"));
-  EXPECT_EQ(units.weights["app@green.service"], kNoCpuWeight);
-}
-
-TEST(Swap, AFailedStartStopsTheNewOneAndLeavesTheOld) {
-  Fixture f;
-  Recorded units;
-  units.active = {"app@blue.service"};
-  units.fail_start = "app-trial@green.service";
-  auto out = f.run(units);
-  ASSERT_TRUE(out.ok());
-  EXPECT_FALSE(out->ok);
-  EXPECT_EQ(out->failed_step, "start");
-  EXPECT_THAT(units.calls, ElementsAre("start app-trial@green.service", "stop app-trial@green.service"));
-  EXPECT_EQ(*read_active(f.c, f.root()), "blue");
+// A start job that fails, the trial's or the instance's: what the swap started is stopped, the new
+// instance's weight is taken back, and blue serves on as the active instance.
+TEST(Swap, AFailedStartStopsWhatItStartedAndTheOldServesOn) {
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {"app-trial@green.service", {"start app-trial@green.service", "stop app-trial@green.service"}},
+      {"app@green.service",
+       {"start app-trial@green.service", "probe /run/conda-systemd/app/health-green.sock",
+        "stop app-trial@green.service", "weight app@green.service 10", "start app@green.service",
+        "stop app@green.service", "weight app@green.service default"}},
+  };
+  for (const auto& [fails, calls] : cases) {
+    Fixture f;
+    Recorded units;
+    units.fail_start = fails;
+    auto out = f.run(units);
+    ASSERT_TRUE(out.ok()) << fails;
+    EXPECT_FALSE(out->ok) << fails;
+    EXPECT_EQ(out->failed_step, "start") << fails;
+    EXPECT_EQ(units.calls, calls) << fails;
+    EXPECT_EQ(units.weights.count("app@green.service") ? units.weights["app@green.service"] : kNoCpuWeight,
+              kNoCpuWeight)
+        << fails;
+    EXPECT_EQ(*read_active(f.c, f.root()), "blue") << fails;
+  }
 }
 
 TEST(Swap, A5xxFailsTheHealthStep) {
   Fixture f;
   Recorded units;
-  units.active = {"app@blue.service"};
   units.health = 503;
   auto out = f.run(units);
   ASSERT_TRUE(out.ok());
@@ -197,7 +189,6 @@ TEST(Swap, A5xxFailsTheHealthStep) {
 TEST(Swap, ACrashAfterTheProbeNeverStopsTheOld) {
   Fixture f;
   Recorded units;
-  units.active = {"app@blue.service"};
   units.crash_after_probe = true;
   auto out = f.run(units);
   ASSERT_TRUE(out.ok());

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -24,10 +25,17 @@ std::string text_of(const json& v) {
 
 }  // namespace
 
-json audit_entry(const std::string& event, const json& payload, TimePoint now,
-                 const std::string& contract_version) {
-  json entry = {
-      {"event", event}, {"timestamp", format_timestamp(now)}, {"runtime_contract_version", contract_version}};
+const char* event_name(Event event) {
+  static constexpr std::array<const char*, 7> kNames = {
+      "restart_blocked",  "restart_failed", "restart_executed", "flag_rejected",
+      "reload_signalled", "workers_scaled", "flag_superseded"};
+  return kNames[static_cast<std::size_t>(event)];
+}
+
+json audit_entry(Event event, const json& payload, TimePoint now, const std::string& contract_version) {
+  json entry = {{"event", event_name(event)},
+                {"timestamp", format_timestamp(now)},
+                {"runtime_contract_version", contract_version}};
   if (payload.is_object())
     for (auto it = payload.begin(); it != payload.end(); ++it)
       if (!entry.contains(it.key())) entry[it.key()] = it.value();

@@ -11,20 +11,26 @@
 
 namespace csd::watchdog {
 
-// The dashboard's events, plus ours: flag_rejected (a flag that was never a valid request),
-// reload_signalled (SIGHUP sent, confirmation running), workers_scaled.
-inline constexpr const char* kRestartBlocked = "restart_blocked";
-inline constexpr const char* kRestartFailed = "restart_failed";
-inline constexpr const char* kRestartExecuted = "restart_executed";
-inline constexpr const char* kFlagRejected = "flag_rejected";
-inline constexpr const char* kReloadSignalled = "reload_signalled";
-inline constexpr const char* kWorkersScaled = "workers_scaled";
-// A request replaced by another flag before it was claimed (issue 10, defect 8).
-inline constexpr const char* kFlagSuperseded = "flag_superseded";
+// The dashboard's events (restart_blocked, restart_failed, restart_executed), plus ours:
+// flag_rejected (a flag that was never a valid request), reload_signalled (SIGHUP sent,
+// confirmation running), workers_scaled, and flag_superseded (a request replaced by another flag
+// before it was claimed; issue 10, defect 8). The names are the journal's CSD_EVENT values.
+enum class Event {
+  restart_blocked,
+  restart_failed,
+  restart_executed,
+  flag_rejected,
+  reload_signalled,
+  workers_scaled,
+  flag_superseded,
+};
+
+// "restart_blocked" for Event::restart_blocked, and so on.
+const char* event_name(Event event);
 
 // {"event", "timestamp", "runtime_contract_version", ...payload}: payload keys never override
 // the first three.
-nlohmann::json audit_entry(const std::string& event, const nlohmann::json& payload, TimePoint now,
+nlohmann::json audit_entry(Event event, const nlohmann::json& payload, TimePoint now,
                            const std::string& contract_version);
 
 // "worker_watchdog_audit {json}", one line, as the dashboard logged it.

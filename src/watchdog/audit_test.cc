@@ -7,6 +7,17 @@ namespace {
 
 const TimePoint kNow = *parse_timestamp("2026-11-03T12:00:00+00:00");
 
+// The names are the journal's CSD_EVENT values and the dashboard's: operators select by them.
+TEST(Audit, EventNames) {
+  EXPECT_STREQ(event_name(Event::restart_blocked), "restart_blocked");
+  EXPECT_STREQ(event_name(Event::restart_failed), "restart_failed");
+  EXPECT_STREQ(event_name(Event::restart_executed), "restart_executed");
+  EXPECT_STREQ(event_name(Event::flag_rejected), "flag_rejected");
+  EXPECT_STREQ(event_name(Event::reload_signalled), "reload_signalled");
+  EXPECT_STREQ(event_name(Event::workers_scaled), "workers_scaled");
+  EXPECT_STREQ(event_name(Event::flag_superseded), "flag_superseded");
+}
+
 TEST(Audit, EntryHasTheDashboardsKeys) {
   nlohmann::json payload = {{"source", "manual"},
                             {"actor", "alice"},
@@ -19,12 +30,12 @@ TEST(Audit, EntryHasTheDashboardsKeys) {
   expected["event"] = "restart_blocked";
   expected["timestamp"] = "2026-11-03T12:00:00.000000+00:00";
   expected["runtime_contract_version"] = "2026.11-1";
-  EXPECT_EQ(audit_entry(kRestartBlocked, payload, kNow, "2026.11-1"), expected);
+  EXPECT_EQ(audit_entry(Event::restart_blocked, payload, kNow, "2026.11-1"), expected);
 }
 
 TEST(Audit, LineIsPrefixAndOneJsonObject) {
   nlohmann::json e =
-      audit_entry(kRestartExecuted, {{"actor", "ops\nline"}, {"note", "caf\xc3\xa9"}}, kNow, "v");
+      audit_entry(Event::restart_executed, {{"actor", "ops\nline"}, {"note", "caf\xc3\xa9"}}, kNow, "v");
   std::string line = audit_line(e);
   const std::string prefix = "worker_watchdog_audit ";
   ASSERT_EQ(line.rfind(prefix, 0), 0u);
@@ -34,14 +45,14 @@ TEST(Audit, LineIsPrefixAndOneJsonObject) {
 }
 
 TEST(Audit, InvalidUtf8NeverThrows) {
-  nlohmann::json e = audit_entry(kRestartFailed, {{"actor", "\xff\xfe"}}, kNow, "v");
+  nlohmann::json e = audit_entry(Event::restart_failed, {{"actor", "\xff\xfe"}}, kNow, "v");
   EXPECT_NO_THROW(audit_line(e));
   EXPECT_NO_THROW(journal_fields(e));
 }
 
 TEST(Audit, JournalFields) {
   nlohmann::json e =
-      audit_entry(kRestartBlocked,
+      audit_entry(Event::restart_blocked,
                   {{"request_id", "r1"},
                    {"source", "auto"},
                    {"actor", nullptr},

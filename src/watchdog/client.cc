@@ -189,7 +189,8 @@ json collect_status(const Settings& s, bool ask_systemd) {
                      {"workers", host::running_children(pid)},
                      {"expected_workers", s.workers}};
   } else {
-    out["master"] = {{"verified", false}, {"reason", check.refusal.reason}, {"detail", check.refusal.detail}};
+    out["master"] = {
+        {"verified", false}, {"reason", reason_name(check.refusal.reason)}, {"detail", check.refusal.detail}};
   }
   auto watchdog = control::call(s.control_socket, {{"cmd", "status"}}, Millis(2000));
   if (watchdog && watchdog->value("ok", false)) {

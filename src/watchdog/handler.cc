@@ -44,7 +44,7 @@ std::string RequestHandler::new_request_id(TimePoint now) {
   return fmt::format("wd-{:x}-{}", now.time_since_epoch().count(), ++seq_);
 }
 
-void RequestHandler::audit(const char* event, const json& payload, int priority) {
+void RequestHandler::audit(Event event, const json& payload, int priority) {
   hooks_.audit(audit_entry(event, payload, hooks_.now(), settings_.contract_version), priority);
 }
 
@@ -92,7 +92,7 @@ Outcome RequestHandler::reject(const FlagRead& read, const std::string& request_
     return out;
   }
   out.record = record;
-  audit(kFlagRejected,
+  audit(Event::flag_rejected,
         {{"request_id", request_id},
          {"decision_reason", *record.decision_reason},
          {"detail", read.detail},
@@ -182,7 +182,7 @@ Outcome RequestHandler::handle(const std::string& claimed) {
     }
     return true;
   };
-  auto finish = [&](const char* event, int priority, json payload) {
+  auto finish = [&](Event event, int priority, json payload) {
     audit(event, payload, priority);
     (void)discard_claimed_flag(claimed);
     out.record = entry;
@@ -195,7 +195,7 @@ Outcome RequestHandler::handle(const std::string& claimed) {
     json payload = payload_of(entry);
     payload["decision_reason"] = reason;
     payload["detail"] = detail;
-    finish(kRestartFailed, LOG_ERR, payload);
+    finish(Event::restart_failed, LOG_ERR, payload);
   };
 
   if (!d.allowed) {
@@ -205,7 +205,7 @@ Outcome RequestHandler::handle(const std::string& claimed) {
     if (!save()) return out;
     json payload = payload_of(entry);
     payload["decision"] = d.to_json();
-    finish(kRestartBlocked, LOG_WARNING, payload);
+    finish(Event::restart_blocked, LOG_WARNING, payload);
     return out;
   }
 
@@ -217,7 +217,7 @@ Outcome RequestHandler::handle(const std::string& claimed) {
   entry.systemd_main_pid = expect.main_pid ? json(*expect.main_pid) : json(nullptr);
   MasterCheck check = find_master(live.pid_file, expect);
   if (!check.master) {
-    fail(check.refusal.reason, check.refusal.detail);
+    fail(reason_name(check.refusal.reason), check.refusal.detail);
     return out;
   }
 
@@ -274,13 +274,13 @@ Outcome RequestHandler::handle(const std::string& claimed) {
     payload["decision_reason"] = kSignalFailed;
     payload["detail"] = sent.error().message;
     if (!recorded) unsaved_.push_back({entry, *marked});
-    audit(kRestartFailed, payload, LOG_ERR);
+    audit(Event::restart_failed, payload, LOG_ERR);
     return out;
   }
   payload["master_pid"] = master_pid;
   payload["old_workers"] = *entry.old_workers;
   payload["manual_override"] = req.manual_override;
-  audit(kReloadSignalled, payload, LOG_INFO);
+  audit(Event::reload_signalled, payload, LOG_INFO);
 
   auto pending = std::make_unique<PendingReload>();
   pending->request_id = id;
@@ -417,7 +417,8 @@ bool RequestHandler::advance(PendingReload& p, Record& final_entry) {
   } else if (!p.mark.empty()) {
     (void)discard_claimed_flag(p.mark);
   }
-  audit(confirmed ? kRestartExecuted : kRestartFailed, payload, confirmed ? LOG_NOTICE : LOG_ERR);
+  audit(confirmed ? Event::restart_executed : Event::restart_failed, payload,
+        confirmed ? LOG_NOTICE : LOG_ERR);
   final_entry = std::move(entry);
   return true;
 }
@@ -464,7 +465,7 @@ Status RequestHandler::record_superseded(long long count) {
       now, Millis(200));
   if (!saved) return saved;
   for (const auto& r : records)
-    audit(kFlagSuperseded,
+    audit(Event::flag_superseded,
           {{"request_id", r.request_id}, {"decision_reason", "flag_superseded"}, {"detail", *r.detail}},
           LOG_WARNING);
   return ok_status();
@@ -531,7 +532,7 @@ Status RequestHandler::close_abandoned_reloads() {
     json payload = payload_of(e);
     payload["decision_reason"] = kReloadUnconfirmed;
     payload["detail"] = *e.detail;
-    audit(kRestartFailed, payload, LOG_ERR);
+    audit(Event::restart_failed, payload, LOG_ERR);
   }
   return st;
 }

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "watchdog/audit.h"
 #include "watchdog/flag.h"
 #include "watchdog/master.h"
 #include "watchdog/probe.h"
@@ -120,7 +121,7 @@ class RequestHandler {
 
  private:
   Record base_entry(const FlagRead& read, const std::string& request_id, TimePoint now) const;
-  void audit(const char* event, const nlohmann::json& payload, int priority);
+  void audit(Event event, const nlohmann::json& payload, int priority);
   // Starts a health probe of `timeout` for `pending`; false (with why in `problem`) when it
   // cannot be started.
   bool start_probe(PendingReload& pending, std::chrono::milliseconds timeout, std::string context,

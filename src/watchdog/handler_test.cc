@@ -59,8 +59,9 @@ class Handler : public testing::HandlerTest {
   int final_events() {
     int n = 0;
     for (const auto& a : audits)
-      for (const char* e : {kRestartBlocked, kRestartFailed, kRestartExecuted, kFlagRejected})
-        n += a["event"] == e;
+      for (Event e :
+           {Event::restart_blocked, Event::restart_failed, Event::restart_executed, Event::flag_rejected})
+        n += a["event"] == event_name(e);
     return n;
   }
 };

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <climits>
 #include <cstdlib>
 
@@ -53,7 +54,7 @@ std::string missing_arbiter_marks(const host::ProcessInfo& p) {
       p.pid, children);
 }
 
-MasterCheck refuse(const char* reason, std::string detail) {
+MasterCheck refuse(RefusalReason reason, std::string detail) {
   MasterCheck c;
   c.refusal = {reason, std::move(detail)};
   return c;
@@ -94,58 +95,73 @@ bool is_gunicorn_master_cmdline(const std::vector<std::string>& argv) {
   return false;
 }
 
+const char* reason_name(RefusalReason reason) {
+  static constexpr std::array<const char*, 7> kNames = {
+      "gunicorn_pid_unavailable",  "gunicorn_pid_wrong_user", "gunicorn_pid_outside_env",
+      "gunicorn_pid_not_gunicorn", "gunicorn_pid_wrong_unit", "gunicorn_pid_not_main_pid",
+      "gunicorn_pid_hidden"};
+  return kNames[static_cast<std::size_t>(reason)];
+}
+
 MasterCheck verify_master(pid_t pid, const MasterExpectation& expect) {
-  if (pid <= 1) return refuse(kPidUnavailable, fmt::format("{} is not a usable process id", pid));
-  if (pid == ::getpid()) return refuse(kPidUnavailable, "the PID file names the watchdog itself");
+  if (pid <= 1)
+    return refuse(RefusalReason::pid_unavailable, fmt::format("{} is not a usable process id", pid));
+  if (pid == ::getpid())
+    return refuse(RefusalReason::pid_unavailable, "the PID file names the watchdog itself");
   auto pidfd = Pidfd::open(pid);
-  if (!pidfd) return refuse(kPidUnavailable, pidfd.error().message);
+  if (!pidfd) return refuse(RefusalReason::pid_unavailable, pidfd.error().message);
   auto info = host::read_process(pid);
   if (!info) {
     if (pidfd->send_signal(0).ok())
-      return refuse(kPidHidden, fmt::format("PID {} exists but /proc hides it from the watchdog ({}); {}",
-                                            pid, info.error().message, kSharedNamespaceHint));
-    return refuse(kPidUnavailable, info.error().message);
+      return refuse(RefusalReason::pid_hidden,
+                    fmt::format("PID {} exists but /proc hides it from the watchdog ({}); {}", pid,
+                                info.error().message, kSharedNamespaceHint));
+    return refuse(RefusalReason::pid_unavailable, info.error().message);
   }
   const host::ProcessInfo& p = *info;
   if (p.state == 'Z' || p.state == 'X')
-    return refuse(kPidUnavailable, fmt::format("PID {} is a zombie", pid));
+    return refuse(RefusalReason::pid_unavailable, fmt::format("PID {} is a zombie", pid));
   if (p.uid != expect.uid || p.euid != expect.uid)
-    return refuse(kPidWrongUser,
+    return refuse(RefusalReason::pid_wrong_user,
                   fmt::format("PID {} runs as uid {} (effective {}), the contract's user is uid {}", pid,
                               p.uid, p.euid, expect.uid));
   if (p.exe.empty())
-    return refuse(kPidHidden,
+    return refuse(RefusalReason::pid_hidden,
                   fmt::format("cannot read /proc/{}/exe: {}; {}", pid, p.exe_error, kSharedNamespaceHint));
   // The kernel reports the resolved path: compare with the resolved prefix only when needed.
   if (!path_is_under(p.exe, expect.prefix) && !path_is_under(p.exe, real_prefix(expect.prefix)))
-    return refuse(kPidOutsideEnv, fmt::format("PID {} runs {}, which is not inside the environment {}", pid,
-                                              p.exe, expect.prefix));
+    return refuse(
+        RefusalReason::pid_outside_env,
+        fmt::format("PID {} runs {}, which is not inside the environment {}", pid, p.exe, expect.prefix));
   if (!is_gunicorn_master_cmdline(p.argv))
-    return refuse(kPidNotGunicorn, fmt::format("PID {} runs '{}', not a gunicorn master", pid,
-                                               shell_join(p.argv).substr(0, 200)));
+    return refuse(RefusalReason::pid_not_gunicorn, fmt::format("PID {} runs '{}', not a gunicorn master", pid,
+                                                               shell_join(p.argv).substr(0, 200)));
   // Without setproctitle a worker's command line is its master's: its parent tells them apart.
   if (auto parent = host::read_process_identity(p.ppid);
       parent && parent->exe == p.exe && is_gunicorn_master_cmdline(parent->argv) && parent->argv == p.argv)
-    return refuse(kPidNotGunicorn,
+    return refuse(RefusalReason::pid_not_gunicorn,
                   fmt::format("PID {} is a gunicorn worker of master {}, not a master", pid, p.ppid));
   if (expect.main_pid && *expect.main_pid != pid) {
     if (*expect.main_pid == 0)
-      return refuse(kPidNotMainPid, fmt::format("{} has no main process (not running); the PID file names {}",
-                                                expect.app_unit, pid));
-    return refuse(kPidNotMainPid, fmt::format("{}'s main process is {}, the PID file names {}",
-                                              expect.app_unit, *expect.main_pid, pid));
+      return refuse(
+          RefusalReason::pid_not_main_pid,
+          fmt::format("{} has no main process (not running); the PID file names {}", expect.app_unit, pid));
+    return refuse(RefusalReason::pid_not_main_pid,
+                  fmt::format("{}'s main process is {}, the PID file names {}", expect.app_unit,
+                              *expect.main_pid, pid));
   }
   // Under systemd (it answered with the MainPID) the master must be in the app unit's cgroup;
   // outside it, a process in another unit is refused too.
   if ((expect.main_pid || !p.unit.empty()) && !expect.app_unit.empty() && p.unit != expect.app_unit)
-    return refuse(kPidWrongUnit,
+    return refuse(RefusalReason::pid_wrong_unit,
                   fmt::format("PID {} belongs to {}, not to {}", pid,
                               p.unit.empty() ? std::string("no systemd unit") : p.unit, expect.app_unit));
   if (!expect.main_pid)
     if (std::string missing = missing_arbiter_marks(p); !missing.empty())
-      return refuse(kPidNotGunicorn, missing);
+      return refuse(RefusalReason::pid_not_gunicorn, missing);
   // Signal 0 through the pidfd: still alive, so the /proc reads above were about this process.
-  if (auto alive = pidfd->send_signal(0); !alive) return refuse(kPidUnavailable, alive.error().message);
+  if (auto alive = pidfd->send_signal(0); !alive)
+    return refuse(RefusalReason::pid_unavailable, alive.error().message);
   MasterCheck ok;
   ok.master = VerifiedMaster{std::move(pidfd).value(), p};
   return ok;
@@ -153,7 +169,7 @@ MasterCheck verify_master(pid_t pid, const MasterExpectation& expect) {
 
 MasterCheck find_master(const std::string& pid_file, const MasterExpectation& expect) {
   auto pid = read_pid_file(pid_file);
-  if (!pid) return refuse(kPidUnavailable, pid.error().to_string());
+  if (!pid) return refuse(RefusalReason::pid_unavailable, pid.error().to_string());
   return verify_master(*pid, expect);
 }
 

@@ -15,18 +15,23 @@
 
 namespace csd::watchdog {
 
-// Reasons recorded when nothing was signalled. The first is the dashboard's; the others name
-// the mismatch.
-inline constexpr const char* kPidUnavailable = "gunicorn_pid_unavailable";  // no file, no number, no process
-inline constexpr const char* kPidWrongUser = "gunicorn_pid_wrong_user";
-inline constexpr const char* kPidOutsideEnv = "gunicorn_pid_outside_env";
-inline constexpr const char* kPidNotGunicorn = "gunicorn_pid_not_gunicorn";
-inline constexpr const char* kPidWrongUnit = "gunicorn_pid_wrong_unit";
-inline constexpr const char* kPidNotMainPid = "gunicorn_pid_not_main_pid";
-// The process exists (a pidfd opened) but /proc does not let the watchdog look at it: across user
-// namespaces (PrivateUsers=yes on either unit) the kernel denies /proc/PID/exe, and
-// ProtectProc=invisible hides the whole directory. Nothing is signalled without the proof.
-inline constexpr const char* kPidHidden = "gunicorn_pid_hidden";
+// Why nothing was signalled: the record's decision_reason. pid_unavailable (no file, no number,
+// no process) is the dashboard's; the others name the mismatch. pid_hidden: the process exists (a
+// pidfd opened) but /proc does not let the watchdog look at it: across user namespaces
+// (PrivateUsers=yes on either unit) the kernel denies /proc/PID/exe, and ProtectProc=invisible
+// hides the whole directory. Nothing is signalled without the proof.
+enum class RefusalReason {
+  pid_unavailable,
+  pid_wrong_user,
+  pid_outside_env,
+  pid_not_gunicorn,
+  pid_wrong_unit,
+  pid_not_main_pid,
+  pid_hidden,
+};
+
+// "gunicorn_pid_unavailable" for RefusalReason::pid_unavailable, and so on.
+const char* reason_name(RefusalReason reason);
 
 // The PID file: at most 64 bytes, never through a link, one integer above 1 (gunicorn writes
 // "1234\n").
@@ -46,7 +51,7 @@ struct MasterExpectation {
 };
 
 struct Refusal {
-  std::string reason;  // one of the constants above
+  RefusalReason reason = RefusalReason::pid_unavailable;
   std::string detail;  // what was found, for the operator
 };
 

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <fstream>
+#include <set>
+#include <string>
 
 #include "test_support/temp_dir.h"
 #include "watchdog/test_fixture.h"
@@ -23,6 +25,17 @@ class MasterPidFile : public ::testing::Test {
   test::TempDir tmp;
   std::string path = tmp.at("/gunicorn.pid");
 };
+
+// The first name is the dashboard's, kept as it was; the others are distinct and share its prefix.
+TEST(MasterRefusal, ReasonNames) {
+  EXPECT_STREQ(reason_name(RefusalReason::pid_unavailable), "gunicorn_pid_unavailable");
+  EXPECT_STREQ(reason_name(RefusalReason::pid_not_main_pid), "gunicorn_pid_not_main_pid");
+  std::set<std::string> names;
+  for (int r = 0; r <= static_cast<int>(RefusalReason::pid_hidden); ++r)
+    names.insert(reason_name(static_cast<RefusalReason>(r)));
+  EXPECT_EQ(names.size(), 7u);
+  for (const std::string& n : names) EXPECT_TRUE(n.starts_with("gunicorn_pid_")) << n;
+}
 
 TEST_F(MasterPidFile, ReadsGunicornsFormat) {
   tmp.write("/gunicorn.pid", "4242\n");
@@ -96,7 +109,7 @@ TEST_F(MasterIdentity, RealGunicornMasterIsVerifiedAndSignalledThroughItsPidfd) 
   auto g = testing::start_gunicorn(*env, tmp.path(), 2, pid_file);
   ASSERT_TRUE(g) << "gunicorn did not start; see its log in the test's temp dir";
   MasterCheck c = find_master(pid_file, expect(env->prefix));
-  ASSERT_TRUE(c.master) << c.refusal.reason << ": " << c.refusal.detail;
+  ASSERT_TRUE(c.master) << reason_name(c.refusal.reason) << ": " << c.refusal.detail;
   EXPECT_EQ(c.master->pidfd.pid(), g->pid());
   EXPECT_EQ(c.master->info.exe, env->prefix + "/bin/python3.11");
   // Signal 0 proves the path works without disturbing it.
@@ -113,7 +126,7 @@ TEST_F(MasterIdentity, AWorkerIsNotTheMaster) {
   write_pid(workers[0]);
   MasterCheck c = find_master(pid_file, expect(env->prefix));
   ASSERT_FALSE(c.master);
-  EXPECT_EQ(c.refusal.reason, kPidNotGunicorn) << c.refusal.detail;
+  EXPECT_EQ(c.refusal.reason, RefusalReason::pid_not_gunicorn) << c.refusal.detail;
 }
 
 TEST_F(MasterIdentity, UnrelatedProcessOfTheSameUserIsRefused) {
@@ -127,7 +140,7 @@ TEST_F(MasterIdentity, UnrelatedProcessOfTheSameUserIsRefused) {
   write_pid(sleeper.pid());
   MasterCheck c = find_master(pid_file, expect("/opt/miniconda3/envs/mes-dashboard"));
   ASSERT_FALSE(c.master);
-  EXPECT_EQ(c.refusal.reason, kPidOutsideEnv);
+  EXPECT_EQ(c.refusal.reason, RefusalReason::pid_outside_env);
   EXPECT_NE(c.refusal.detail.find("/sleep"), std::string::npos) << c.refusal.detail;
   EXPECT_TRUE(sleeper.running());
 }
@@ -146,7 +159,7 @@ TEST_F(MasterIdentity, EnvironmentPythonThatIsNotGunicornIsRefused) {
   write_pid(py.pid());
   MasterCheck c = find_master(pid_file, expect(env->prefix));
   ASSERT_FALSE(c.master);
-  EXPECT_EQ(c.refusal.reason, kPidNotGunicorn);
+  EXPECT_EQ(c.refusal.reason, RefusalReason::pid_not_gunicorn);
 }
 
 TEST_F(MasterIdentity, OtherUsersProcessIsRefused) {
@@ -163,7 +176,7 @@ TEST_F(MasterIdentity, OtherUsersProcessIsRefused) {
   write_pid(other.pid());
   MasterCheck c = find_master(pid_file, expect("/usr"));
   ASSERT_FALSE(c.master);
-  EXPECT_EQ(c.refusal.reason, kPidWrongUser);
+  EXPECT_EQ(c.refusal.reason, RefusalReason::pid_wrong_user);
   EXPECT_TRUE(other.running());
 }
 
@@ -175,16 +188,16 @@ TEST_F(MasterIdentity, MainPidMismatchIsRefused) {
   e.main_pid = g->pid() + 100000;
   MasterCheck c = find_master(pid_file, e);
   ASSERT_FALSE(c.master);
-  EXPECT_EQ(c.refusal.reason, kPidNotMainPid);
+  EXPECT_EQ(c.refusal.reason, RefusalReason::pid_not_main_pid);
   e.main_pid = 0;
   c = find_master(pid_file, e);
-  EXPECT_EQ(c.refusal.reason, kPidNotMainPid);
+  EXPECT_EQ(c.refusal.reason, RefusalReason::pid_not_main_pid);
   // The MainPID itself, but outside the unit's cgroup (this test runs in none of systemd's
   // units): under systemd the cgroup must be the app unit's too (issue 10, defect 7).
   e.main_pid = g->pid();
   c = find_master(pid_file, e);
   ASSERT_FALSE(c.master);
-  EXPECT_EQ(c.refusal.reason, kPidWrongUnit) << c.refusal.detail;
+  EXPECT_EQ(c.refusal.reason, RefusalReason::pid_wrong_unit) << c.refusal.detail;
 }
 
 TEST_F(MasterIdentity, DeadOrMissingProcessIsUnavailable) {
@@ -194,11 +207,11 @@ TEST_F(MasterIdentity, DeadOrMissingProcessIsUnavailable) {
   write_pid(pid);
   MasterCheck c = find_master(pid_file, expect("/usr"));
   ASSERT_FALSE(c.master);
-  EXPECT_EQ(c.refusal.reason, kPidUnavailable);
+  EXPECT_EQ(c.refusal.reason, RefusalReason::pid_unavailable);
   ::unlink(pid_file.c_str());
-  EXPECT_EQ(find_master(pid_file, expect("/usr")).refusal.reason, kPidUnavailable);
-  EXPECT_EQ(verify_master(::getpid(), expect("/usr")).refusal.reason, kPidUnavailable);
-  EXPECT_EQ(verify_master(1, expect("/usr")).refusal.reason, kPidUnavailable);
+  EXPECT_EQ(find_master(pid_file, expect("/usr")).refusal.reason, RefusalReason::pid_unavailable);
+  EXPECT_EQ(verify_master(::getpid(), expect("/usr")).refusal.reason, RefusalReason::pid_unavailable);
+  EXPECT_EQ(verify_master(1, expect("/usr")).refusal.reason, RefusalReason::pid_unavailable);
 }
 
 TEST_F(MasterIdentity, PidfdNeverHitsARecycledPid) {
@@ -240,7 +253,7 @@ TEST_F(MasterIdentity, APythonScriptNamedGunicornIsNotTheArbiter) {
   write_pid(fake.pid());
   MasterCheck c = find_master(pid_file, expect(env->prefix));
   ASSERT_FALSE(c.master);
-  EXPECT_EQ(c.refusal.reason, kPidNotGunicorn);
+  EXPECT_EQ(c.refusal.reason, RefusalReason::pid_not_gunicorn);
   EXPECT_NE(c.refusal.detail.find("wgunicorn"), std::string::npos) << c.refusal.detail;
   EXPECT_TRUE(fake.running());
 }

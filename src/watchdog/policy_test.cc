@@ -256,7 +256,6 @@ TEST(PolicyState, HasExactlyTheThirteenKeys) {
   EXPECT_EQ(j["cooldown_remaining_seconds"], 55);
 }
 
-
 TEST(PolicyRecovery, ARecoveredHistoryBlocksForAWindowOrACooldown) {
   // Defect 1 of issue 10: a state recovered while the watchdog was down read as "no restarts".
   PolicyConfig c = config();

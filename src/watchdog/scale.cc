@@ -49,7 +49,8 @@ Result<ScaleResult> scale_workers(const Settings& s, ScaleTarget target, std::op
   MasterExpectation expect = live.master;
   expect.main_pid = main_pid;
   MasterCheck check = find_master(live.pid_file, expect);
-  if (!check.master) return make_error(fmt::format("{}: {}", check.refusal.reason, check.refusal.detail));
+  if (!check.master)
+    return make_error(fmt::format("{}: {}", reason_name(check.refusal.reason), check.refusal.detail));
   const Pidfd& master = check.master->pidfd;
   ScaleResult r;
   r.master = master.pid();

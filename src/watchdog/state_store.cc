@@ -78,44 +78,49 @@ void append_rejection(json& state, json rejection, int history_limit) {
   state["last_rejected_flag"] = std::move(rejection);
 }
 
-std::optional<TimePoint> last_requested_at(const json& state) {
+namespace {
+
+// state[outer][inner] as a timestamp, when both are there and of the right type.
+std::optional<TimePoint> nested_timestamp(const json& state, const char* outer, const char* inner) {
   if (!state.is_object()) return std::nullopt;
-  auto last = state.find("last_restart");
-  if (last == state.end() || !last->is_object()) return std::nullopt;
-  auto at = last->find("requested_at");
-  if (at == last->end() || !at->is_string()) return std::nullopt;
+  auto o = state.find(outer);
+  if (o == state.end() || !o->is_object()) return std::nullopt;
+  auto at = o->find(inner);
+  if (at == o->end() || !at->is_string()) return std::nullopt;
   return parse_timestamp(at->get<std::string>());
+}
+
+// The newest entry of history or rejected_flags that `matches`.
+template <typename Matches>
+std::optional<json> find_entry(const json& state, Matches matches) {
+  if (!state.is_object()) return std::nullopt;
+  for (const char* list : {"history", "rejected_flags"}) {
+    auto it = state.find(list);
+    if (it == state.end() || !it->is_array()) continue;
+    for (auto e = it->rbegin(); e != it->rend(); ++e)
+      if (matches(*e)) return *e;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<TimePoint> last_requested_at(const json& state) {
+  return nested_timestamp(state, "last_restart", "requested_at");
 }
 
 std::optional<json> find_claim(const json& state, const std::string& claim) {
-  if (claim.empty() || !state.is_object()) return std::nullopt;
-  for (const char* list : {"history", "rejected_flags"}) {
-    auto it = state.find(list);
-    if (it == state.end() || !it->is_array()) continue;
-    for (auto e = it->rbegin(); e != it->rend(); ++e)
-      if (e->is_object() && e->value("claim", json()) == claim) return *e;
-  }
-  return std::nullopt;
+  if (claim.empty()) return std::nullopt;
+  return find_entry(state, [&](const json& e) { return e.is_object() && e.value("claim", json()) == claim; });
 }
 
 std::optional<TimePoint> recovered_at(const json& state) {
-  if (!state.is_object()) return std::nullopt;
-  auto r = state.find("recovered_from");
-  if (r == state.end() || !r->is_object()) return std::nullopt;
-  auto at = r->find("at");
-  if (at == r->end() || !at->is_string()) return std::nullopt;
-  return parse_timestamp(at->get<std::string>());
+  return nested_timestamp(state, "recovered_from", "at");
 }
 
 std::optional<json> find_request(const json& state, const std::string& request_id) {
-  if (request_id.empty() || !state.is_object()) return std::nullopt;
-  for (const char* list : {"history", "rejected_flags"}) {
-    auto it = state.find(list);
-    if (it == state.end() || !it->is_array()) continue;
-    for (auto e = it->rbegin(); e != it->rend(); ++e)
-      if (has_id(*e, request_id)) return *e;
-  }
-  return std::nullopt;
+  if (request_id.empty()) return std::nullopt;
+  return find_entry(state, [&](const json& e) { return has_id(e, request_id); });
 }
 
 StateStore::StateStore(std::string path, int history_limit)
